@@ -1,0 +1,91 @@
+/**
+ * The contract every client API schema implements (one file per API under `src/apis/`).
+ * An API knows its paths, where the model and stream flag live, how its responses report
+ * token usage, and how its errors look.
+ */
+
+/** Token counts of one response, by kind. Absent means "not reported". */
+export interface TokenUsage {
+  /** Prompt tokens including cached ones (OpenAI `prompt_tokens`; Anthropic input + cache read + cache write). */
+  input?: number;
+  /** Prompt tokens served from the provider's prompt cache. */
+  cachedInput?: number;
+  /** Prompt tokens written to the provider's prompt cache. */
+  cacheCreationInput?: number;
+  /** Generated tokens, reasoning included. */
+  output?: number;
+  /** Reasoning ("thinking") tokens, a subset of output. */
+  reasoning?: number;
+  /** Total as reported by the provider, else input + output. */
+  total?: number;
+}
+
+/** What a response told us once it ended. */
+export interface ResponseInfo {
+  usage: TokenUsage;
+  /** Model the provider says answered (may differ from the requested one). */
+  model?: string;
+  /** Provider's response id (`chatcmpl-…`, `msg_…`). */
+  responseId?: string;
+  /** Finish/stop reason of the first choice. */
+  finishReason?: string;
+  /** Error type when the body is a provider error object. */
+  errorType?: string;
+}
+
+/** Shape of error bodies an API's clients understand. */
+export type ErrorShape = 'openai' | 'anthropic' | 'gemini' | 'bedrock';
+
+/** Facts read from the URL when an API is detected. */
+export interface ApiMatch {
+  /** The detected API. */
+  readonly api: ApiSpec;
+  /** Model named in the URL (Gemini, Vertex AI, Bedrock, Azure deployment). */
+  readonly urlModel?: string;
+  /** Stream flag decided by the URL (`:streamGenerateContent`, `alt=sse`, `converse-stream`, …). */
+  readonly urlStream?: boolean;
+}
+
+/** Model and stream flag read from a request body. */
+export interface BodyFacts {
+  model?: string;
+  stream?: boolean;
+}
+
+/** Incremental response reader: bytes in (already decompressed), facts out at the end. */
+export interface ResponseParser {
+  /** Feeds the next chunk of the (decompressed) response body. Never throws on bad input. */
+  push(chunk: Uint8Array): void;
+  /** Number of output tokens seen so far, when the stream reports them progressively. */
+  readonly outputTokensSoFar?: number;
+  /** Ends the body and returns what was learnt. Never throws on bad input. */
+  end(): ResponseInfo;
+}
+
+/** One client API schema. */
+export interface ApiSpec {
+  /** Stable id, e.g. `openai.chat_completions`, `anthropic.messages`. */
+  readonly id: string;
+  /** `gen_ai.operation.name` for this API (chat, completion, embeddings, …). */
+  readonly operation: string;
+  /** Default `gen_ai.provider.name` (openai, anthropic, gcp.gemini, …). */
+  readonly provider: string;
+  /** Error body shape for local replies. */
+  readonly errorShape: ErrorShape;
+  /** Where the model comes from. */
+  readonly modelSource: 'body' | 'url' | 'multipart';
+  /** Body field holding the model for JSON APIs (default `model`). */
+  readonly modelField?: string;
+  /**
+   * Matches an HTTP method and path (query stripped, configured prefix removed).
+   * Returns the match with URL facts, or undefined.
+   */
+  match(method: string, path: string, query: URLSearchParams): ApiMatch | undefined;
+  /**
+   * Reads model and stream flag from the full request body.
+   * Throws `UserFacingError(400)` when the body is not what the API accepts.
+   */
+  parseRequestBody(body: Buffer, contentType: string | undefined): BodyFacts;
+  /** A fresh response reader for one response. */
+  newResponseParser(opts: { stream: boolean; contentType: string }): ResponseParser;
+}

@@ -1,0 +1,57 @@
+/**
+ * The metrics hooks contract (mirrors Envoy AI Gateway v0.2 `x.ChatCompletionMetrics`, made
+ * per request): one {@link RequestMetrics} object per HTTP request, created by a factory whose
+ * instruments are created once.
+ */
+import type { Attributes, Meter } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { TokenUsage } from '../apis/api.js';
+
+/** Facts known when a request starts. */
+export interface RequestStart {
+  /** Detected API id (`openai.chat_completions`). */
+  readonly api: string;
+  /** `gen_ai.operation.name`. */
+  readonly operation: string;
+  /** `gen_ai.provider.name` default for the API. */
+  readonly provider: string;
+}
+
+/** Per-request hooks. Every method may be called at most as documented; none may throw (they are isolated anyway). */
+export interface RequestMetrics {
+  /** Called once with the lower-cased request headers when the request starts. */
+  startRequest(headers: Readonly<Record<string, string>>, start?: RequestStart): void;
+  /** The requested model, once extracted. */
+  setModel(model: string): void;
+  /** The route rule (and backend name when known) chosen for the request. */
+  setBackend(rule: string, backend?: string): void;
+  /** The model the provider says answered. */
+  setResponseModel?(model: string): void;
+  /** Token usage of the finished response. */
+  recordTokenUsage(usage: TokenUsage, attrs?: Attributes): void;
+  /** Called once at the end: success or not, with `error.type` in attrs on failure. */
+  recordRequestCompletion(success: boolean, attrs?: Attributes): void;
+  /**
+   * Called on each streamed response body chunk with the output tokens counted so far;
+   * `endOfStream` on the last one. The default records TTFT on the first call and
+   * time per output token at the end.
+   */
+  recordTokenLatency(tokens: number, attrs?: Attributes & { endOfStream?: boolean }): void;
+}
+
+/** Creates per-request hook objects; instruments live in the factory. */
+export interface RequestMetricsFactory {
+  newRequest(): RequestMetrics;
+}
+
+/** What a metrics module's factory receives besides the meter. */
+export interface MetricsContext {
+  readonly config: unknown;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly logger: Logger;
+  /** The built-in OTel GenAI factory, to wrap or replace. */
+  readonly defaultFactory: RequestMetricsFactory;
+}
+
+/** Default export of a metrics module. */
+export type MetricsFactory = (meter: Meter, context: MetricsContext) => RequestMetricsFactory | Promise<RequestMetricsFactory>;
