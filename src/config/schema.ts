@@ -1,0 +1,193 @@
+/**
+ * The configuration schema: our keys plus every key of an Envoy AI Gateway v0.2 filter config,
+ * so such a file works unchanged. Validated with zod; see docs/configuration.md for each key.
+ */
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+/** Header matcher, Envoy style (`exact`, `prefix`, …) or Gateway API / AI Gateway v0.2 style (`type`). */
+export const headerMatcherSchema = z
+  .strictObject({
+    name: z.string().min(1).transform((s) => s.toLowerCase()),
+    // Gateway API / AI Gateway v0.2 form
+    type: z.enum(['Exact', 'RegularExpression']).optional(),
+    value: z.string().optional(),
+    // Envoy route HeaderMatcher form
+    exact: z.string().optional(),
+    prefix: z.string().optional(),
+    suffix: z.string().optional(),
+    contains: z.string().optional(),
+    safeRegex: z.union([z.string(), z.strictObject({ regex: z.string() })]).optional(),
+    present: z.boolean().optional(),
+    invert: z.boolean().default(false),
+    ignoreCase: z.boolean().default(false),
+  })
+  .superRefine((m, ctx) => {
+    const kinds = ['type', 'exact', 'prefix', 'suffix', 'contains', 'safeRegex', 'present'].filter(
+      (k) => m[k as keyof typeof m] !== undefined,
+    );
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `a header matcher needs exactly one of type, exact, prefix, suffix, contains, safeRegex, present (got ${kinds.length ? kinds.join(', ') : 'none'})`,
+      });
+    }
+    if (m.type !== undefined && m.value === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `type ${m.type} needs a value` });
+    }
+    const regex = m.type === 'RegularExpression' ? m.value : typeof m.safeRegex === 'string' ? m.safeRegex : m.safeRegex?.regex;
+    if (regex !== undefined) {
+      try {
+        new RegExp(regex);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(err as Error).message}` });
+      }
+    }
+  });
+
+/** An API schema name as AI Gateway v0.2 spells it, plus the ones we add. */
+export const schemaNameSchema = z.enum([
+  'OpenAI',
+  'AWSBedrock',
+  'AzureOpenAI',
+  'GCPVertexAI',
+  'GCPAnthropic',
+  'GCPGemini',
+  'Anthropic',
+]);
+
+const versionedSchema = z.strictObject({ name: schemaNameSchema, version: z.string().optional() });
+
+/** Where a secret comes from: a file (re-read on change) or an environment variable. */
+const secretSource = z.union([
+  z.strictObject({ filename: z.string().min(1) }),
+  z.strictObject({ env: z.string().min(1) }),
+  z.strictObject({ key: z.string().min(1) }),
+]);
+
+/** A backend of a rule (AI Gateway v0.2 `rules[].backends[]`, plus the upstream address for generated Envoy clusters). */
+export const backendSchema = z.strictObject({
+  name: z.string().min(1),
+  schema: versionedSchema.optional(),
+  modelNameOverride: z.string().optional(),
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  tls: z.boolean().optional(),
+  weight: z.number().int().min(0).optional(),
+  auth: z
+    .strictObject({
+      apiKey: secretSource.optional(),
+      aws: z
+        .strictObject({
+          credentialFileName: z.string().optional(),
+          credentialFileLiteral: z.string().optional(),
+          region: z.string(),
+        })
+        .optional(),
+      azure: z.strictObject({ accessToken: z.string().optional(), filename: z.string().optional() }).optional(),
+      gcp: z.looseObject({}).optional(),
+    })
+    .optional(),
+});
+
+/** A route rule: all matchers must hold; first matching rule wins. */
+export const ruleSchema = z.strictObject({
+  name: z.string().min(1),
+  headers: z.array(headerMatcherSchema).default([]),
+  backends: z.array(backendSchema).default([]),
+});
+
+/** `llmRequestCosts[]` entry (AI Gateway v0.2): what to write into dynamic metadata at end of response. */
+export const requestCostSchema = z
+  .strictObject({
+    metadataKey: z.string().min(1),
+    type: z.enum(['InputToken', 'CachedInputToken', 'OutputToken', 'TotalToken', 'CEL']),
+    celExpression: z.string().optional(),
+    cel: z.string().optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.type === 'CEL' && !c.celExpression && !c.cel) {
+      ctx.addIssue({ code: 'custom', path: ['celExpression'], message: 'type CEL needs celExpression' });
+    }
+  });
+
+/** A user module reference (router or metrics). */
+const moduleRef = z.strictObject({
+  module: z.string().min(1).optional(),
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** The whole configuration. */
+export const configSchema = z.strictObject({
+  // --- AI Gateway v0.2 filter config keys ---
+  uuid: z.string().optional(),
+  schema: versionedSchema.default({ name: 'OpenAI' }),
+  selectedRouteHeaderKey: z.string().min(1).default('x-ai-eg-selected-route').transform((s) => s.toLowerCase()),
+  modelNameHeaderKey: z.string().min(1).default('x-ai-eg-model').transform((s) => s.toLowerCase()),
+  metadataNamespace: z.string().min(1).default('io.envoy.ai_gateway'),
+  rules: z.array(ruleSchema).default([]),
+  llmRequestCosts: z.array(requestCostSchema).default([]),
+  // --- ours ---
+  grpc: z
+    .strictObject({
+      address: z.string().min(1).default('0.0.0.0:50051'),
+      maxMessageBytes: z.number().int().positive().default(64 * MiB),
+    })
+    .prefault({}),
+  admin: z.strictObject({ address: z.string().min(1).default('0.0.0.0:9464') }).prefault({}),
+  limits: z.strictObject({ maxBodyBytes: z.number().int().positive().default(32 * MiB) }).prefault({}),
+  apis: z
+    .strictObject({
+      pathPrefix: z
+        .string()
+        .default('')
+        .refine((p) => p === '' || (p.startsWith('/') && !p.endsWith('/')), 'pathPrefix must start with / and not end with /'),
+      unknownPaths: z.enum(['passthrough', 'reject']).default('passthrough'),
+    })
+    .prefault({}),
+  models: z
+    .array(z.strictObject({ name: z.string().min(1), ownedBy: z.string().optional(), created: z.number().int().optional() }))
+    .default([]),
+  router: moduleRef
+    .extend({
+      timeoutMs: z.number().int().positive().default(100),
+      failureMode: z.enum(['closed', 'open']).default('closed'),
+    })
+    .prefault({}),
+  metrics: moduleRef
+    .extend({
+      requestHeaderAttributes: z.record(z.string(), z.string()).default({}),
+      maxAttributeValues: z.number().int().positive().default(100),
+    })
+    .prefault({}),
+  streaming: z
+    .strictObject({
+      /** Inject `stream_options.include_usage` into OpenAI streaming requests and strip the injected chunk. */
+      injectUsage: z.boolean().default(true),
+    })
+    .prefault({}),
+  shutdown: z
+    .strictObject({
+      drainTimeoutMs: z.number().int().min(0).default(30_000),
+      preStopDelayMs: z.number().int().min(0).default(0),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      prompts: z.boolean().default(false),
+    })
+    .prefault({}),
+});
+
+/** Parsed configuration (frozen once loaded). */
+export type Config = z.infer<typeof configSchema>;
+/** A parsed header matcher. */
+export type HeaderMatcherConfig = z.infer<typeof headerMatcherSchema>;
+/** A parsed rule. */
+export type RuleConfig = z.infer<typeof ruleSchema>;
+/** A parsed backend. */
+export type BackendConfig = z.infer<typeof backendSchema>;
+/** A parsed `llmRequestCosts[]` entry. */
+export type RequestCostConfig = z.infer<typeof requestCostSchema>;
