@@ -31,6 +31,16 @@ export interface ResponseInfo {
   finishReason?: string;
   /** Error type when the body is a provider error object. */
   errorType?: string;
+  /**
+   * Seconds of input audio the provider billed, for APIs that report duration instead of
+   * tokens (OpenAI transcriptions with `usage.type: "duration"`).
+   */
+  audioDurationSeconds?: number;
+  /**
+   * Why the body could not be read completely (`body_too_large`, `invalid_json`, …), so
+   * missing usage is explained rather than silent. Absent when the body was read.
+   */
+  parseError?: string;
 }
 
 /** Shape of error bodies an API's clients understand. */
@@ -84,8 +94,18 @@ export interface ApiSpec {
   /**
    * Reads model and stream flag from the full request body.
    * Throws `UserFacingError(400)` when the body is not what the API accepts.
+   * With `partial` (BUFFERED_PARTIAL: only the first part of the body arrived), reads what the
+   * received prefix holds instead of requiring a complete document.
    */
-  parseRequestBody(body: Buffer, contentType: string | undefined): BodyFacts;
-  /** A fresh response reader for one response. */
-  newResponseParser(opts: { stream: boolean; contentType: string }): ResponseParser;
+  parseRequestBody(body: Buffer, contentType: string | undefined, opts?: { partial?: boolean }): BodyFacts;
+  /**
+   * A fresh response reader for one response.
+   * `headers` (lower-cased names) carry facts some providers report outside the body
+   * (Bedrock: `x-amzn-errortype`, `x-amzn-bedrock-input-token-count`, …).
+   */
+  newResponseParser(opts: {
+    stream: boolean;
+    contentType: string;
+    headers?: Readonly<Record<string, string>>;
+  }): ResponseParser;
 }

@@ -135,7 +135,15 @@ export const configSchema = z.strictObject({
       maxMessageBytes: z.number().int().positive().default(64 * MiB),
     })
     .prefault({}),
-  admin: z.strictObject({ address: z.string().min(1).default('0.0.0.0:9464') }).prefault({}),
+  admin: z
+    .strictObject({
+      address: z.string().min(1).default('0.0.0.0:9464'),
+      /** Serve the read-only /debug/* endpoints. */
+      debug: z.boolean().default(false),
+      /** How many recent routing decisions /debug/decisions keeps. */
+      recentDecisions: z.number().int().min(0).max(10_000).default(100),
+    })
+    .prefault({}),
   limits: z.strictObject({ maxBodyBytes: z.number().int().positive().default(32 * MiB) }).prefault({}),
   apis: z
     .strictObject({

@@ -1,0 +1,91 @@
+/**
+ * The CLI's commands: their flags, help text and examples.
+ */
+import type { CliIo, ExitCode } from './io.js';
+import type { ServeEnv } from './serve.js';
+import { runCheck } from './check.js';
+import { runRoute } from './route.js';
+import { runEnvoyConfig } from './envoy-config.js';
+
+/** One flag of a command. */
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly multiple?: boolean;
+  readonly valueName?: string;
+  readonly help: string;
+}
+
+/** One command. */
+export interface CommandSpec {
+  readonly name: string;
+  readonly usage: string;
+  readonly summary: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly examples: readonly string[];
+  run(values: Record<string, unknown>, io: CliIo, env: ServeEnv): Promise<ExitCode>;
+}
+
+const configFlag: OptionSpec = { type: 'string', valueName: 'FILE', help: 'config file (default: $LLM_EXTPROC_CONFIG, else the embedded default)' };
+
+/** All commands by name. */
+export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  serve: {
+    name: 'serve',
+    usage: 'llm-extproc [serve] [--config FILE] [--grpc-address ADDR] [--admin-address ADDR] [--log-level LEVEL]',
+    summary: 'Serve the ext_proc gRPC API (default 0.0.0.0:50051) and the admin HTTP port (default 0.0.0.0:9464).',
+    options: {
+      config: configFlag,
+      'grpc-address': { type: 'string', valueName: 'ADDR', help: 'gRPC listen address: host:port or unix:/path (env LLM_EXTPROC_GRPC_ADDRESS)' },
+      'admin-address': { type: 'string', valueName: 'ADDR', help: 'admin HTTP listen address (env LLM_EXTPROC_ADMIN_ADDRESS)' },
+      'log-level': { type: 'string', valueName: 'LEVEL', help: 'fatal|error|warn|info|debug|trace|silent (env LLM_EXTPROC_LOG_LEVEL)' },
+    },
+    examples: [
+      'llm-extproc',
+      'llm-extproc --config /etc/llm-extproc/config.yaml',
+      'llm-extproc serve --grpc-address unix:/var/run/llm-extproc/ext_proc.sock',
+    ],
+    run: () => Promise.reject(new Error('serve is run by runCli')),
+  },
+  check: {
+    name: 'check',
+    usage: 'llm-extproc check --config FILE',
+    summary: 'Validate a config and load its router and metrics modules without serving. Exit 0 when valid, 1 when not.',
+    options: { config: { ...configFlag, help: 'config file to check (required unless $LLM_EXTPROC_CONFIG is set)' }, json: { type: 'boolean', help: 'print the result as JSON' } },
+    examples: ['llm-extproc check --config config.yaml', 'llm-extproc check --config config.yaml --json'],
+    run: runCheck,
+  },
+  route: {
+    name: 'route',
+    usage: 'llm-extproc route [--config FILE] [--path P] [--method M] [--header k=v ...] [--body FILE | --model M] [--stream] [--json]',
+    summary: 'Dry-run one request through API detection, model extraction and the router; print what Envoy would be told.',
+    options: {
+      config: configFlag,
+      path: { type: 'string', valueName: 'PATH', help: 'request path (default /v1/chat/completions)' },
+      method: { type: 'string', valueName: 'METHOD', help: 'HTTP method (default POST)' },
+      header: { type: 'string', multiple: true, valueName: 'NAME=VALUE', help: 'request header (repeatable)' },
+      body: { type: 'string', valueName: 'FILE', help: 'request body file (- for stdin is not supported; give a file)' },
+      model: { type: 'string', valueName: 'MODEL', help: 'build a minimal body for this model' },
+      stream: { type: 'boolean', help: 'with --model: ask for a streaming response' },
+      json: { type: 'boolean', help: 'print the result as JSON' },
+    },
+    examples: [
+      'llm-extproc route --model gpt-4o-mini',
+      'llm-extproc route --config config.yaml --path /v1/messages --model claude-sonnet-4-5 --header anthropic-version=2023-06-01',
+      'llm-extproc route --config config.yaml --body request.json --header x-tenant=premium --json',
+    ],
+    run: runRoute,
+  },
+  'envoy-config': {
+    name: 'envoy-config',
+    usage: 'llm-extproc envoy-config [--config FILE] [--full] [--extproc-address ADDR] [--listener-port N]',
+    summary: 'Print the Envoy routes and clusters for the rules and backends of a config (--full: a whole bootstrap).',
+    options: {
+      config: configFlag,
+      full: { type: 'boolean', help: 'print a complete Envoy bootstrap' },
+      'extproc-address': { type: 'string', valueName: 'ADDR', help: 'where Envoy reaches llm-extproc: host:port or unix:/path (default 127.0.0.1:50051)' },
+      'listener-port': { type: 'string', valueName: 'N', help: 'Envoy listener port (default 8080)' },
+    },
+    examples: ['llm-extproc envoy-config --full > envoy.yaml', 'llm-extproc envoy-config --config config.yaml --extproc-address unix:/sockets/ext_proc.sock'],
+    run: runEnvoyConfig,
+  },
+};

@@ -1,0 +1,118 @@
+/**
+ * `llm-extproc serve`: load config, start the service, hot-reload the config file, drain on
+ * SIGTERM/SIGINT (a second signal exits at once).
+ */
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { ConfigError, loadConfigFile, loadEmbeddedDefault, type LoadedConfig } from '../config/load.js';
+import { watchConfigFile } from '../config/watch.js';
+import { createLogger } from '../logger.js';
+import { createGenAiMetrics } from '../metrics/genai-metrics.js';
+import { createTelemetry } from '../metrics/telemetry.js';
+import { createServer } from '../server/service.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
+import type { CliContext } from './run-cli.js';
+import type { ExitCode } from './io.js';
+
+/** Environment facts main.ts read for us. */
+export interface ServeEnv {
+  readonly config: string | undefined;
+  readonly grpcAddress: string | undefined;
+  readonly adminAddress: string | undefined;
+  readonly logLevel: string | undefined;
+  readonly otlp: { readonly metricsExporter: string | undefined; readonly endpoint: string | undefined };
+}
+
+/** Loads the config named by flag or env, else the embedded default. */
+export async function loadConfigFrom(flag: string | undefined, env: ServeEnv, cwd: string): Promise<LoadedConfig> {
+  const file = flag ?? env.config;
+  return file ? loadConfigFile(resolve(cwd, file)) : loadEmbeddedDefault();
+}
+
+/** Runs the service until a signal drains it. */
+export async function runServe(values: Record<string, unknown>, ctx: CliContext): Promise<ExitCode> {
+  const { io, env } = ctx;
+  let loaded: LoadedConfig;
+  try {
+    loaded = await loadConfigFrom(values['config'] as string | undefined, env, io.cwd);
+  } catch (err) {
+    io.err(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+    return 1;
+  }
+  const logger = createLogger((values['log-level'] as string | undefined) ?? env.logLevel ?? loaded.config.log.level);
+  const otlpEnabled = (env.otlp.metricsExporter ?? '').split(',').map((s) => s.trim()).includes('otlp');
+  const telemetry = createTelemetry({ serviceName: PACKAGE_NAME, otlp: { enabled: otlpEnabled } });
+  const meter = telemetry.meterProvider.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
+  const server = createServer({
+    config: loaded,
+    logger,
+    meter,
+    metricsHandler: (req, res) => telemetry.handleMetricsRequest(req, res),
+    createDefaultMetrics: (config) =>
+      createGenAiMetrics(meter, {
+        requestHeaderAttributes: config.metrics.requestHeaderAttributes,
+        maxAttributeValues: config.metrics.maxAttributeValues,
+        logger,
+      }),
+    ...((values['grpc-address'] ?? env.grpcAddress) ? { grpcAddress: (values['grpc-address'] ?? env.grpcAddress) as string } : {}),
+    ...((values['admin-address'] ?? env.adminAddress) ? { adminAddress: (values['admin-address'] ?? env.adminAddress) as string } : {}),
+    cwd: io.cwd,
+  });
+  try {
+    await server.start();
+  } catch (err) {
+    logger.fatal({ err }, 'startup failed');
+    io.err(`llm-extproc: startup failed: ${(err as Error).message}\n`);
+    await server.stop({ drainTimeoutMs: 0 }).catch(() => undefined);
+    await telemetry.shutdown().catch(() => undefined);
+    return 1;
+  }
+  const watcher =
+    loaded.source !== 'embedded default'
+      ? watchConfigFile(loaded.source, {
+          logger,
+          onChange: async () => {
+            try {
+              await server.reload(await loadConfigFile(loaded.source));
+            } catch {
+              // reload() logged and counted it; the last good config keeps serving
+            }
+          },
+        })
+      : undefined;
+  return waitForShutdown(ctx, logger, async () => {
+    watcher?.close();
+    const cfg = loaded.config.shutdown;
+    server.markDraining();
+    if (cfg.preStopDelayMs > 0) {
+      logger.info({ preStopDelayMs: cfg.preStopDelayMs }, 'readiness off; waiting for Envoy to stop sending');
+      await new Promise((r) => setTimeout(r, cfg.preStopDelayMs));
+    }
+    await server.stop({ drainTimeoutMs: cfg.drainTimeoutMs });
+    await telemetry.shutdown().catch((err: unknown) => logger.warn({ err }, 'telemetry shutdown failed'));
+  });
+}
+
+function waitForShutdown(ctx: CliContext, logger: Logger, drain: () => Promise<void>): Promise<ExitCode> {
+  return new Promise<ExitCode>((resolveExit) => {
+    let signalled = false;
+    const onSignal = (signal: string) => {
+      if (signalled) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        resolveExit(1);
+        return;
+      }
+      signalled = true;
+      logger.info({ signal }, 'shutting down');
+      drain().then(
+        () => resolveExit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          resolveExit(1);
+        },
+      );
+    };
+    ctx.signals.on('SIGTERM', () => onSignal('SIGTERM'));
+    ctx.signals.on('SIGINT', () => onSignal('SIGINT'));
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * Watches a config file for changes — including Kubernetes ConfigMap updates, which swap a
+ * `..data` symlink in the file's directory rather than writing the file — and calls back once
+ * per burst of changes (debounced).
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import type { Logger } from 'pino';
+
+/** Watch options. */
+export interface WatchOptions {
+  readonly logger: Logger;
+  /** Called after changes settle and the file's content differs from the last one seen. */
+  readonly onChange: () => Promise<void>;
+  /** Quiet period before reloading, ms (default 250). */
+  readonly debounceMs?: number;
+}
+
+/** A running watch. */
+export interface ConfigWatch {
+  close(): void;
+}
+
+/**
+ * Watches the directory of `file` (a file watch loses track when a symlink swap replaces the
+ * file) and reloads when the file's content changes.
+ */
+export function watchConfigFile(file: string, opts: WatchOptions): ConfigWatch {
+  const debounceMs = opts.debounceMs ?? 250;
+  const name = basename(file);
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let lastText: string | undefined;
+  let closed = false;
+  void readFile(file, 'utf8').then(
+    (t) => {
+      lastText ??= t;
+    },
+    () => undefined,
+  );
+
+  const check = () => {
+    running = running.then(async () => {
+      if (closed) return;
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        opts.logger.warn({ err, file }, 'config file unreadable; keeping the current config');
+        return;
+      }
+      if (text === lastText) return;
+      lastText = text;
+      await opts.onChange();
+    });
+  };
+
+  let watcher: FSWatcher;
+  try {
+    watcher = watch(dirname(file), (_event, changed) => {
+      // ConfigMap swaps touch `..data` / `..2024_…` entries, not the file name itself.
+      if (changed && changed !== name && !String(changed).startsWith('..')) return;
+      clearTimeout(timer);
+      timer = setTimeout(check, debounceMs);
+    });
+  } catch (err) {
+    opts.logger.warn({ err, file }, 'cannot watch the config file; hot reload is off');
+    return { close: () => undefined };
+  }
+  watcher.on('error', (err) => opts.logger.warn({ err, file }, 'config watch failed; hot reload is off'));
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      watcher.close();
+    },
+  };
+}

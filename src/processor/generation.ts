@@ -1,0 +1,33 @@
+/**
+ * A config generation: everything built from one loaded config. Requests capture the generation
+ * current when they start and finish on it, so a reload never changes a request mid-flight.
+ */
+import type { Config } from '../config/schema.js';
+import type { RequestMetricsFactory } from '../metrics/request-metrics.js';
+import type { RouteDecider } from '../routing/route-decider.js';
+import type { RequestCostsEvaluator } from '../metrics/request-costs.js';
+
+/** Facts about a generation, for logs and the debug endpoints. */
+export interface GenerationInfo {
+  /** 1 for the first config loaded, +1 per successful reload. */
+  readonly id: number;
+  /** sha256 of the config text. */
+  readonly hash: string;
+  /** Config source: file path or `embedded default`. */
+  readonly source: string;
+  /** When it was loaded (ms since epoch). */
+  readonly loadedAt: number;
+  /** Loaded module specifiers. */
+  readonly modules: { readonly router?: string; readonly metrics?: string };
+}
+
+/** One config generation. */
+export interface Generation {
+  readonly info: GenerationInfo;
+  readonly config: Config;
+  readonly decider: RouteDecider;
+  readonly metrics: RequestMetricsFactory;
+  readonly costs: RequestCostsEvaluator;
+  /** Backend name of each rule's first backend, for `gen_ai.provider.name` and metadata. */
+  readonly backendOfRule: ReadonlyMap<string, string>;
+}

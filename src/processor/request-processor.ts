@@ -1,0 +1,348 @@
+/**
+ * One object per HTTP request, one method per phase. Phase methods return replies; they never
+ * touch the gRPC call. State lives in fields.
+ */
+import type { Logger } from 'pino';
+import type { ApiMatch } from '../apis/api.js';
+import { detectApi } from '../apis/registry.js';
+import { modelsListShape, renderModelList } from '../apis/models-list.js';
+import { injectIncludeUsage } from '../apis/openai-usage-injection.js';
+import { UserFacingError, isUserFacing } from '../errors.js';
+import type { RequestMetrics } from '../metrics/request-metrics.js';
+import type { RouteRequest } from '../routing/router.js';
+import { BodyBuffer } from './body-buffer.js';
+import type { Generation } from './generation.js';
+import type { BodyMode, HeaderRecord, PhaseMessage, PhaseReply } from './phase.js';
+import { continueReply, errorReply, jsonReply, removing } from './replies.js';
+import { ResponseSide } from './response-side.js';
+import type { RequestOutcome, RequestOutcomeSink } from './outcome.js';
+
+/** Largest chunk re-emitted in FULL_DUPLEX_STREAMED mode (Envoy's guidance is below 64 KiB per message). */
+export const MAX_STREAMED_CHUNK = 62_000;
+
+/** APIs whose streaming requests take `stream_options.include_usage`. */
+const INCLUDE_USAGE_APIS = new Set(['openai.chat_completions', 'openai.completions', 'azure.chat_completions', 'azure.completions']);
+
+/** What a processor needs besides its generation. */
+export interface ProcessorDeps {
+  readonly generation: Generation;
+  readonly logger: Logger;
+  /** Receives one outcome per request (service counters, debug ring, request log). */
+  readonly outcomes: RequestOutcomeSink;
+  /** Called once per process the first time a request must be routed from headers only. */
+  readonly warnStreamedOnce: () => void;
+}
+
+type State = 'headers' | 'body' | 'routed' | 'passthrough' | 'done';
+
+/** Processes the phases of one HTTP request. */
+export class RequestProcessor {
+  private readonly config: Generation['config'];
+  private readonly metrics: RequestMetrics;
+  private state: State = 'headers';
+  private requestHeaders: HeaderRecord = {};
+  private method = 'GET';
+  private path = '/';
+  private match: ApiMatch | undefined;
+  private requestBodyMode: BodyMode = 'BUFFERED';
+  private responseBodyMode: BodyMode = 'BUFFERED';
+  private readonly body: BodyBuffer;
+  private requestEnded = false;
+  private heldHeaderRemovals: string[] | undefined;
+  private model: string | undefined;
+  private stream = false;
+  private rule: string | undefined;
+  private injectedUsage = false;
+  private response: ResponseSide | undefined;
+  private readonly startedAt = performance.now();
+  private outcome: RequestOutcome | undefined;
+
+  constructor(private readonly deps: ProcessorDeps) {
+    this.config = deps.generation.config;
+    this.metrics = deps.generation.metrics.newRequest();
+    this.body = new BodyBuffer(this.config.limits.maxBodyBytes);
+  }
+
+  /** What the processor has learnt so far (for the `route` dry run and debugging). */
+  get facts(): { api: string | undefined; model: string | undefined; stream: boolean; rule: string | undefined } {
+    return { api: this.match?.api.id, model: this.model, stream: this.stream, rule: this.rule };
+  }
+
+  /** Handles one message; returns the replies to send, in order (none while a reply is held). */
+  async handle(msg: PhaseMessage): Promise<PhaseReply[]> {
+    if (msg.protocol) {
+      this.requestBodyMode = msg.protocol.requestBodyMode;
+      this.responseBodyMode = msg.protocol.responseBodyMode;
+    }
+    switch (msg.phase) {
+      case 'requestHeaders':
+        return this.onRequestHeaders(msg);
+      case 'requestBody':
+        return this.onRequestBody(msg);
+      case 'requestTrailers':
+        return this.onRequestTrailers();
+      case 'responseHeaders':
+        return [await this.responseSide().onHeaders(msg, this.responseBodyMode)];
+      case 'responseBody':
+        return [await this.responseSide().onBody(msg)];
+      case 'responseTrailers':
+        return [await this.responseSide().onTrailers()];
+    }
+  }
+
+  /** Called once when the stream ends, however it ended: records what is still open. */
+  finish(cause: 'completed' | 'cancelled' | 'error'): void {
+    if (this.response) this.response.finish(cause);
+    else if (!this.outcome && this.state !== 'headers') this.complete({ status: 0, errorType: cause === 'completed' ? 'incomplete' : cause });
+  }
+
+  // ---- request side ---------------------------------------------------------------------------
+
+  private internalHeaders(): string[] {
+    return [this.config.selectedRouteHeaderKey, this.config.modelNameHeaderKey];
+  }
+
+  private async onRequestHeaders(msg: PhaseMessage): Promise<PhaseReply[]> {
+    const headers = { ...msg.headers };
+    // A client must never choose a backend by sending our internal headers itself.
+    const internal = this.internalHeaders();
+    const present = internal.filter((h) => headers[h] !== undefined);
+    for (const h of internal) delete headers[h];
+    this.requestHeaders = headers;
+    this.method = (headers[':method'] ?? 'GET').toUpperCase();
+    this.path = headers[':path'] ?? '/';
+    const remove = removing(present);
+
+    if (this.method === 'GET') {
+      const shape = modelsListShape(this.method, this.stripPrefix(this.path), headers);
+      if (shape) {
+        this.state = 'done';
+        return [jsonReply(renderModelList(shape, this.listedModels()), 'llm_extproc_models_list')];
+      }
+    }
+    this.match = detectApi(this.method, this.path, { pathPrefix: this.config.apis.pathPrefix });
+    if (!this.match) {
+      if (this.config.apis.unknownPaths === 'reject') {
+        return [this.fail('openai', new UserFacingError(404, 'unknown_path', `no LLM API is served at ${this.path.split('?')[0]}`))];
+      }
+      this.state = 'passthrough';
+      this.deps.outcomes.passthrough();
+      return [continueReply('requestHeaders', remove ? { headers: remove } : {})];
+    }
+    const api = this.match.api;
+    this.metrics.startRequest(headers, { api: api.id, operation: api.operation, provider: api.provider });
+    this.state = 'body';
+
+    if (msg.endOfStream) {
+      // No body will come: route from the URL, or tell the client the model is missing.
+      return this.routeFromHeaders(present, api.modelSource === 'url' ? undefined : Buffer.alloc(0));
+    }
+    if (this.requestBodyMode === 'STREAMED' || this.requestBodyMode === 'NONE') {
+      // Headers go upstream with this reply: route now, from headers and URL only.
+      this.deps.warnStreamedOnce();
+      return this.routeFromHeaders(present, undefined);
+    }
+    if (this.requestBodyMode === 'FULL_DUPLEX_STREAMED') {
+      this.heldHeaderRemovals = present; // the header reply waits for the end of the body
+      return [];
+    }
+    return [continueReply('requestHeaders', remove ? { headers: remove } : {})];
+  }
+
+  /** Routes in the request-headers reply (no body, or a body we cannot wait for). */
+  private async routeFromHeaders(removals: string[], body: Buffer | undefined): Promise<PhaseReply[]> {
+    const match = this.match!;
+    this.model = match.urlModel;
+    this.stream = match.urlStream ?? false;
+    if (body === undefined && this.model === undefined) {
+      // The model is in a body we will not see: leave the route to Envoy's table.
+      this.state = 'routed';
+      return [continueReply('requestHeaders', removals.length ? { headers: { remove: removals } } : {})];
+    }
+    const routed = await this.route(body);
+    if (routed.kind === 'immediate') return [routed];
+    return [continueReply('requestHeaders', { headers: { set: routed.set, remove: removals }, clearRouteCache: true })];
+  }
+
+  private async onRequestBody(msg: PhaseMessage): Promise<PhaseReply[]> {
+    if (this.requestEnded || this.state === 'passthrough' || this.state === 'routed' || this.state === 'done') {
+      if (msg.endOfStream) this.requestEnded = true;
+      return this.requestBodyMode === 'FULL_DUPLEX_STREAMED' ? this.reemit(msg.body ?? Buffer.alloc(0), msg.endOfStream) : [continueReply('requestBody')];
+    }
+    if (!this.body.append(msg.body ?? Buffer.alloc(0))) {
+      return [this.fail(this.match!.api.errorShape, new UserFacingError(413, 'request_too_large', `request body exceeds ${this.config.limits.maxBodyBytes} bytes`))];
+    }
+    const partial = this.requestBodyMode === 'BUFFERED_PARTIAL' && !msg.endOfStream;
+    if (!msg.endOfStream && !partial) {
+      return this.requestBodyMode === 'FULL_DUPLEX_STREAMED' ? [] : [continueReply('requestBody')];
+    }
+    if (msg.endOfStream) this.requestEnded = true;
+    const body = this.body.take();
+    const routed = await this.route(body, partial);
+    if (routed.kind === 'immediate') return [routed];
+    const newBody = routed.body;
+    const set = newBody ? [...routed.set, ['content-length', String(newBody.length)] as const] : routed.set;
+    if (this.requestBodyMode === 'FULL_DUPLEX_STREAMED') {
+      const removals = this.heldHeaderRemovals ?? [];
+      const headerReply = continueReply('requestHeaders', { headers: { set, remove: removals }, clearRouteCache: true });
+      return [headerReply, ...this.reemit(newBody ?? body, msg.endOfStream)];
+    }
+    return [continueReply('requestBody', { headers: { set }, clearRouteCache: true, ...(newBody ? { body: newBody } : {}) })];
+  }
+
+  private onRequestTrailers(): PhaseReply[] {
+    return [continueReply('requestTrailers')];
+  }
+
+  /** Re-emits a body as streamed_response chunks of at most {@link MAX_STREAMED_CHUNK} bytes. */
+  private reemit(body: Buffer, endOfStream: boolean): PhaseReply[] {
+    const replies: PhaseReply[] = [];
+    for (let off = 0; off < body.length || (off === 0 && replies.length === 0); off += MAX_STREAMED_CHUNK) {
+      const chunk = body.subarray(off, off + MAX_STREAMED_CHUNK);
+      const last = off + MAX_STREAMED_CHUNK >= body.length;
+      replies.push(continueReply('requestBody', { streamedBody: { chunk, endOfStream: endOfStream && last } }));
+      if (body.length === 0) break;
+    }
+    return replies;
+  }
+
+  /**
+   * Extracts model and stream flag, asks the router, and returns the headers to set (and a new
+   * body when we changed it) or the local reply the client gets.
+   */
+  private async route(
+    body: Buffer | undefined,
+    partial = false,
+  ): Promise<{ kind: 'routed'; set: Array<readonly [string, string]>; body?: Buffer } | (PhaseReply & { kind: 'immediate' })> {
+    const match = this.match!;
+    const api = match.api;
+    try {
+      if (body !== undefined) {
+        const facts = api.parseRequestBody(body, this.requestHeaders['content-type'], partial ? { partial: true } : undefined);
+        this.model = match.urlModel ?? facts.model;
+        this.stream = match.urlStream ?? facts.stream ?? false;
+      }
+      if (!this.model) {
+        throw new UserFacingError(400, 'missing_model', 'the request does not name a model', 'model');
+      }
+    } catch (err) {
+      if (isUserFacing(err)) return this.fail(api.errorShape, err);
+      throw err;
+    }
+    const model = this.model;
+    this.metrics.setModel(model);
+    const routerHeaders = { ...this.requestHeaders, [this.config.modelNameHeaderKey]: model };
+    const started = performance.now();
+    const decision = await this.deps.generation.decider.decide(routerHeaders, this.routeRequest(body));
+    const routeMs = performance.now() - started;
+    if (decision.kind === 'none') {
+      this.deps.outcomes.decision({ model, rule: undefined, outcome: 'no_route', latencyMs: routeMs });
+      return this.fail(api.errorShape, new UserFacingError(404, 'model_not_found', `no route for model ${JSON.stringify(model)}`, 'model'));
+    }
+    if (decision.kind === 'failed') {
+      this.deps.outcomes.decision({ model, rule: undefined, outcome: 'router_failure', latencyMs: routeMs });
+      return this.fail(api.errorShape, new UserFacingError(503, 'router_unavailable', 'the router could not decide a route; try again'));
+    }
+    this.rule = decision.name;
+    this.state = 'routed';
+    this.metrics.setBackend(decision.name, this.deps.generation.backendOfRule.get(decision.name));
+    this.deps.outcomes.decision({ model, rule: decision.name, outcome: decision.fallback ? 'routed_fallback' : 'routed', latencyMs: routeMs });
+    const set: Array<readonly [string, string]> = [
+      [this.config.selectedRouteHeaderKey, decision.name],
+      [this.config.modelNameHeaderKey, model],
+    ];
+    if (body && !partial && this.stream && this.config.streaming.injectUsage && INCLUDE_USAGE_APIS.has(api.id)) {
+      const injected = injectIncludeUsage(body);
+      if (injected) {
+        this.injectedUsage = true;
+        return { kind: 'routed', set, body: injected };
+      }
+    }
+    return { kind: 'routed', set };
+  }
+
+  private routeRequest(body: Buffer | undefined): RouteRequest {
+    let parsed: { value: unknown } | undefined;
+    return {
+      api: this.match!.api.id,
+      model: this.model,
+      stream: this.stream,
+      method: this.method,
+      path: this.path,
+      body: () => {
+        if (!parsed) {
+          try {
+            parsed = { value: body && body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined };
+          } catch {
+            parsed = { value: undefined };
+          }
+        }
+        return parsed.value;
+      },
+    };
+  }
+
+  private fail(shape: Parameters<typeof errorReply>[0], err: UserFacingError): PhaseReply & { kind: 'immediate' } {
+    this.state = 'done';
+    this.complete({ status: err.status, errorType: err.code });
+    return errorReply(shape, err);
+  }
+
+  private stripPrefix(path: string): string {
+    const prefix = this.config.apis.pathPrefix;
+    return prefix && path.startsWith(prefix) ? path.slice(prefix.length) || '/' : path;
+  }
+
+  private listedModels(): Array<{ name: string; ownedBy?: string; created?: number }> {
+    const seen = new Map<string, { name: string; ownedBy?: string; created?: number }>();
+    for (const m of this.config.models) seen.set(m.name, m);
+    for (const rule of this.config.rules) {
+      for (const h of rule.headers) {
+        const exact = h.type === 'Exact' ? h.value : h.exact;
+        if (h.name === this.config.modelNameHeaderKey && exact !== undefined && !h.invert && !seen.has(exact)) {
+          seen.set(exact, { name: exact, ownedBy: rule.backends[0]?.name ?? rule.name });
+        }
+      }
+    }
+    return [...seen.values()];
+  }
+
+  // ---- response side --------------------------------------------------------------------------
+
+  private responseSide(): ResponseSide {
+    this.response ??= new ResponseSide({
+      observe: this.state === 'routed' && this.match !== undefined,
+      api: this.match?.api,
+      stream: this.stream,
+      stripUsageChunk: this.injectedUsage,
+      metrics: this.metrics,
+      generation: this.deps.generation,
+      identity: () => ({ model: this.model, rule: this.rule }),
+      logger: this.deps.logger,
+      complete: (o) => this.complete(o),
+    });
+    return this.response;
+  }
+
+  private complete(o: { status: number; errorType?: string; info?: RequestOutcome['info']; ttftMs?: number }): void {
+    if (this.outcome) return;
+    const success = o.errorType === undefined && o.status >= 200 && o.status < 300;
+    if (this.match) {
+      this.metrics.recordRequestCompletion(success, success ? undefined : { 'error.type': o.errorType ?? String(o.status) });
+    }
+    this.outcome = {
+      api: this.match?.api.id,
+      method: this.method,
+      path: this.path,
+      model: this.model,
+      rule: this.rule,
+      stream: this.stream,
+      status: o.status,
+      errorType: success ? undefined : (o.errorType ?? String(o.status)),
+      durationMs: performance.now() - this.startedAt,
+      ...(o.ttftMs !== undefined ? { ttftMs: o.ttftMs } : {}),
+      info: o.info,
+    };
+    this.deps.outcomes.completed(this.outcome);
+  }
+}

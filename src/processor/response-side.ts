@@ -1,0 +1,138 @@
+/**
+ * The response half of a request: switches SSE bodies to STREAMED, observes usage and latency,
+ * and at the end reports metrics and hands usage/cost to Envoy as dynamic metadata.
+ */
+import type { Logger } from 'pino';
+import type { ApiSpec, ResponseInfo } from '../apis/api.js';
+import { buildUsageMetadata } from '../metrics/dynamic-metadata.js';
+import type { RequestMetrics } from '../metrics/request-metrics.js';
+import type { Generation } from './generation.js';
+import type { BodyMode, PhaseMessage, PhaseReply } from './phase.js';
+import { continueReply } from './replies.js';
+import { ResponseObserver } from './response-observer.js';
+
+/** What the response side needs from its request. */
+export interface ResponseSideOptions {
+  /** False for requests we did not route (passthrough, local replies): replies are plain CONTINUE. */
+  readonly observe: boolean;
+  readonly api: ApiSpec | undefined;
+  /** The client asked for a stream. */
+  readonly stream: boolean;
+  /** We injected `include_usage`: remove the usage chunk from what the client sees. */
+  readonly stripUsageChunk: boolean;
+  readonly metrics: RequestMetrics;
+  readonly generation: Generation;
+  readonly identity: () => { model: string | undefined; rule: string | undefined };
+  readonly logger: Logger;
+  readonly complete: (o: { status: number; errorType?: string; info?: ResponseInfo; ttftMs?: number }) => void;
+}
+
+const STREAM_TYPES = ['text/event-stream', 'application/vnd.amazon.eventstream'];
+
+/** Response phases of one request. */
+export class ResponseSide {
+  private status = 0;
+  private observer: ResponseObserver | undefined;
+  private ended = false;
+  private readonly startedAt = performance.now();
+  private firstChunkAt: number | undefined;
+
+  constructor(private readonly opts: ResponseSideOptions) {}
+
+  /** Response headers: decide streaming, set up observation. */
+  async onHeaders(msg: PhaseMessage, configuredMode: BodyMode): Promise<PhaseReply> {
+    const headers = msg.headers ?? {};
+    this.status = Number(headers[':status'] ?? 0);
+    if (!this.opts.observe || !this.opts.api) return continueReply('responseHeaders');
+    const contentType = (headers['content-type'] ?? '').toLowerCase();
+    const ok = this.status >= 200 && this.status < 300;
+    const streaming = ok && STREAM_TYPES.some((t) => contentType.startsWith(t));
+    const strip = this.opts.stripUsageChunk && streaming && contentType.startsWith('text/event-stream');
+    this.observer = new ResponseObserver({
+      parser: this.opts.api.newResponseParser({ stream: streaming, contentType }),
+      contentEncoding: headers['content-encoding'],
+      streaming,
+      stripUsageChunk: strip,
+      metrics: this.opts.metrics,
+    });
+    const remove: string[] = [];
+    let responseBodyMode: BodyMode | undefined;
+    if (streaming && configuredMode !== 'STREAMED' && configuredMode !== 'FULL_DUPLEX_STREAMED' && configuredMode !== 'NONE') {
+      // Buffering an SSE body would hold every token until the end: stream it instead, and drop
+      // content-length or Envoy truncates the body at the stated length.
+      responseBodyMode = 'STREAMED';
+      remove.push('content-length');
+    }
+    if (strip) {
+      // We rewrite the body: drop its length, and its encoding since we emit decoded bytes.
+      if (!remove.includes('content-length')) remove.push('content-length');
+      if (headers['content-encoding']) remove.push('content-encoding');
+    }
+    if (msg.endOfStream) return this.finishReply('responseHeaders', remove);
+    return continueReply('responseHeaders', {
+      ...(remove.length ? { headers: { remove } } : {}),
+      ...(responseBodyMode ? { responseBodyMode } : {}),
+    });
+  }
+
+  /** One response body chunk. */
+  async onBody(msg: PhaseMessage): Promise<PhaseReply> {
+    if (this.ended || !this.observer) return continueReply('responseBody'); // data after end_of_stream is ignored
+    this.firstChunkAt ??= performance.now();
+    const replaced = await this.observer.push(msg.body ?? Buffer.alloc(0), msg.endOfStream);
+    if (msg.endOfStream) return this.finishReply('responseBody', [], replaced);
+    return continueReply('responseBody', replaced ? { body: replaced } : {});
+  }
+
+  /** Response trailers end the response when the body did not. */
+  async onTrailers(): Promise<PhaseReply> {
+    if (this.ended || !this.observer) return continueReply('responseTrailers');
+    return this.finishReply('responseTrailers', []);
+  }
+
+  /** The stream ended; record a response that never completed. */
+  finish(cause: 'completed' | 'cancelled' | 'error'): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.opts.complete({ status: this.status, errorType: cause === 'completed' ? 'incomplete_response' : cause });
+  }
+
+  private finishReply(phase: 'responseHeaders' | 'responseBody' | 'responseTrailers', remove: string[], body?: Buffer): PhaseReply {
+    this.ended = true;
+    const info = this.observer!.end();
+    const { model, rule } = this.opts.identity();
+    const ok = this.status >= 200 && this.status < 300 && !info.errorType;
+    if (info.model) this.opts.metrics.setResponseModel?.(info.model);
+    if (ok) this.opts.metrics.recordTokenUsage(info.usage);
+    const ttftMs = this.opts.stream && this.firstChunkAt !== undefined ? this.firstChunkAt - this.startedAt : undefined;
+    this.opts.complete({
+      status: this.status,
+      ...(ok ? {} : { errorType: info.errorType ?? `http_${this.status}` }),
+      info,
+      ...(ttftMs !== undefined ? { ttftMs } : {}),
+    });
+    let dynamicMetadata: Record<string, Record<string, unknown>> | undefined;
+    if (ok) dynamicMetadata = this.metadata(info, model, rule);
+    return continueReply(phase, {
+      ...(remove.length ? { headers: { remove } } : {}),
+      ...(body ? { body } : {}),
+      ...(dynamicMetadata ? { dynamicMetadata } : {}),
+    });
+  }
+
+  private metadata(info: ResponseInfo, model: string | undefined, rule: string | undefined): Record<string, Record<string, unknown>> {
+    const gen = this.opts.generation;
+    const backend = rule ? (gen.backendOfRule.get(rule) ?? '') : '';
+    const costs = gen.costs({ model: model ?? '', backend, routeName: rule ?? '', usage: info.usage });
+    for (const e of costs.errors) this.opts.logger.warn({ err: e }, 'llmRequestCosts evaluation failed');
+    return buildUsageMetadata({
+      namespace: gen.config.metadataNamespace,
+      usage: info.usage,
+      requestModel: model,
+      responseModel: info.model,
+      routeName: rule,
+      backend,
+      costs: costs.values,
+    });
+  }
+}

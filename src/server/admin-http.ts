@@ -1,0 +1,55 @@
+/**
+ * The admin HTTP server: `/healthz` (alive), `/readyz` (config loaded, gRPC serving, not
+ * draining), `/metrics` (Prometheus text), plus any extra read-only routes.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+
+/** A route handler on the admin port. */
+export type AdminHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+
+/** What the admin server serves. */
+export interface AdminDeps {
+  /** True when the service should receive traffic. */
+  ready(): boolean;
+  /** Writes the Prometheus exposition. */
+  metrics: AdminHandler;
+  /** Extra GET routes by exact path (debug endpoints). */
+  routes?: ReadonlyMap<string, AdminHandler>;
+  readonly logger: Logger;
+}
+
+/** Writes a small JSON reply. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Creates (does not start) the admin HTTP server. */
+export function createAdminServer(deps: AdminDeps): Server {
+  return createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const handle = async (): Promise<void> => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
+      switch (url.pathname) {
+        case '/healthz':
+          return sendJson(res, 200, { status: 'ok' });
+        case '/readyz':
+          return deps.ready() ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'not ready' });
+        case '/metrics':
+          return deps.metrics(req, res, url);
+        default: {
+          const route = deps.routes?.get(url.pathname);
+          if (route) return route(req, res, url);
+          return sendJson(res, 404, { error: 'not found' });
+        }
+      }
+    };
+    handle().catch((err: unknown) => {
+      deps.logger.error({ err, path: url.pathname }, 'admin request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+}

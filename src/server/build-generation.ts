@@ -1,0 +1,72 @@
+/**
+ * Builds a config generation: router (with the user's module), metrics factory (with the user's
+ * module), request-cost evaluator. Any failure throws and leaves the current generation in place.
+ */
+import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
+import type { Meter } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../config/load.js';
+import { compileRequestCosts } from '../metrics/request-costs.js';
+import type { RequestMetricsFactory } from '../metrics/request-metrics.js';
+import { loadMetricsFactory } from '../metrics/load-metrics-module.js';
+import { isolateMetrics } from '../metrics/isolated-metrics.js';
+import type { Generation } from '../processor/generation.js';
+import { loadRouter } from '../routing/load-router.js';
+import { RouteDecider } from '../routing/route-decider.js';
+
+/** What building a generation needs. */
+export interface BuildGenerationDeps {
+  readonly meter: Meter;
+  readonly logger: Logger;
+  /** Builds the built-in metrics factory for a config (header → attribute mappings are per config). */
+  readonly createDefaultMetrics: (config: LoadedConfig['config']) => RequestMetricsFactory;
+  /** Directory used for relative module paths when the config is not from a file. */
+  readonly cwd: string;
+}
+
+/** Builds generation `id` from a loaded config. */
+export async function buildGeneration(loaded: LoadedConfig, id: number, deps: BuildGenerationDeps): Promise<Generation> {
+  const { config } = loaded;
+  const baseDir = loaded.source === 'embedded default' ? deps.cwd : dirname(loaded.source);
+  const hash = createHash('sha256').update(loaded.text).digest('hex');
+  const cacheBust = `${id}-${hash.slice(0, 12)}`;
+  const routers = await loadRouter(config, { baseDir, logger: deps.logger, meter: deps.meter, cacheBust });
+  const metrics = await loadMetricsFactory(config.metrics, {
+    baseDir,
+    meter: deps.meter,
+    logger: deps.logger,
+    config,
+    defaultFactory: deps.createDefaultMetrics(config),
+    cacheBust,
+  });
+  const costs = compileRequestCosts(config.llmRequestCosts);
+  const backendOfRule = new Map<string, string>();
+  for (const rule of config.rules) {
+    const backend = rule.backends[0]?.name;
+    if (backend) backendOfRule.set(rule.name, backend);
+  }
+  return {
+    info: {
+      id,
+      hash,
+      source: loaded.source,
+      loadedAt: Date.now(),
+      modules: {
+        ...(routers.module ? { router: routers.module } : {}),
+        ...(config.metrics.module ? { metrics: config.metrics.module } : {}),
+      },
+    },
+    config,
+    decider: new RouteDecider({
+      router: routers.router,
+      defaultRouter: routers.defaultRouter,
+      timeoutMs: config.router.timeoutMs,
+      failureMode: config.router.failureMode,
+      logger: deps.logger.child({ component: 'router' }),
+    }),
+    metrics: isolateMetrics(metrics, { logger: deps.logger.child({ component: 'metrics-hooks' }), meter: deps.meter }),
+    costs,
+    backendOfRule,
+  };
+}

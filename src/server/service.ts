@@ -1,0 +1,230 @@
+/**
+ * The service: gRPC server (ext_proc + health), admin HTTP, config generations and drain.
+ * `createServer(deps)` builds an unstarted server; `start()` binds and resolves with the ports;
+ * `reload()` swaps the whole generation; `stop()` drains.
+ */
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import type { Meter } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../config/load.js';
+import { loadServiceDefinitions } from '../envoy/protos.js';
+import type { RequestMetricsFactory } from '../metrics/request-metrics.js';
+import type { Generation, GenerationInfo } from '../processor/generation.js';
+import { RequestProcessor } from '../processor/request-processor.js';
+import { grpcBindTarget, parseAddress } from './address.js';
+import { createAdminServer, type AdminHandler } from './admin-http.js';
+import { buildGeneration } from './build-generation.js';
+import { debugRoutes } from './debug-routes.js';
+import { DecisionRing } from './decision-ring.js';
+import { HealthService } from './health.js';
+import { OutcomeRecorder } from './outcome-recorder.js';
+import { ServiceMetrics } from './service-metrics.js';
+import { serveStream, type ProcessCall } from './stream.js';
+
+/** What the service is built from. Everything is injected; nothing is read from the process. */
+export interface ServerDeps {
+  /** The first config. */
+  readonly config: LoadedConfig;
+  readonly logger: Logger;
+  readonly meter: Meter;
+  /** Serves `/metrics` (the Prometheus exporter's handler). */
+  readonly metricsHandler: AdminHandler;
+  /** Builds the built-in metrics factory for a config generation. */
+  readonly createDefaultMetrics: (config: LoadedConfig['config']) => RequestMetricsFactory;
+  /** Listen address overrides (flags/env), else the config's. */
+  readonly grpcAddress?: string;
+  readonly adminAddress?: string;
+  /** Directory for relative module paths of an embedded config (default: the process cwd as given by main). */
+  readonly cwd: string;
+}
+
+/** Where the service listens once started. */
+export interface BoundAddresses {
+  /** gRPC target clients dial (`127.0.0.1:PORT` style or `unix:/path`). */
+  readonly grpc: string;
+  /** gRPC TCP port (undefined for a Unix socket). */
+  readonly grpcPort: number | undefined;
+  /** Admin HTTP port. */
+  readonly adminPort: number;
+}
+
+/** A running (or runnable) llm-extproc. */
+export interface LlmExtprocServer {
+  /** Builds the first generation, binds gRPC and admin, starts serving. */
+  start(): Promise<BoundAddresses>;
+  /** Validates and swaps to a new config; on failure keeps the current one and throws. */
+  reload(config: LoadedConfig): Promise<GenerationInfo>;
+  /** Readiness fails, new streams are refused, in-flight streams get `drainTimeoutMs` to finish. */
+  stop(opts?: { drainTimeoutMs?: number }): Promise<void>;
+  /** Flips readiness off without stopping (first step of a drain, for a pre-stop delay). */
+  markDraining(): void;
+  /** The generation serving new requests. */
+  readonly generation: GenerationInfo | undefined;
+  /** Streams open now. */
+  readonly inFlight: number;
+}
+
+/** Creates an unstarted server. */
+export function createServer(deps: ServerDeps): LlmExtprocServer {
+  const logger = deps.logger;
+  const definitions = loadServiceDefinitions();
+  const health = new HealthService();
+  const serviceMetrics = new ServiceMetrics(deps.meter);
+  const ring = new DecisionRing(deps.config.config.admin.recentDecisions);
+  let current: Generation | undefined;
+  let draining = false;
+  let serving = false;
+  let streamIds = 0;
+  let warnedStreamed = false;
+  let grpcServer: grpc.Server | undefined;
+  let adminServer: HttpServer | undefined;
+  const openStreams = new Set<Promise<void>>();
+  const outcomes = new OutcomeRecorder(serviceMetrics, ring, logger.child({ component: 'requests' }), () => current?.config.log.prompts ?? false);
+
+  const streamDeps = {
+    logger,
+    nextStreamId: () => ++streamIds,
+    onEnd: (end: 'completed' | 'cancelled' | 'error') => serviceMetrics.streamEnded(end),
+    newProcessor: (streamLogger: Logger) =>
+      new RequestProcessor({
+        generation: current!,
+        logger: streamLogger,
+        outcomes,
+        warnStreamedOnce: () => {
+          if (warnedStreamed) return;
+          warnedStreamed = true;
+          logger.warn('request body mode STREAMED/NONE: routing from headers and URL only; configure BUFFERED to route on the body model');
+        },
+      }),
+  };
+
+  function handleProcess(call: ProcessCall): void {
+    if (draining || !current) {
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'llm-extproc is draining' });
+      return;
+    }
+    serviceMetrics.streamStarted();
+    const done = serveStream(call, streamDeps);
+    openStreams.add(done);
+    void done.finally(() => openStreams.delete(done));
+  }
+
+  async function bindGrpc(address: string, maxMessageBytes: number): Promise<{ target: string; port: number | undefined }> {
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': maxMessageBytes,
+      'grpc.max_send_message_length': maxMessageBytes,
+    });
+    server.addService(definitions.extProc, { Process: handleProcess });
+    server.addService(definitions.health, health.handlers());
+    const parsed = parseAddress(address);
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(grpcBindTarget(parsed), grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    grpcServer = server;
+    if (parsed.kind === 'unix') return { target: `unix:${parsed.path}`, port: undefined };
+    const host = parsed.host === '0.0.0.0' || parsed.host === '::' ? '127.0.0.1' : parsed.host;
+    return { target: grpcBindTarget({ kind: 'tcp', host, port }), port };
+  }
+
+  async function bindAdmin(address: string): Promise<number> {
+    const parsed = parseAddress(address);
+    const server = createAdminServer({
+      ready: () => serving && !draining && current !== undefined,
+      metrics: deps.metricsHandler,
+      routes: debugRoutes({
+        enabled: () => current?.config.admin.debug ?? false,
+        generation: () => current,
+        inFlight: () => serviceMetrics.inFlight,
+        decisions: () => ring.list(),
+      }),
+      logger,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      if (parsed.kind === 'unix') server.listen(parsed.path, resolve);
+      else server.listen(parsed.port, parsed.host, resolve);
+    });
+    adminServer = server;
+    const addr = server.address();
+    return typeof addr === 'object' && addr ? (addr as AddressInfo).port : 0;
+  }
+
+  return {
+    get generation() {
+      return current?.info;
+    },
+    get inFlight() {
+      return serviceMetrics.inFlight;
+    },
+
+    async start() {
+      current = await buildGeneration(deps.config, 1, { meter: deps.meter, logger, createDefaultMetrics: deps.createDefaultMetrics, cwd: deps.cwd });
+      serviceMetrics.reload('success');
+      const cfg = current.config;
+      const adminPort = await bindAdmin(deps.adminAddress ?? cfg.admin.address);
+      const grpcBound = await bindGrpc(deps.grpcAddress ?? cfg.grpc.address, cfg.grpc.maxMessageBytes);
+      serving = true;
+      health.setServing(true);
+      logger.info({ grpc: grpcBound.target, adminPort, config: current.info.source, generation: current.info.id }, 'llm-extproc serving');
+      return { grpc: grpcBound.target, grpcPort: grpcBound.port, adminPort };
+    },
+
+    async reload(config) {
+      const previous = current;
+      try {
+        const next = await buildGeneration(config, (previous?.info.id ?? 0) + 1, {
+          meter: deps.meter,
+          logger,
+          createDefaultMetrics: deps.createDefaultMetrics,
+          cwd: deps.cwd,
+        });
+        if (previous && (next.config.grpc.address !== previous.config.grpc.address || next.config.admin.address !== previous.config.admin.address)) {
+          logger.warn('listen addresses changed in config: they apply at the next restart');
+        }
+        current = next; // in-flight requests keep the generation they captured
+        serviceMetrics.reload('success');
+        logger.info({ generation: next.info.id, hash: next.info.hash, source: next.info.source }, 'config reloaded');
+        return next.info;
+      } catch (err) {
+        serviceMetrics.reload('failure');
+        logger.error({ err, source: config.source }, 'config reload failed; keeping the current config');
+        throw err;
+      }
+    },
+
+    markDraining() {
+      draining = true;
+      health.setServing(false);
+    },
+
+    async stop(opts = {}) {
+      this.markDraining();
+      const drainMs = opts.drainTimeoutMs ?? current?.config.shutdown.drainTimeoutMs ?? 30_000;
+      logger.info({ inFlight: openStreams.size, drainMs }, 'draining');
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        Promise.allSettled([...openStreams]).then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), drainMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) logger.warn({ inFlight: openStreams.size }, 'drain timeout: cancelling remaining streams');
+      health.close();
+      const server = grpcServer;
+      if (server) {
+        if (timedOut) server.forceShutdown();
+        else await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      }
+      const admin = adminServer;
+      if (admin) {
+        admin.closeAllConnections();
+        await new Promise<void>((resolve) => admin.close(() => resolve()));
+      }
+      serving = false;
+      logger.info('stopped');
+    },
+  };
+}

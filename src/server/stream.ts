@@ -1,0 +1,77 @@
+/**
+ * The ext_proc stream loop: one gRPC stream per HTTP request, one message at a time, replies
+ * written in order with backpressure. The loop owns the call; the processor owns the request.
+ */
+import { once } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { toPhaseMessage, toProcessingResponse, UnknownPhaseError } from '../envoy/messages.js';
+import type { WireProcessingRequest, WireProcessingResponse } from '../envoy/wire-types.js';
+import type { PhaseReply } from '../processor/phase.js';
+
+/** The duplex call as grpc-js hands it to the handler. */
+export type ProcessCall = grpc.ServerDuplexStream<WireProcessingRequest, WireProcessingResponse>;
+
+/** The part of a request processor the loop drives. */
+export interface StreamProcessor {
+  handle(msg: ReturnType<typeof toPhaseMessage>): Promise<PhaseReply[]>;
+  finish(cause: 'completed' | 'cancelled' | 'error'): void;
+}
+
+/** How a stream ended. */
+export type StreamEnd = 'completed' | 'cancelled' | 'error';
+
+/** What the loop needs. */
+export interface StreamDeps {
+  /** A new processor for this HTTP request (captures the current config generation). */
+  newProcessor(logger: Logger): StreamProcessor;
+  readonly logger: Logger;
+  /** Reported once per stream. */
+  onEnd(end: StreamEnd): void;
+  /** Next stream id, for log lines. */
+  nextStreamId(): number;
+}
+
+async function write(call: ProcessCall, msg: WireProcessingResponse): Promise<void> {
+  if (!call.write(msg)) await once(call, 'drain');
+}
+
+/** Serves one ext_proc stream to its end. Never throws. */
+export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<void> {
+  const logger = deps.logger.child({ stream: deps.nextStreamId() });
+  const processor = deps.newProcessor(logger);
+  let end: StreamEnd = 'completed';
+  try {
+    for await (const message of call as AsyncIterable<WireProcessingRequest>) {
+      const phase = toPhaseMessage(message);
+      const replies = await processor.handle(phase);
+      if (phase.observabilityMode || call.cancelled) continue; // Envoy does not read replies in observability mode
+      for (const reply of replies) await write(call, toProcessingResponse(reply));
+    }
+  } catch (err) {
+    if (call.cancelled || isCancellation(err)) {
+      end = 'cancelled';
+    } else {
+      end = 'error';
+      logger.error({ err }, 'ext_proc stream failed');
+      if (!call.destroyed) {
+        const details = err instanceof UnknownPhaseError ? err.message : 'internal error in llm-extproc';
+        call.emit('error', { code: err instanceof UnknownPhaseError ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, details });
+      }
+    }
+  } finally {
+    if (call.cancelled && end === 'completed') end = 'cancelled';
+    try {
+      processor.finish(end);
+    } catch (err) {
+      logger.error({ err }, 'request finish failed');
+    }
+    deps.onEnd(end);
+    if (end !== 'error' && !call.cancelled && !call.writableEnded) call.end();
+  }
+}
+
+function isCancellation(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  return e?.code === grpc.status.CANCELLED || e?.code === 'ERR_STREAM_PREMATURE_CLOSE' || e?.code === 'ABORT_ERR';
+}
