@@ -28,10 +28,12 @@ export class ResponseObserver {
 
   constructor(private readonly opts: ResponseObserverOptions) {
     this.decoder = createDecoder(opts.contentEncoding);
-    this.stripper = opts.stripUsageChunk ? new UsageChunkStripper() : undefined;
+    // An encoding we cannot decode (zstd on Node 20) is never rewritten: the client gets the
+    // provider's bytes, usage chunk included, rather than undecodable ones.
+    this.stripper = opts.stripUsageChunk && this.decoder.supported ? new UsageChunkStripper() : undefined;
   }
 
-  /** True when the observer rewrites the body (the caller then drops content-encoding). */
+  /** True when the observer rewrites the body (the caller then drops content-length and content-encoding). */
   get rewritesBody(): boolean {
     return this.stripper !== undefined;
   }
@@ -49,7 +51,7 @@ export class ResponseObserver {
     if (this.opts.streaming && this.chunks === 1) {
       this.opts.metrics.recordTokenLatency(this.opts.parser.outputTokensSoFar ?? 0, { endOfStream: false });
     }
-    if (!this.stripper) return undefined;
+    if (!this.stripper || this.decoder.failed) return undefined; // corrupt upstream bytes pass as they are
     const out = this.stripper.push(decoded);
     return endOfStream ? Buffer.concat([out, this.stripper.end()]) : out;
   }

@@ -47,14 +47,14 @@ export class ResponseSide {
     const contentType = (headers['content-type'] ?? '').toLowerCase();
     const ok = this.status >= 200 && this.status < 300;
     const streaming = ok && STREAM_TYPES.some((t) => contentType.startsWith(t));
-    const strip = this.opts.stripUsageChunk && streaming && contentType.startsWith('text/event-stream');
     this.observer = new ResponseObserver({
       parser: this.opts.api.newResponseParser({ stream: streaming, contentType }),
       contentEncoding: headers['content-encoding'],
       streaming,
-      stripUsageChunk: strip,
+      stripUsageChunk: this.opts.stripUsageChunk && streaming && contentType.startsWith('text/event-stream'),
       metrics: this.opts.metrics,
     });
+    const strip = this.observer.rewritesBody;
     const remove: string[] = [];
     let responseBodyMode: BodyMode | undefined;
     if (streaming && configuredMode !== 'STREAMED' && configuredMode !== 'FULL_DUPLEX_STREAMED' && configuredMode !== 'NONE') {
