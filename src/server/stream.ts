@@ -42,7 +42,9 @@ export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<
   const processor = deps.newProcessor(logger);
   let end: StreamEnd = 'completed';
   try {
-    for await (const message of call as AsyncIterable<WireProcessingRequest>) {
+    // destroyOnReturn: false — the default iterator destroys the call when Envoy half-closes,
+    // and a destroyed call can no longer send its OK status.
+    for await (const message of call.iterator({ destroyOnReturn: false }) as AsyncIterable<WireProcessingRequest>) {
       const phase = toPhaseMessage(message);
       const replies = await processor.handle(phase);
       if (phase.observabilityMode || call.cancelled) continue; // Envoy does not read replies in observability mode
