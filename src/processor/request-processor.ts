@@ -222,6 +222,11 @@ export class RequestProcessor {
         this.model = match.urlModel ?? facts.model;
         this.stream = match.urlStream ?? facts.stream ?? false;
       }
+      if (!this.model && partial) {
+        // The model lies beyond the part Envoy buffered: leave the route to Envoy's table.
+        this.state = 'routed';
+        return { kind: 'routed', set: [] };
+      }
       if (!this.model) {
         throw new UserFacingError(400, 'missing_model', 'the request does not name a model', 'model');
       }

@@ -62,6 +62,9 @@ export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<
       }
     }
   } finally {
+    // A client reset can surface as end-of-input just before grpc-js flags the call cancelled:
+    // give the flag one turn of the event loop before classifying the end.
+    if (end === 'completed' && !call.cancelled) await new Promise((r) => setImmediate(r));
     if (call.cancelled && end === 'completed') end = 'cancelled';
     try {
       processor.finish(end);

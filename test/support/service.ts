@@ -1,0 +1,86 @@
+/**
+ * Starts the real llm-extproc service in-process for integration tests: real gRPC server on
+ * 127.0.0.1:0, real admin HTTP server, real OTel SDK with the Prometheus exporter, and a logger
+ * whose lines are kept for assertions.
+ */
+import { Writable } from 'node:stream';
+import { parseConfig, loadEmbeddedDefault, type LoadedConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/logger.js';
+import { createGenAiMetrics } from '../../src/metrics/genai-metrics.js';
+import { createTelemetry } from '../../src/metrics/telemetry.js';
+import { createServer, type BoundAddresses, type LlmExtprocServer } from '../../src/server/service.js';
+
+/** A started service. */
+export interface TestService {
+  readonly server: LlmExtprocServer;
+  readonly addresses: BoundAddresses;
+  /** gRPC target for clients. */
+  readonly target: string;
+  /** Base URL of the admin port. */
+  readonly adminUrl: string;
+  /** Log lines written so far, parsed. */
+  readonly logs: Array<Record<string, unknown>>;
+  /** Raw log text written so far. */
+  logText(): string;
+  /** GET /metrics. */
+  metricsText(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startService}. */
+export interface StartServiceOptions {
+  /** Config YAML; the embedded default when omitted. Listen addresses are forced to port 0. */
+  readonly yaml?: string;
+  /** A config already loaded (e.g. from a file, so relative module paths resolve). */
+  readonly loaded?: LoadedConfig;
+  /** Directory for relative module paths of an inline config. */
+  readonly cwd?: string;
+}
+
+/** Starts the service. */
+export async function startService(opts: StartServiceOptions = {}): Promise<TestService> {
+  const loaded = opts.loaded ?? (opts.yaml !== undefined ? parseConfig(opts.yaml, 'test config') : loadEmbeddedDefault());
+  let text = '';
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      const s = chunk.toString('utf8');
+      text += s;
+      for (const line of s.split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const logger = createLogger('info', sink);
+  const telemetry = createTelemetry({ serviceName: 'llm-extproc' });
+  const meter = telemetry.meterProvider.getMeter('llm-extproc');
+  const server = createServer({
+    config: loaded,
+    logger,
+    meter,
+    metricsHandler: (req, res) => telemetry.handleMetricsRequest(req, res),
+    createDefaultMetrics: (config) =>
+      createGenAiMetrics(meter, {
+        requestHeaderAttributes: config.metrics.requestHeaderAttributes,
+        maxAttributeValues: config.metrics.maxAttributeValues,
+        logger,
+      }),
+    grpcAddress: '127.0.0.1:0',
+    adminAddress: '127.0.0.1:0',
+    cwd: opts.cwd ?? process.cwd(),
+  });
+  const addresses = await server.start();
+  const adminUrl = `http://127.0.0.1:${addresses.adminPort}`;
+  return {
+    server,
+    addresses,
+    target: addresses.grpc,
+    adminUrl,
+    logs,
+    logText: () => text,
+    metricsText: async () => (await fetch(`${adminUrl}/metrics`)).text(),
+    stop: async () => {
+      await server.stop({ drainTimeoutMs: 5_000 });
+      await telemetry.shutdown();
+    },
+  };
+}
