@@ -1,0 +1,66 @@
+/**
+ * Model and stream flag from JSON request bodies, read with the validating top-level scanner
+ * (never a full `JSON.parse`), so the router sees exactly what the provider will.
+ */
+import { UserFacingError } from '../errors.js';
+import type { BodyFacts } from './api.js';
+import { scanTopLevelPrefix } from './json-prefix-scan.js';
+import { scanTopLevel } from './json-scan.js';
+
+/** How an API reads its body. */
+export interface JsonBodyRules {
+  /** Top-level keys to read (prepared once per API: the scanner caches per set). */
+  readonly keys: ReadonlySet<string>;
+  /** Key holding the model; absent for APIs whose model is in the URL. */
+  readonly modelKey?: string;
+  /** Decides the stream flag from the read values (default: `stream === true`). */
+  readonly stream?: (values: ReadonlyMap<string, unknown>) => boolean;
+}
+
+/** Rules of the common case: `model` and `stream` members. */
+export const MODEL_AND_STREAM: JsonBodyRules = { keys: new Set(['model', 'stream']), modelKey: 'model' };
+
+/** Rules of APIs that never stream (Embeddings): the model only. */
+export const MODEL_ONLY: JsonBodyRules = { keys: new Set(['model']), modelKey: 'model', stream: () => false };
+
+/** Rules for URL-model APIs that still take `stream` in the body (Azure OpenAI deployments). */
+export const STREAM_ONLY: JsonBodyRules = { keys: new Set(['stream']) };
+
+/**
+ * Reads model and stream flag. Throws `UserFacingError(400)`: `invalid_json` for a body that is
+ * not JSON (or not an object), `invalid_model` for a non-string model, `missing_model` for an
+ * absent or empty one (not raised for `partial` bodies, where the model may lie beyond the prefix).
+ */
+export function readJsonBodyFacts(body: Uint8Array, rules: JsonBodyRules, opts?: { partial?: boolean }): BodyFacts {
+  const partial = opts?.partial === true;
+  const scan = partial ? scanTopLevelPrefix(body, rules.keys) : scanTopLevel(body, rules.keys);
+  if (!scan.ok) throw new UserFacingError(400, 'invalid_json', `The request body is not valid JSON: ${scan.error}`);
+  if (!startsWithObject(body)) {
+    throw new UserFacingError(400, 'invalid_json', 'The request body must be a JSON object.');
+  }
+  const facts: BodyFacts = {};
+  const values = scan.values;
+  if (rules.modelKey !== undefined) {
+    const model = values.get(rules.modelKey);
+    if (model !== undefined && typeof model !== 'string') {
+      throw new UserFacingError(400, 'invalid_model', `'${rules.modelKey}' must be a string.`, rules.modelKey);
+    }
+    if (model === undefined || model === '') {
+      if (!partial) throw new UserFacingError(400, 'missing_model', `The request body must name a model in '${rules.modelKey}'.`, rules.modelKey);
+    } else {
+      facts.model = model;
+    }
+  }
+  facts.stream = rules.stream ? rules.stream(values) : values.get('stream') === true;
+  return facts;
+}
+
+/** True when the first non-whitespace byte opens an object (an empty prefix counts as one). */
+function startsWithObject(body: Uint8Array): boolean {
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+    return c === 0x7b;
+  }
+  return true;
+}

@@ -1,0 +1,94 @@
+/**
+ * Gemini API (Google AI, generativelanguage.googleapis.com):
+ * `POST /{v1beta|v1|v1alpha}/models/{model}:{method}`. The model is the URL segment; the method
+ * decides the operation and, for `streamGenerateContent`, streaming (SSE with `alt=sse`, else a
+ * JSON array sent as it grows). Errors in Google's shape.
+ */
+import type { ApiMatch, ApiSpec, ResponseParser } from './api.js';
+import {
+  newEmbedContentParser,
+  newErrorOnlyParser,
+  newGenerateContentParser,
+} from './gemini-response.js';
+import type { ParserOptions } from './response-readers.js';
+import { isPost, type SpecRoute } from './spec-route.js';
+import { splitModelMethod } from './url-path.js';
+
+/** Path prefixes of the Gemini API's model methods. */
+export const GEMINI_PREFIXES = ['/v1beta/models/', '/v1/models/', '/v1alpha/models/'] as const;
+
+/** A Gemini-family spec (Gemini API or Vertex AI) for one group of methods. */
+export function googleSpec(def: {
+  id: string;
+  operation: string;
+  provider: string;
+  errorShape?: ApiSpec['errorShape'];
+  newResponseParser: (opts: ParserOptions) => ResponseParser;
+  match: ApiSpec['match'];
+}): ApiSpec {
+  return {
+    id: def.id,
+    operation: def.operation,
+    provider: def.provider,
+    errorShape: def.errorShape ?? 'gemini',
+    modelSource: 'url',
+    match: def.match,
+    parseRequestBody: () => ({}),
+    newResponseParser: def.newResponseParser,
+  };
+}
+
+const matchSelf = (id: string) => (method: string, path: string, query: URLSearchParams) => {
+  const m = matchGemini(method, path, query);
+  return m?.api.id === id ? m : undefined;
+};
+
+/** generateContent and streamGenerateContent. */
+export const geminiGenerateContent = googleSpec({
+  id: 'gemini.generate_content',
+  operation: 'chat',
+  provider: 'gcp.gemini',
+  newResponseParser: newGenerateContentParser,
+  match: matchSelf('gemini.generate_content'),
+});
+
+/** countTokens (a count for a prompt not run: no usage). */
+export const geminiCountTokens = googleSpec({
+  id: 'gemini.count_tokens',
+  operation: 'count_tokens',
+  provider: 'gcp.gemini',
+  newResponseParser: newErrorOnlyParser,
+  match: matchSelf('gemini.count_tokens'),
+});
+
+/** embedContent and batchEmbedContents. */
+export const geminiEmbedContent = googleSpec({
+  id: 'gemini.embed_content',
+  operation: 'embeddings',
+  provider: 'gcp.gemini',
+  newResponseParser: newEmbedContentParser,
+  match: matchSelf('gemini.embed_content'),
+});
+
+const METHODS: ReadonlyMap<string, { api: ApiSpec; stream: boolean }> = new Map([
+  ['generateContent', { api: geminiGenerateContent, stream: false }],
+  ['streamGenerateContent', { api: geminiGenerateContent, stream: true }],
+  ['countTokens', { api: geminiCountTokens, stream: false }],
+  ['embedContent', { api: geminiEmbedContent, stream: false }],
+  ['batchEmbedContents', { api: geminiEmbedContent, stream: false }],
+]);
+
+/** Matches a Gemini API model method path. */
+export function matchGemini(method: string, path: string, _query: URLSearchParams): ApiMatch | undefined {
+  if (!isPost(method)) return undefined;
+  const prefix = GEMINI_PREFIXES.find((p) => path.startsWith(p));
+  if (prefix === undefined) return undefined;
+  const parts = splitModelMethod(path.slice(prefix.length));
+  if (parts === undefined) return undefined;
+  const entry = METHODS.get(parts.method);
+  if (entry === undefined) return undefined;
+  return { api: entry.api, urlModel: parts.model, urlStream: entry.stream };
+}
+
+/** Registry entry of the Gemini API. */
+export const geminiRoute: SpecRoute = { prefixes: GEMINI_PREFIXES, match: matchGemini };

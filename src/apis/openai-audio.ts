@@ -1,0 +1,120 @@
+/**
+ * OpenAI audio APIs.
+ * - Speech, `POST /v1/audio/speech`: JSON body with `model`; the response is audio bytes (never
+ *   buffered), or SSE when `stream_format: "sse"`, whose `speech.audio.done` event reports usage.
+ * - Transcriptions and translations, `POST /v1/audio/transcriptions|translations`:
+ *   `multipart/form-data` with a `model` field (and `stream` for transcriptions). JSON responses
+ *   report `usage` either in tokens (`type: "tokens"`) or as billed seconds of audio
+ *   (`type: "duration"`); streamed transcriptions report it in `transcript.text.done`.
+ *   Text formats (`text`, `srt`, `vtt`) carry no usage.
+ */
+import { UserFacingError } from '../errors.js';
+import type { BodyFacts, ResponseInfo, ResponseParser } from './api.js';
+import { readJsonBodyFacts, type JsonBodyRules } from './body-facts.js';
+import { asCount, asObject, parseJson } from './json-fields.js';
+import { readMultipartFields } from './multipart.js';
+import { inputFamilyUsage } from './openai-usage.js';
+import {
+  compact,
+  isEventStream,
+  jsonResponseParser,
+  responseKeys,
+  sseEventType,
+  sseResponseParser,
+  type ParserOptions,
+  type StreamHandler,
+} from './response-readers.js';
+import { fixedPathSpec } from './spec-route.js';
+import type { SseEvent } from './sse.js';
+
+const SPEECH_BODY: JsonBodyRules = {
+  keys: new Set(['model', 'stream_format']),
+  modelKey: 'model',
+  stream: (values) => values.get('stream_format') === 'sse',
+};
+
+const FORM_FIELDS = new Set(['model', 'stream']);
+
+/**
+ * Model and stream flag of a multipart audio upload. Throws `UserFacingError(400)` for a body
+ * that is not multipart/form-data and `missing_model` when the `model` field is absent or empty.
+ */
+export function readAudioForm(body: Buffer, contentType: string | undefined, opts?: { partial?: boolean }): BodyFacts {
+  const fields = readMultipartFields(body, contentType, FORM_FIELDS, opts);
+  const model = fields.get('model');
+  if ((model === undefined || model === '') && opts?.partial !== true) {
+    throw new UserFacingError(400, 'missing_model', "The form must name a model in the 'model' field.", 'model');
+  }
+  const facts: BodyFacts = { stream: fields.get('stream')?.trim().toLowerCase() === 'true' };
+  if (model) facts.model = model;
+  return facts;
+}
+
+const KEYS = responseKeys('usage');
+
+/** Facts of a transcription/translation JSON body: token usage or billed seconds. */
+export function readAudioJson(top: Readonly<Record<string, unknown>>): ResponseInfo {
+  const usage = asObject(top['usage']);
+  if (usage?.['type'] === 'duration') return compact({ usage: {}, audioDurationSeconds: asCount(usage['seconds']) });
+  return { usage: inputFamilyUsage(usage) };
+}
+
+/** Follows a transcription or speech event stream. */
+class AudioEventStream implements StreamHandler<SseEvent> {
+  private info: ResponseInfo = { usage: {} };
+
+  onEvent(ev: SseEvent): void {
+    const type = sseEventType(ev);
+    if (type === 'transcript.text.done' || type === 'speech.audio.done') {
+      this.info = readAudioJson(asObject(parseJson(ev.data)) ?? {});
+    } else if (type === 'error') {
+      this.info = { ...this.info, errorType: 'error' };
+    }
+  }
+
+  finish(): ResponseInfo {
+    return this.info;
+  }
+}
+
+/** Parser for an audio API response: events, JSON, or bytes that are not looked at. */
+export function newAudioResponseParser(opts: ParserOptions): ResponseParser {
+  if (isEventStream(opts.contentType)) return sseResponseParser(new AudioEventStream());
+  return jsonResponseParser(KEYS, readAudioJson, { contentType: opts.contentType, requireJson: true });
+}
+
+/** Text to speech. */
+export const openAiAudioSpeech = fixedPathSpec({
+  id: 'openai.audio_speech',
+  operation: 'speech',
+  provider: 'openai',
+  errorShape: 'openai',
+  modelSource: 'body',
+  paths: ['/v1/audio/speech'],
+  parseRequestBody: (body, _contentType, opts) => readJsonBodyFacts(body, SPEECH_BODY, opts),
+  newResponseParser: newAudioResponseParser,
+});
+
+/** Speech to text. */
+export const openAiAudioTranscriptions = fixedPathSpec({
+  id: 'openai.audio_transcriptions',
+  operation: 'transcription',
+  provider: 'openai',
+  errorShape: 'openai',
+  modelSource: 'multipart',
+  paths: ['/v1/audio/transcriptions'],
+  parseRequestBody: readAudioForm,
+  newResponseParser: newAudioResponseParser,
+});
+
+/** Speech to English text. */
+export const openAiAudioTranslations = fixedPathSpec({
+  id: 'openai.audio_translations',
+  operation: 'translation',
+  provider: 'openai',
+  errorShape: 'openai',
+  modelSource: 'multipart',
+  paths: ['/v1/audio/translations'],
+  parseRequestBody: readAudioForm,
+  newResponseParser: newAudioResponseParser,
+});

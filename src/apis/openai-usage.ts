@@ -1,0 +1,48 @@
+/**
+ * OpenAI usage objects mapped to {@link TokenUsage}. Two naming families exist:
+ * - Chat Completions, Completions, Embeddings: `prompt_tokens`, `completion_tokens`,
+ *   `total_tokens`, `prompt_tokens_details.cached_tokens`,
+ *   `completion_tokens_details.reasoning_tokens`.
+ * - Responses, Images, audio: `input_tokens`, `output_tokens`, `total_tokens`,
+ *   `input_tokens_details.cached_tokens`, `output_tokens_details.reasoning_tokens`.
+ */
+import type { TokenUsage } from './api.js';
+import { asCount, asObject, objectAt } from './json-fields.js';
+
+/** Usage of a Chat Completions / Completions / Embeddings response (`prompt_tokens` family). */
+export function promptFamilyUsage(raw: unknown): TokenUsage {
+  const u = asObject(raw);
+  if (u === undefined) return {};
+  return withTotal({
+    input: asCount(u['prompt_tokens']),
+    cachedInput: asCount(objectAt(u, 'prompt_tokens_details')?.['cached_tokens']),
+    output: asCount(u['completion_tokens']),
+    reasoning: asCount(objectAt(u, 'completion_tokens_details')?.['reasoning_tokens']),
+    total: asCount(u['total_tokens']),
+  });
+}
+
+/** Usage of a Responses / Images / audio response (`input_tokens` family). */
+export function inputFamilyUsage(raw: unknown): TokenUsage {
+  const u = asObject(raw);
+  if (u === undefined) return {};
+  return withTotal({
+    input: asCount(u['input_tokens']),
+    cachedInput: asCount(objectAt(u, 'input_tokens_details')?.['cached_tokens']),
+    output: asCount(u['output_tokens']),
+    reasoning: asCount(objectAt(u, 'output_tokens_details')?.['reasoning_tokens']),
+    total: asCount(u['total_tokens']),
+  });
+}
+
+/**
+ * Drops absent fields and fills `total` with input + output when the provider gave none.
+ */
+export function withTotal(usage: TokenUsage): TokenUsage {
+  const out: TokenUsage = {};
+  for (const [k, v] of Object.entries(usage) as Array<[keyof TokenUsage, number | undefined]>) {
+    if (v !== undefined) out[k] = v;
+  }
+  if (out.total === undefined && out.input !== undefined && out.output !== undefined) out.total = out.input + out.output;
+  return out;
+}
