@@ -46,9 +46,11 @@ export class ResponseSide {
     if (!this.opts.observe || !this.opts.api) return continueReply('responseHeaders');
     const contentType = (headers['content-type'] ?? '').toLowerCase();
     const ok = this.status >= 200 && this.status < 300;
-    const streaming = ok && STREAM_TYPES.some((t) => contentType.startsWith(t));
+    // A 2xx answer to a streaming request streams, whatever its type: Gemini's
+    // streamGenerateContent without alt=sse sends a JSON array as application/json.
+    const streaming = ok && (STREAM_TYPES.some((t) => contentType.startsWith(t)) || this.opts.stream);
     this.observer = new ResponseObserver({
-      parser: this.opts.api.newResponseParser({ stream: streaming, contentType }),
+      parser: this.opts.api.newResponseParser({ stream: streaming, contentType, headers }),
       contentEncoding: headers['content-encoding'],
       streaming,
       stripUsageChunk: this.opts.stripUsageChunk && streaming && contentType.startsWith('text/event-stream'),
