@@ -71,9 +71,10 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
     loaded.source !== 'embedded default'
       ? watchConfigFile(loaded.source, {
           logger,
+          initialText: loaded.text,
           onChange: async () => {
             try {
-              await server.reload(await loadConfigFile(loaded.source));
+              await server.reload(loadConfigFile(loaded.source));
             } catch {
               // reload() logged and counted it; the last good config keeps serving
             }

@@ -15,6 +15,11 @@ export interface WatchOptions {
   readonly onChange: () => Promise<void>;
   /** Quiet period before reloading, ms (default 250). */
   readonly debounceMs?: number;
+  /**
+   * The text the current config was loaded from. Changes are compared with it; without it the
+   * file is read once when the watch starts (a change made before that read would be missed).
+   */
+  readonly initialText?: string;
 }
 
 /** A running watch. */
@@ -30,30 +35,40 @@ export function watchConfigFile(file: string, opts: WatchOptions): ConfigWatch {
   const debounceMs = opts.debounceMs ?? 250;
   const name = basename(file);
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let lastText: string | undefined;
+  let lastText: string | undefined = opts.initialText;
   let closed = false;
-  void readFile(file, 'utf8').then(
-    (t) => {
-      lastText ??= t;
-    },
-    () => undefined,
-  );
+  // Checks run one after another, after the initial read: a change is compared with what was loaded.
+  let running: Promise<void> =
+    lastText !== undefined
+      ? Promise.resolve()
+      : readFile(file, 'utf8').then(
+          (t) => {
+            lastText = t;
+          },
+          () => undefined,
+        );
 
   const check = () => {
-    running = running.then(async () => {
-      if (closed) return;
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        opts.logger.warn({ err, file }, 'config file unreadable; keeping the current config');
-        return;
-      }
-      if (text === lastText) return;
-      lastText = text;
-      await opts.onChange();
-    });
+    running = running
+      .then(async () => {
+        if (closed) return;
+        let text: string;
+        try {
+          text = await readFile(file, 'utf8');
+        } catch (err) {
+          opts.logger.warn({ err, file }, 'config file unreadable; keeping the current config');
+          return;
+        }
+        if (closed) return;
+        if (text === lastText) {
+          opts.logger.debug({ file }, 'config file touched, content unchanged; not reloading');
+          return;
+        }
+        lastText = text;
+        await opts.onChange();
+      })
+      // A failing onChange must not stop later reloads (nor surface as an unhandled rejection).
+      .catch((err: unknown) => opts.logger.warn({ err, file }, 'config reload failed; keeping the current config'));
   };
 
   let watcher: FSWatcher;

@@ -54,8 +54,11 @@ export interface BoundAddresses {
 export interface LlmExtprocServer {
   /** Builds the first generation, binds gRPC and admin, starts serving. */
   start(): Promise<BoundAddresses>;
-  /** Validates and swaps to a new config; on failure keeps the current one and throws. */
-  reload(config: LoadedConfig): Promise<GenerationInfo>;
+  /**
+   * Validates and swaps to a new config; on failure (including a config that failed to load,
+   * passed as a rejected promise) keeps the current one, logs, counts and throws.
+   */
+  reload(config: LoadedConfig | Promise<LoadedConfig>): Promise<GenerationInfo>;
   /** Readiness fails, new streams are refused, in-flight streams get `drainTimeoutMs` to finish. */
   stop(opts?: { drainTimeoutMs?: number }): Promise<void>;
   /** Flips readiness off without stopping (first step of a drain, for a pre-stop delay). */
@@ -171,9 +174,12 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       return { grpc: grpcBound.target, grpcPort: grpcBound.port, adminPort };
     },
 
-    async reload(config) {
+    async reload(pending) {
       const previous = current;
+      let source = 'config';
       try {
+        const config = await pending;
+        source = config.source;
         const next = await buildGeneration(config, (previous?.info.id ?? 0) + 1, {
           meter: deps.meter,
           logger,
@@ -189,7 +195,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
         return next.info;
       } catch (err) {
         serviceMetrics.reload('failure');
-        logger.error({ err, source: config.source }, 'config reload failed; keeping the current config');
+        logger.error({ err, source }, 'config reload failed; keeping the current config');
         throw err;
       }
     },

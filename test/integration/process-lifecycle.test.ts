@@ -1,0 +1,166 @@
+/**
+ * The CLI as a process: starts on the embedded default and routes, hot-reloads its config file
+ * (keeping the last good config on a broken one), drains an in-flight streaming request on
+ * SIGTERM and exits 0, and fails fast on a bad config.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bodyMessage, chatHeaders, connect, headersMessage, mutationOf, RawStream } from '../support/raw-stream.js';
+import { sampleSum } from '../support/prometheus.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const children: ChildProcessWithoutNullStreams[] = [];
+const dirs: string[] = [];
+
+interface Started {
+  child: ChildProcessWithoutNullStreams;
+  grpc: string;
+  adminPort: number;
+  lines: Array<Record<string, unknown>>;
+  exited: Promise<number | null>;
+  /** Resolves with the first log line matching `pred`. */
+  waitForLog(pred: (l: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+}
+
+function start(args: string[]): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--grpc-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LLM_EXTPROC_CONFIG: '' },
+  });
+  children.push(child);
+  const lines: Array<Record<string, unknown>> = [];
+  const waiters: Array<{ pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
+  createInterface({ input: child.stdout }).on('line', (text) => {
+    let line: Record<string, unknown>;
+    try {
+      line = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    lines.push(line);
+    for (const w of waiters.filter((w) => w.pred(line))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(line);
+    }
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitForLog = (pred: (l: Record<string, unknown>) => boolean) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const found = lines.find(pred);
+      if (found) return resolve(found);
+      waiters.push({ pred, resolve });
+      void exited.then((code) => reject(new Error(`exited with ${code} before the expected log line; stderr: ${stderr}`)));
+    });
+  return waitForLog((l) => l['msg'] === 'llm-extproc serving').then((l) => ({
+    child,
+    grpc: String(l['grpc']),
+    adminPort: Number(l['adminPort']),
+    lines,
+    exited,
+    waitForLog,
+  }));
+}
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function routeOf(target: string, model: string): Promise<string | number | undefined> {
+  const client = connect(target);
+  try {
+    const s = new RawStream(client);
+    await s.roundTrip(headersMessage(chatHeaders()));
+    const r = await s.roundTrip(bodyMessage(JSON.stringify({ model, messages: [] }), true));
+    await s.close();
+    return r.immediateResponse ? client.statusCode(r.immediateResponse.status?.code) : mutationOf(r).set['x-ai-eg-selected-route'];
+  } finally {
+    client.close();
+  }
+}
+
+describe('llm-extproc process', () => {
+  it('serves on the embedded default and routes gpt-4o-mini to openai; readiness and metrics on the admin port', async () => {
+    const p = await start([]);
+    expect(await routeOf(p.grpc, 'gpt-4o-mini')).toBe('openai');
+    expect(await routeOf(p.grpc, 'claude-sonnet-4-5')).toBe('anthropic');
+    expect(await routeOf(p.grpc, 'mistral-large')).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${p.adminPort}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${p.adminPort}/metrics`)).text();
+    expect(sampleSum(metrics, 'llm_extproc_requests_total', { outcome: 'ok' }) + sampleSum(metrics, 'llm_extproc_requests_total', { outcome: 'model_not_found' })).toBeGreaterThan(0);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('hot-reloads the config file and keeps the last good config when the new one is broken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-extproc-reload-'));
+    dirs.push(dir);
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'rules:\n  - name: first\n    headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]\n');
+    const p = await start(['--config', file]);
+    expect(await routeOf(p.grpc, 'gpt-4o')).toBe('first');
+
+    writeFileSync(file, 'rules:\n  - name: second\n    headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]\n');
+    await p.waitForLog((l) => l['msg'] === 'config reloaded' && l['generation'] === 2);
+    expect(await routeOf(p.grpc, 'gpt-4o')).toBe('second');
+
+    writeFileSync(file, 'rules:\n  - name: third\n    headers: [{ name: x-ai-eg-model, prefx: "gpt-" }]\n');
+    const failed = await p.waitForLog((l) => l['msg'] === 'config reload failed; keeping the current config');
+    expect(JSON.stringify(failed)).toContain('prefx');
+    expect(await routeOf(p.grpc, 'gpt-4o')).toBe('second');
+    const metrics = await (await fetch(`http://127.0.0.1:${p.adminPort}/metrics`)).text();
+    expect(sampleSum(metrics, 'llm_extproc_config_reloads_total', { outcome: 'failure' })).toBe(1);
+    expect(sampleSum(metrics, 'llm_extproc_config_reloads_total', { outcome: 'success' })).toBe(2);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('on SIGTERM fails readiness, refuses new streams, drains an in-flight streaming response to its end, then exits 0', async () => {
+    const p = await start([]);
+    const client = connect(p.grpc);
+    const s = new RawStream(client);
+    await s.roundTrip(headersMessage(chatHeaders()));
+    await s.roundTrip(bodyMessage(JSON.stringify({ model: 'gpt-4o', messages: [], stream: true, stream_options: { include_usage: true } }), true));
+    await s.roundTrip(headersMessage({ ':status': '200', 'content-type': 'text/event-stream' }, { phase: 'responseHeaders' }));
+    await s.roundTrip(bodyMessage('data: {"id":"c","choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n', false, 'responseBody'));
+
+    p.child.kill('SIGTERM');
+    await p.waitForLog((l) => l['msg'] === 'draining');
+    expect((await fetch(`http://127.0.0.1:${p.adminPort}/readyz`)).status).toBe(503);
+    const refused = new RawStream(client);
+    refused.send(headersMessage(chatHeaders()));
+    expect((await refused.ended).code).toBe(14); // UNAVAILABLE
+
+    // The in-flight stream still gets every reply, through to its end.
+    await s.roundTrip(bodyMessage('data: {"id":"c","choices":[{"index":0,"delta":{"content":"lo"}}]}\n\n', false, 'responseBody'));
+    const last = await s.roundTrip(
+      bodyMessage('data: {"id":"c","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}\n\ndata: [DONE]\n\n', true, 'responseBody'),
+    );
+    expect(last.dynamicMetadata?.fields?.['io.envoy.ai_gateway']?.structValue?.fields?.['total_tokens']?.numberValue).toBe(5);
+    const { status } = await s.close();
+    expect(status.code).toBe(0);
+    client.close();
+    expect(await p.exited).toBe(0);
+  });
+
+  it('fails fast with a clear message on a bad config', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-extproc-bad-'));
+    dirs.push(dir);
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'router: { module: ./missing-router.js }\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file, '--grpc-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0'], { cwd: ROOT });
+    children.push(child);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).toBe(1);
+    expect(stderr).toContain('missing-router.js');
+  });
+});
