@@ -35,6 +35,8 @@ export interface StartServiceOptions {
   readonly loaded?: LoadedConfig;
   /** Directory for relative module paths of an inline config. */
   readonly cwd?: string;
+  /** gRPC address override (default `127.0.0.1:0`; `null` uses the config's own address). */
+  readonly grpcAddress?: string | null;
 }
 
 /** Starts the service. */
@@ -64,7 +66,7 @@ export async function startService(opts: StartServiceOptions = {}): Promise<Test
         maxAttributeValues: config.metrics.maxAttributeValues,
         logger,
       }),
-    grpcAddress: '127.0.0.1:0',
+    ...(opts.grpcAddress === null ? {} : { grpcAddress: opts.grpcAddress ?? '127.0.0.1:0' }),
     adminAddress: '127.0.0.1:0',
     cwd: opts.cwd ?? process.cwd(),
   });
