@@ -150,6 +150,33 @@ describe('llm-extproc process', () => {
     expect(await p.exited).toBe(0);
   });
 
+  it('with a pre-stop delay, fails readiness first and drains only after the delay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-extproc-prestop-'));
+    dirs.push(dir);
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'shutdown: { preStopDelayMs: 400, drainTimeoutMs: 1000 }\n');
+    const p = await start(['--config', file]);
+    p.child.kill('SIGTERM');
+    const waiting = await p.waitForLog((l) => l['msg'] === 'readiness off; waiting for Envoy to stop sending');
+    expect((await fetch(`http://127.0.0.1:${p.adminPort}/readyz`)).status).toBe(503);
+    const draining = await p.waitForLog((l) => l['msg'] === 'draining');
+    expect(Date.parse(String(draining['time'])) - Date.parse(String(waiting['time']))).toBeGreaterThanOrEqual(390);
+    expect(await p.exited).toBe(0);
+  });
+
+  it('exits at once on a second signal, without waiting for the drain', async () => {
+    const p = await start([]);
+    const client = connect(p.grpc);
+    const s = new RawStream(client);
+    await s.roundTrip(headersMessage(chatHeaders()));
+    p.child.kill('SIGTERM');
+    await p.waitForLog((l) => l['msg'] === 'draining');
+    p.child.kill('SIGINT');
+    expect(await p.exited).toBe(1); // the held stream would have kept a drain waiting for 30 s
+    await p.waitForLog((l) => l['msg'] === 'second signal: exiting now');
+    client.close();
+  });
+
   it('fails fast with a clear message on a bad config', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'llm-extproc-bad-'));
     dirs.push(dir);
