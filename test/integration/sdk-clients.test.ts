@@ -3,6 +3,7 @@
  * mock providers through the Envoy-protocol harness and the real service: routing by model,
  * client-facing error shapes, usage in /metrics, and streams delivered exactly as asked.
  */
+import { gzipSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,8 +55,16 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'application/json' });
         return void res.end(providerFixture('openai-responses.json'));
       }
+      if (body.model === 'gpt-gzip' && body.stream) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+        return void res.end(gzipSync(streamUsageBody));
+      }
       if (body.stream) return sse(res, streamUsageBody);
       const recorded = loadCassette('chat-basic').interactions[0]!.response;
+      if (body.model === 'gpt-gzip') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        return void res.end(gzipSync(recorded.body));
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(recorded.body);
     },
@@ -135,6 +144,23 @@ describe('OpenAI SDK', () => {
     const recordedUsage = (JSON.parse(recordedEvents.at(-1)!.slice(6)) as { usage: { prompt_tokens: number } }).usage;
     expect((await tokens('input', 'gpt-5-nano')) - inputBefore).toBe(recordedUsage.prompt_tokens);
     await expect.poll(async () => histogramCount(await svc.metricsText(), 'gen_ai_server_time_to_first_token')).toBeGreaterThan(0);
+  });
+
+  it('reads usage from gzip-compressed responses, and strips the usage chunk from a compressed stream', async () => {
+    const recorded = JSON.parse(loadCassette('chat-basic').interactions[0]!.response.body) as { usage: { prompt_tokens: number } };
+    const before = await tokens('input', 'gpt-gzip');
+    const completion = await client().chat.completions.create({ model: 'gpt-gzip', messages: [{ role: 'user', content: 'Hello!' }] });
+    expect(completion.usage?.prompt_tokens).toBe(recorded.usage.prompt_tokens);
+    expect((await tokens('input', 'gpt-gzip')) - before).toBe(recorded.usage.prompt_tokens);
+
+    const stream = await client().chat.completions.create({ model: 'gpt-gzip', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    const recordedEvents = streamUsageBody.split('\n').filter((l) => l.startsWith('data: {'));
+    expect(chunks).toHaveLength(recordedEvents.length - 1);
+    await harness.settled();
+    const headers = Object.fromEntries(harness.lastExchange()!.responseHeaders ?? []);
+    expect(headers['content-encoding']).toBeUndefined(); // we rewrote the body, so it is sent decoded
   });
 
   it('gets a 404 the SDK understands for a model no rule serves', async () => {
