@@ -1,33 +1,132 @@
 /**
- * `llm-extproc check --config FILE`: validates the config and loads every module without serving.
+ * `llm-extproc check --config FILE`: validates the config and loads every module it names — the
+ * router module, the metrics module, the CEL request costs — without serving. Every problem is
+ * printed with its YAML path and line. Exit 0 when the service would start on this file, 1 when not.
  */
-import { ConfigError, type ConfigProblem } from '../config/load.js';
-import { buildGeneration } from '../server/build-generation.js';
+import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
+import { ConfigError, type ConfigProblem, type LoadedConfig } from '../config/load.js';
+import { loadMetricsFactory } from '../metrics/load-metrics-module.js';
+import { compileRequestCosts, RequestCostConfigError } from '../metrics/request-costs.js';
+import { describeModule, type ModuleDetails } from '../modules/module-details.js';
+import { ModuleLoadError } from '../modules/import-module.js';
+import { loadRouter } from '../routing/load-router.js';
+import { lineOfConfigPath } from './config-lines.js';
 import { UsageError, type CliIo, type ExitCode } from './io.js';
 import { oneShotDeps } from './quiet-deps.js';
 import { loadConfigFrom, type ServeEnv } from './serve.js';
+
+/** The result of a check (also the `--json` output). */
+export interface CheckReport {
+  /** The file as given. */
+  readonly file: string;
+  readonly valid: boolean;
+  /** Every problem found, with its config path and line. */
+  readonly problems: readonly ConfigProblem[];
+  /** Number of route rules (when the file parsed). */
+  readonly rules?: number;
+  /** Modules loaded, with their package version or file modification time. */
+  readonly modules?: { router?: ModuleDetails; metrics?: ModuleDetails };
+  /** The `llmRequestCosts` entries, all compiled. */
+  readonly requestCosts?: ReadonlyArray<{ metadataKey: string; type: string }>;
+}
+
+/** A problem at `path`, with the line of `path` in the config text when found. */
+function problemAt(loaded: LoadedConfig, path: string, message: string): ConfigProblem {
+  const line = lineOfConfigPath(loaded.text, path);
+  return line === undefined ? { path, message } : { path, message, line };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Compiles every cost entry, reporting each bad one (not just the first). */
+function checkCosts(loaded: LoadedConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const costs = [...loaded.config.llmRequestCosts];
+  for (let attempt = 0; attempt <= costs.length; attempt++) {
+    try {
+      compileRequestCosts(costs);
+      break;
+    } catch (err) {
+      if (!(err instanceof RequestCostConfigError)) {
+        problems.push({ path: 'llmRequestCosts', message: messageOf(err) });
+        break;
+      }
+      const prefix = `${err.path} (metadataKey ${JSON.stringify(err.metadataKey)}): `;
+      const reason = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+      problems.push(problemAt(loaded, err.path, `metadataKey ${JSON.stringify(err.metadataKey)}: ${reason}`));
+      // Stand in a valid entry with a key of its own, so the next bad entry is found too.
+      costs[err.index] = { metadataKey: `\u0000checked-${err.index}`, type: 'InputToken' };
+    }
+  }
+  return problems;
+}
+
+/** Loads the config and everything it names; collects every problem. */
+export async function checkConfig(file: string, env: ServeEnv, io: CliIo): Promise<CheckReport> {
+  let loaded: LoadedConfig;
+  try {
+    loaded = await loadConfigFrom(file, env, io.cwd);
+  } catch (err) {
+    return { file, valid: false, problems: err instanceof ConfigError ? err.problems : [{ path: '', message: messageOf(err) }] };
+  }
+  const { config } = loaded;
+  const deps = oneShotDeps(io.cwd, io.err);
+  const baseDir = dirname(loaded.source);
+  const cacheBust = `check-${createHash('sha256').update(loaded.text).digest('hex').slice(0, 12)}`;
+  const problems: ConfigProblem[] = [];
+  const modules: { router?: ModuleDetails; metrics?: ModuleDetails } = {};
+
+  try {
+    const routers = await loadRouter(config, { baseDir, logger: deps.logger, meter: deps.meter, cacheBust });
+    if (routers.module) modules.router = await describeModule(routers.module, baseDir);
+  } catch (err) {
+    problems.push(err instanceof ModuleLoadError ? problemAt(loaded, 'router.module', err.message) : { path: 'rules', message: messageOf(err) });
+  }
+  try {
+    await loadMetricsFactory(config.metrics, {
+      baseDir,
+      meter: deps.meter,
+      logger: deps.logger,
+      config,
+      defaultFactory: deps.createDefaultMetrics(config),
+      cacheBust,
+    });
+    if (config.metrics.module) modules.metrics = await describeModule(config.metrics.module, baseDir);
+  } catch (err) {
+    problems.push(problemAt(loaded, 'metrics.module', messageOf(err)));
+  }
+  problems.push(...checkCosts(loaded));
+
+  return {
+    file,
+    valid: problems.length === 0,
+    problems,
+    rules: config.rules.length,
+    modules,
+    requestCosts: config.llmRequestCosts.map((c) => ({ metadataKey: c.metadataKey, type: c.type })),
+  };
+}
+
+function describeLoaded(kind: string, m: ModuleDetails): string {
+  return m.kind === 'package' && m.version ? `${kind} module ${m.name}@${m.version}` : `${kind} module ${m.specifier}`;
+}
 
 /** Runs the check; exit 0 valid, 1 invalid. */
 export async function runCheck(values: Record<string, unknown>, io: CliIo, env: ServeEnv): Promise<ExitCode> {
   const file = (values['config'] as string | undefined) ?? env.config;
   if (!file) throw new UsageError('--config FILE is required (or set LLM_EXTPROC_CONFIG)');
-  let problems: ConfigProblem[] = [];
-  let summary: { rules: number; modules: Record<string, string> } | undefined;
-  try {
-    const loaded = await loadConfigFrom(file, env, io.cwd);
-    const generation = await buildGeneration(loaded, 1, oneShotDeps(io.cwd, io.err));
-    summary = { rules: loaded.config.rules.length, modules: { ...generation.info.modules } };
-  } catch (err) {
-    problems = err instanceof ConfigError ? [...err.problems] : [{ path: '', message: (err as Error).message }];
-  }
+  const report = await checkConfig(file, env, io);
   if (values['json']) {
-    io.out(`${JSON.stringify({ file, valid: problems.length === 0, problems, ...(summary ?? {}) }, null, 2)}\n`);
-  } else if (problems.length === 0) {
-    const mods = Object.entries(summary?.modules ?? {}).map(([k, v]) => `${k} module ${v}`);
-    io.out(`${file}: valid (${summary?.rules ?? 0} rules${mods.length ? `; ${mods.join(', ')} loaded` : ''})\n`);
+    io.out(`${JSON.stringify(report, null, 2)}\n`);
+  } else if (report.valid) {
+    const mods = Object.entries(report.modules ?? {}).map(([kind, m]) => describeLoaded(kind, m));
+    io.out(`${file}: valid (${report.rules ?? 0} rules${mods.length ? `; ${mods.join(', ')} loaded` : ''})\n`);
   } else {
-    io.err(`${file}: ${problems.length} problem(s)\n`);
-    for (const p of problems) io.err(`  ${p.path || '(root)'}${p.line ? ` (line ${p.line})` : ''}: ${p.message}\n`);
+    io.err(`${file}: ${report.problems.length} problem(s)\n`);
+    for (const p of report.problems) io.err(`  ${p.path || '(root)'}${p.line ? ` (line ${p.line})` : ''}: ${p.message}\n`);
   }
-  return problems.length === 0 ? 0 : 1;
+  return report.valid ? 0 : 1;
 }

@@ -1,11 +1,9 @@
 /**
- * The CLI's commands: their flags, help text and examples.
+ * The CLI's commands: their flags, help text and examples. Command code is imported on use, so
+ * `serve` does not load the one-shot commands.
  */
 import type { CliIo, ExitCode } from './io.js';
 import type { ServeEnv } from './serve.js';
-import { runCheck } from './check.js';
-import { runRoute } from './route.js';
-import { runEnvoyConfig } from './envoy-config.js';
 
 /** One flag of a command. */
 export interface OptionSpec {
@@ -52,11 +50,11 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     summary: 'Validate a config and load its router and metrics modules without serving. Exit 0 when valid, 1 when not.',
     options: { config: { ...configFlag, help: 'config file to check (required unless $LLM_EXTPROC_CONFIG is set)' }, json: { type: 'boolean', help: 'print the result as JSON' } },
     examples: ['llm-extproc check --config config.yaml', 'llm-extproc check --config config.yaml --json'],
-    run: runCheck,
+    run: async (v, io, env) => (await import('./check.js')).runCheck(v, io, env),
   },
   route: {
     name: 'route',
-    usage: 'llm-extproc route [--config FILE] [--path P] [--method M] [--header k=v ...] [--body FILE | --model M] [--stream] [--json]',
+    usage: 'llm-extproc route [--config FILE] [--path P] [--method M] [--header k=v ...] [--body FILE | --model M [--stream]] [--body-mode MODE] [--json]',
     summary: 'Dry-run one request through API detection, model extraction and the router; print what Envoy would be told.',
     options: {
       config: configFlag,
@@ -66,14 +64,17 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       body: { type: 'string', valueName: 'FILE', help: 'request body file (- for stdin is not supported; give a file)' },
       model: { type: 'string', valueName: 'MODEL', help: 'build a minimal body for this model' },
       stream: { type: 'boolean', help: 'with --model: ask for a streaming response' },
+      'body-mode': { type: 'string', valueName: 'MODE', help: "Envoy's request body mode: BUFFERED (default), BUFFERED_PARTIAL, STREAMED, FULL_DUPLEX_STREAMED, NONE" },
       json: { type: 'boolean', help: 'print the result as JSON' },
     },
     examples: [
       'llm-extproc route --model gpt-4o-mini',
       'llm-extproc route --config config.yaml --path /v1/messages --model claude-sonnet-4-5 --header anthropic-version=2023-06-01',
       'llm-extproc route --config config.yaml --body request.json --header x-tenant=premium --json',
+      'llm-extproc route --path /v1beta/models/gemini-2.5-flash:generateContent',
+      'llm-extproc route --model gpt-4o --body-mode STREAMED',
     ],
-    run: runRoute,
+    run: async (v, io, env) => (await import('./route.js')).runRoute(v, io, env),
   },
   'envoy-config': {
     name: 'envoy-config',
@@ -86,6 +87,6 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       'listener-port': { type: 'string', valueName: 'N', help: 'Envoy listener port (default 8080)' },
     },
     examples: ['llm-extproc envoy-config --full > envoy.yaml', 'llm-extproc envoy-config --config config.yaml --extproc-address unix:/sockets/ext_proc.sock'],
-    run: runEnvoyConfig,
+    run: async (v, io, env) => (await import('./envoy-config.js')).runEnvoyConfig(v, io, env),
   },
 };

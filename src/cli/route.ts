@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConfigError } from '../config/load.js';
-import type { PhaseMessage, PhaseReply } from '../processor/phase.js';
+import type { Config } from '../config/schema.js';
+import type { BodyMode, PhaseMessage, PhaseReply } from '../processor/phase.js';
 import { RequestProcessor } from '../processor/request-processor.js';
 import type { RequestOutcomeSink } from '../processor/outcome.js';
 import { buildGeneration } from '../server/build-generation.js';
@@ -16,31 +17,47 @@ import { loadConfigFrom, type ServeEnv } from './serve.js';
 
 /** The dry run's answer. */
 export interface RouteReport {
-  request: { method: string; path: string; headers: Record<string, string> };
+  /** The request as sent through the processor (pseudo-headers included). */
+  request: { method: string; path: string; headers: Record<string, string>; bodyMode?: BodyMode };
+  /** Detected API id (`openai.chat_completions`, …), null when the path is no LLM API. */
   api: string | null;
+  /** Model extracted from the body or URL. */
   model: string | null;
+  /** Whether the client asked for a streamed response. */
   stream: boolean;
+  /** Route rule chosen, null when refused or when the route is left to Envoy. */
   rule: string | null;
   /** Set when the client would get a local reply instead of being routed. */
   clientResponse?: { status: number; headers: Record<string, string>; body: unknown };
   /** Header changes Envoy would apply to the request. */
   headerMutations: { set: Record<string, string>; remove: string[] };
+  /** Whether Envoy is told to re-match its route after the header changes. */
   clearRouteCache: boolean;
+  /** Whether the request body is rewritten (e.g. `stream_options.include_usage` added). */
   bodyReplaced: boolean;
 }
+
+/** An HTTP header name or method: an RFC 9110 token. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Envoy's request body modes, as `--body-mode` takes them. */
+const BODY_MODES: readonly BodyMode[] = ['BUFFERED', 'BUFFERED_PARTIAL', 'STREAMED', 'FULL_DUPLEX_STREAMED', 'NONE'];
 
 function parseHeaders(list: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of (list as string[] | undefined) ?? []) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--header ${JSON.stringify(item)}: expected NAME=VALUE`);
-    out[item.slice(0, eq).trim().toLowerCase()] = item.slice(eq + 1);
+    const name = eq > 0 ? item.slice(0, eq).trim().toLowerCase() : '';
+    if (name.startsWith(':')) throw new UsageError(`--header ${JSON.stringify(item)}: set pseudo-headers with --method and --path`);
+    if (!TOKEN.test(name)) throw new UsageError(`--header ${JSON.stringify(item)}: expected NAME=VALUE with a valid header name`);
+    out[name] = item.slice(eq + 1);
   }
   return out;
 }
 
 async function requestBody(values: Record<string, unknown>, cwd: string): Promise<Buffer | undefined> {
   if (values['body'] !== undefined && values['model'] !== undefined) throw new UsageError('give --body or --model, not both');
+  if (values['stream'] && values['model'] === undefined) throw new UsageError('--stream goes with --model (with --body, set "stream" in the body)');
   if (typeof values['body'] === 'string') {
     try {
       return await readFile(resolve(cwd, values['body']));
@@ -49,6 +66,7 @@ async function requestBody(values: Record<string, unknown>, cwd: string): Promis
     }
   }
   if (typeof values['model'] === 'string') {
+    if (values['model'] === '') throw new UsageError('--model must not be empty');
     const body: Record<string, unknown> = { model: values['model'], messages: [{ role: 'user', content: 'hello' }] };
     if (values['stream']) body['stream'] = true;
     return Buffer.from(JSON.stringify(body));
@@ -56,12 +74,24 @@ async function requestBody(values: Record<string, unknown>, cwd: string): Promis
   return undefined;
 }
 
-/** Runs the dry run; exit 0 when routed, 1 when the client would get an error. */
+function bodyModeOf(value: unknown): BodyMode | undefined {
+  if (value === undefined) return undefined;
+  const mode = String(value).toUpperCase() as BodyMode;
+  if (!BODY_MODES.includes(mode)) throw new UsageError(`--body-mode must be one of ${BODY_MODES.join(', ')} (got ${JSON.stringify(value)})`);
+  return mode;
+}
+
+/**
+ * Runs the dry run; exit 0 when the request would be routed (or passed through, or answered
+ * with a 2xx by llm-extproc itself), 1 when the client would get an error.
+ */
 export async function runRoute(values: Record<string, unknown>, io: CliIo, env: ServeEnv): Promise<ExitCode> {
   const method = ((values['method'] as string | undefined) ?? 'POST').toUpperCase();
+  if (!TOKEN.test(method)) throw new UsageError(`--method must be an HTTP method (got ${JSON.stringify(values['method'])})`);
   const path = (values['path'] as string | undefined) ?? '/v1/chat/completions';
   if (!path.startsWith('/')) throw new UsageError(`--path must start with / (got ${JSON.stringify(path)})`);
   const headers = parseHeaders(values['header']);
+  const bodyMode = bodyModeOf(values['body-mode']);
   const body = await requestBody(values, io.cwd);
   let generation;
   try {
@@ -82,7 +112,8 @@ export async function runRoute(values: Record<string, unknown>, io: CliIo, env: 
     ...(body ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {}),
     ...headers,
   };
-  const messages: PhaseMessage[] = [{ phase: 'requestHeaders', headers: sent, endOfStream: body === undefined, observabilityMode: false }];
+  const protocol = bodyMode ? { protocol: { requestBodyMode: bodyMode, responseBodyMode: 'BUFFERED' as const } } : {};
+  const messages: PhaseMessage[] = [{ phase: 'requestHeaders', headers: sent, endOfStream: body === undefined, observabilityMode: false, ...protocol }];
   if (body) messages.push({ phase: 'requestBody', body, endOfStream: true, observabilityMode: false });
   const replies: PhaseReply[] = [];
   for (const m of messages) {
@@ -91,9 +122,9 @@ export async function runRoute(values: Record<string, unknown>, io: CliIo, env: 
     if (r.some((x) => x.kind === 'immediate')) break;
   }
   processor.finish('completed');
-  const report = buildReport({ method, path, headers: sent }, processor.facts, replies);
-  io.out(values['json'] ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-  return report.clientResponse ? 1 : 0;
+  const report = buildReport({ method, path, headers: sent, ...(bodyMode ? { bodyMode } : {}) }, processor.facts, replies);
+  io.out(values['json'] ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, generation.config));
+  return report.clientResponse && report.clientResponse.status >= 300 ? 1 : 0;
 }
 
 function buildReport(request: RouteReport['request'], facts: RequestProcessor['facts'], replies: PhaseReply[]): RouteReport {
@@ -126,17 +157,34 @@ function buildReport(request: RouteReport['request'], facts: RequestProcessor['f
   return report;
 }
 
-function formatReport(r: RouteReport): string {
+/** Why a request that is not refused gets no rule. */
+function noRuleReason(r: RouteReport): string {
+  if (!r.api) return "(none: Envoy's route table decides)";
+  const mode = r.request.bodyMode;
+  if (mode === 'STREAMED' || mode === 'NONE') {
+    return `(none: in ${mode} body mode the headers go upstream before the body, so the model in the body cannot choose the route; Envoy's route table decides)`;
+  }
+  return "(none: the model is not in the part of the body seen; Envoy's route table decides)";
+}
+
+function formatReport(r: RouteReport, config: Config): string {
   const lines = [
-    `request:      ${r.request.method} ${r.request.path}`,
-    `api:          ${r.api ?? '(not an LLM API: passed through untouched)'}`,
+    `request:      ${r.request.method} ${r.request.path}${r.request.bodyMode ? ` (request body mode ${r.request.bodyMode})` : ''}`,
+    `api:          ${r.api ?? (r.clientResponse ? '-' : '(not an LLM API: passed through untouched)')}`,
     `model:        ${r.model ?? '-'}`,
     `stream:       ${r.stream}`,
   ];
   if (r.clientResponse) {
-    lines.push(`outcome:      refused with HTTP ${r.clientResponse.status}`, `body:         ${JSON.stringify(r.clientResponse.body)}`);
+    const status = r.clientResponse.status;
+    lines.push(`outcome:      ${status >= 300 ? 'refused' : 'answered by llm-extproc'} with HTTP ${status}`, `body:         ${JSON.stringify(r.clientResponse.body)}`);
+    if (status === 404 && r.model !== null) {
+      const names = config.rules.map((rule) => rule.name);
+      lines.push(
+        `rules:        ${names.length ? names.join(', ') : '(none configured)'} — none matched ${config.modelNameHeaderKey}: ${r.model}`,
+      );
+    }
   } else {
-    lines.push(`rule:         ${r.rule ?? '(none: Envoy route table decides)'}`);
+    lines.push(`rule:         ${r.rule ?? noRuleReason(r)}`);
     const set = Object.entries(r.headerMutations.set);
     lines.push(`set headers:  ${set.length ? set.map(([k, v]) => `${k}: ${v}`).join(', ') : '-'}`);
     lines.push(`remove:       ${r.headerMutations.remove.length ? r.headerMutations.remove.join(', ') : '-'}`);

@@ -9,10 +9,11 @@ import { watchConfigFile } from '../config/watch.js';
 import { createLogger } from '../logger.js';
 import { createGenAiMetrics } from '../metrics/genai-metrics.js';
 import { createTelemetry } from '../metrics/telemetry.js';
+import { parseAddress } from '../server/address.js';
 import { createServer } from '../server/service.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import type { CliContext } from './run-cli.js';
-import type { ExitCode } from './io.js';
+import { UsageError, type ExitCode } from './io.js';
 
 /** Environment facts main.ts read for us. */
 export interface ServeEnv {
@@ -29,9 +30,42 @@ export async function loadConfigFrom(flag: string | undefined, env: ServeEnv, cw
   return file ? loadConfigFile(resolve(cwd, file)) : loadEmbeddedDefault();
 }
 
+/** Log levels `--log-level` and `log.level` take. */
+export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Checks the listen addresses and log level from flags and environment before anything starts;
+ * throws {@link UsageError} naming the flag (or variable) and the value.
+ */
+export function validateServeOptions(values: Record<string, unknown>, env: ServeEnv): void {
+  const pick = (flag: string, envValue: string | undefined, envName: string): [string, string] | undefined => {
+    const v = values[flag];
+    if (typeof v === 'string') return [`--${flag}`, v];
+    // An empty variable counts as unset, as it does where the values are used.
+    return envValue ? [envName, envValue] : undefined;
+  };
+  const level = pick('log-level', env.logLevel, 'LLM_EXTPROC_LOG_LEVEL');
+  if (level && !LOG_LEVELS.includes(level[1])) {
+    throw new UsageError(`${level[0]} must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(level[1])})`);
+  }
+  for (const [flag, envValue, envName] of [
+    ['grpc-address', env.grpcAddress, 'LLM_EXTPROC_GRPC_ADDRESS'],
+    ['admin-address', env.adminAddress, 'LLM_EXTPROC_ADMIN_ADDRESS'],
+  ] as const) {
+    const address = pick(flag, envValue, envName);
+    if (!address) continue;
+    try {
+      parseAddress(address[1]);
+    } catch (err) {
+      throw new UsageError(`${address[0]}: ${(err as Error).message}`);
+    }
+  }
+}
+
 /** Runs the service until a signal drains it. */
 export async function runServe(values: Record<string, unknown>, ctx: CliContext): Promise<ExitCode> {
   const { io, env } = ctx;
+  validateServeOptions(values, env);
   let loaded: LoadedConfig;
   try {
     loaded = await loadConfigFrom(values['config'] as string | undefined, env, io.cwd);
@@ -39,7 +73,7 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
     io.err(`${err instanceof ConfigError ? err.message : String(err)}\n`);
     return 1;
   }
-  const logger = createLogger((values['log-level'] as string | undefined) ?? env.logLevel ?? loaded.config.log.level);
+  const logger = createLogger((values['log-level'] as string | undefined) ?? (env.logLevel || undefined) ?? loaded.config.log.level);
   const otlpEnabled = (env.otlp.metricsExporter ?? '').split(',').map((s) => s.trim()).includes('otlp');
   const telemetry = createTelemetry({ serviceName: PACKAGE_NAME, otlp: { enabled: otlpEnabled } });
   const meter = telemetry.meterProvider.getMeter(PACKAGE_NAME, PACKAGE_VERSION);

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { RequestMetricsFactory } from '../metrics/request-metrics.js';
 import type { RouteDecider } from '../routing/route-decider.js';
 import type { RequestCostsEvaluator } from '../metrics/request-costs.js';
+import type { ModuleDetails } from '../modules/module-details.js';
 
 /** Facts about a generation, for logs and the debug endpoints. */
 export interface GenerationInfo {
@@ -19,6 +20,8 @@ export interface GenerationInfo {
   readonly loadedAt: number;
   /** Loaded module specifiers. */
   readonly modules: { readonly router?: string; readonly metrics?: string };
+  /** Where the loaded modules came from: package name and version, or file path and mtime. */
+  readonly moduleDetails?: { readonly router?: ModuleDetails; readonly metrics?: ModuleDetails };
 }
 
 /** One config generation. */

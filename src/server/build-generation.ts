@@ -11,6 +11,7 @@ import { compileRequestCosts } from '../metrics/request-costs.js';
 import type { RequestMetricsFactory } from '../metrics/request-metrics.js';
 import { loadMetricsFactory } from '../metrics/load-metrics-module.js';
 import { isolateMetrics } from '../metrics/isolated-metrics.js';
+import { describeModule } from '../modules/module-details.js';
 import type { Generation } from '../processor/generation.js';
 import { loadRouter } from '../routing/load-router.js';
 import { RouteDecider } from '../routing/route-decider.js';
@@ -41,6 +42,8 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
     cacheBust,
   });
   const costs = compileRequestCosts(config.llmRequestCosts);
+  const routerDetails = routers.module ? await describeModule(routers.module, baseDir) : undefined;
+  const metricsDetails = config.metrics.module ? await describeModule(config.metrics.module, baseDir) : undefined;
   const backendOfRule = new Map<string, string>();
   for (const rule of config.rules) {
     const backend = rule.backends[0]?.name;
@@ -55,6 +58,10 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
       modules: {
         ...(routers.module ? { router: routers.module } : {}),
         ...(config.metrics.module ? { metrics: config.metrics.module } : {}),
+      },
+      moduleDetails: {
+        ...(routerDetails ? { router: routerDetails } : {}),
+        ...(metricsDetails ? { metrics: metricsDetails } : {}),
       },
     },
     config,

@@ -44,7 +44,13 @@ export function debugRoutes(src: DebugSources): ReadonlyMap<string, AdminHandler
       '/debug/status',
       guard((_req, res) => {
         const gen = src.generation();
-        sendJson(res, 200, { generation: gen?.info.id, modules: gen?.info.modules ?? {}, inFlightStreams: src.inFlight() });
+        sendJson(res, 200, {
+          generation: gen?.info.id,
+          modules: gen?.info.modules ?? {},
+          // package name + version, or file path + mtime, of each loaded module
+          moduleDetails: gen?.info.moduleDetails,
+          inFlightStreams: src.inFlight(),
+        });
       }),
     ],
     ['/debug/decisions', guard((_req, res) => sendJson(res, 200, { decisions: src.decisions() }))],

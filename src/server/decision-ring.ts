@@ -3,6 +3,12 @@
  */
 import type { RouteDecisionRecord } from '../processor/outcome.js';
 
+/**
+ * Longest model name kept (longer ones are cut and end in `…`): the model comes from the client,
+ * and the ring must stay small however large the bodies are.
+ */
+export const MAX_MODEL_CHARS = 256;
+
 /** A decision with the time it was made. */
 export interface TimedDecision extends RouteDecisionRecord {
   /** ISO 8601 time. */
@@ -21,7 +27,8 @@ export class DecisionRing {
   /** Records a decision (dropping the oldest when full). */
   push(d: RouteDecisionRecord, now: number = Date.now()): void {
     if (this.capacity === 0) return;
-    this.items[this.next] = { ...d, at: new Date(now).toISOString() };
+    const model = d.model.length > MAX_MODEL_CHARS ? `${d.model.slice(0, MAX_MODEL_CHARS)}…` : d.model;
+    this.items[this.next] = { ...d, model, at: new Date(now).toISOString() };
     this.next = (this.next + 1) % this.capacity;
   }
 

@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, type CliContext } from './run-cli.js';
+import type { CheckReport } from './check.js';
+
+let dir: string;
+
+const ROUTER_OK = `export default function createRouter(defaultRouter, { options }) {
+  return { calculate: (headers, request) => (headers['x-tenant'] === 'premium' ? options.rule : defaultRouter.calculate(headers, request)) };
+}
+`;
+const METRICS_OK = `export default function createMetrics(_meter, { defaultFactory }) { return defaultFactory; }
+`;
+
+const FILES: Record<string, string> = {
+  'router.mjs': ROUTER_OK,
+  'metrics.mjs': METRICS_OK,
+  'not-a-function.mjs': 'export default { calculate() { return "openai"; } };\n',
+  'throwing-router.mjs': 'export default () => { throw new Error("option rule is required"); };\n',
+  'bad-metrics.mjs': 'export default () => ({ record() {} });\n',
+  'valid.yaml': `# a valid config with every kind of module
+router: { module: ./router.mjs, options: { rule: premium } }
+metrics: { module: ./metrics.mjs }
+llmRequestCosts:
+  - { metadataKey: total, type: TotalToken }
+  - { metadataKey: weighted, type: CEL, celExpression: "input_tokens + output_tokens * 3u" }
+rules:
+  - name: openai
+    headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]
+  - name: premium
+    headers: [{ name: x-tenant, present: true }]
+`,
+  'package.yaml': `router: { module: '@acme/llm-router' }
+`,
+  'typo.yaml': `rules:
+  - name: openai
+    headers:
+      - { name: x-ai-eg-model, prefx: "gpt-" }
+`,
+  'not-a-function.yaml': `rules:
+  - name: openai
+    headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]
+router:
+  module: ./not-a-function.mjs
+`,
+  'throwing-router.yaml': `router: { module: ./throwing-router.mjs }
+`,
+  'missing-module.yaml': `router: { module: ./no-such-router.mjs }
+`,
+  'bad-metrics.yaml': `metrics:
+  module: ./bad-metrics.mjs
+`,
+  'bad-cel.yaml': `llmRequestCosts:
+  - { metadataKey: fine, type: InputToken }
+  - metadataKey: broken_cost
+    type: CEL
+    celExpression: "input_tokens *"
+`,
+  'many-problems.yaml': `router: { module: ./not-a-function.mjs }
+metrics: { module: ./bad-metrics.mjs }
+llmRequestCosts:
+  - { metadataKey: a, type: CEL, celExpression: "input_tokens * 2" }
+  - { metadataKey: b, type: CEL, cel: "model" }
+  - { metadataKey: c, type: InputToken }
+  - { metadataKey: c, type: OutputToken }
+`,
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'check-'));
+  for (const [name, text] of Object.entries(FILES)) await writeFile(join(dir, name), text);
+  const pkg = join(dir, 'node_modules', '@acme', 'llm-router');
+  await mkdir(pkg, { recursive: true });
+  await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: '@acme/llm-router', version: '2.1.0', type: 'module', exports: './index.js' }));
+  await writeFile(join(pkg, 'index.js'), ROUTER_OK);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI with a fake CliIo that collects what it writes. */
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const ctx: CliContext = {
+    env: { config: undefined, grpcAddress: undefined, adminAddress: undefined, logLevel: undefined, otlp: { metricsExporter: undefined, endpoint: undefined } },
+    io: { out: (t) => void (out += t), err: (t) => void (err += t), cwd: dir },
+    signals: { on: () => undefined },
+  };
+  const code = await runCli(argv, ctx);
+  return { code, out, err };
+}
+
+describe('llm-extproc check', () => {
+  it('exits 0 for a valid config with a summary naming the loaded modules', async () => {
+    const r = await run('check', '--config', 'valid.yaml');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('valid.yaml: valid (2 rules; router module ./router.mjs, metrics module ./metrics.mjs loaded)\n');
+  });
+
+  it('--json reports modules with path and mtime, and the compiled request costs', async () => {
+    const r = await run('check', '--config', 'valid.yaml', '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as CheckReport;
+    expect(report).toMatchObject({
+      file: 'valid.yaml',
+      valid: true,
+      problems: [],
+      rules: 2,
+      modules: {
+        router: { specifier: './router.mjs', kind: 'file', path: join(dir, 'router.mjs') },
+        metrics: { specifier: './metrics.mjs', kind: 'file', path: join(dir, 'metrics.mjs') },
+      },
+      requestCosts: [
+        { metadataKey: 'total', type: 'TotalToken' },
+        { metadataKey: 'weighted', type: 'CEL' },
+      ],
+    });
+    expect(Number.isNaN(Date.parse((report.modules?.router as { mtime: string }).mtime))).toBe(false);
+  });
+
+  it('names a package module with its version', async () => {
+    const r = await run('check', '--config', 'package.yaml');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('package.yaml: valid (0 rules; router module @acme/llm-router@2.1.0 loaded)\n');
+    const json = JSON.parse((await run('check', '--config', 'package.yaml', '--json')).out) as CheckReport;
+    expect(json.modules).toEqual({ router: { specifier: '@acme/llm-router', kind: 'package', name: '@acme/llm-router', version: '2.1.0' } });
+  });
+
+  it('exits 1 for a typo in a key, naming its path and line', async () => {
+    const r = await run('check', '--config', 'typo.yaml');
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toContain('typo.yaml: 2 problem(s)');
+    expect(r.err).toContain('  rules[0].headers[0].prefx (line 4): unknown key\n');
+    expect(r.err).toMatch(/ {2}rules\[0\]\.headers\[0\] \(line 4\): a header matcher needs exactly one of/);
+  });
+
+  it('exits 1 when the router module does not default-export a function, naming the module and its line', async () => {
+    const r = await run('check', '--config', 'not-a-function.yaml');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      'not-a-function.yaml: 1 problem(s)\n' +
+        '  router.module (line 5): module "./not-a-function.mjs": default export must be a factory function, got object\n',
+    );
+  });
+
+  it('exits 1 when the router factory throws or the module cannot be imported', async () => {
+    const thrown = await run('check', '--config', 'throwing-router.yaml');
+    expect(thrown.code).toBe(1);
+    expect(thrown.err).toContain('router.module (line 1): module "./throwing-router.mjs": factory threw: option rule is required');
+    const missing = await run('check', '--config', 'missing-module.yaml');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('router.module (line 1): module "./no-such-router.mjs": cannot be imported');
+  });
+
+  it('exits 1 when the metrics module returns no newRequest()', async () => {
+    const r = await run('check', '--config', 'bad-metrics.yaml');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('metrics.module (line 2): module "./bad-metrics.mjs": metrics factory must return an object with a newRequest() method');
+  });
+
+  it('exits 1 for a CEL expression that does not compile, naming its metadataKey', async () => {
+    const r = await run('check', '--config', 'bad-cel.yaml');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('bad-cel.yaml: 1 problem(s)');
+    expect(r.err).toMatch(/ {2}llmRequestCosts\[1\]\.celExpression \(line 5\): metadataKey "broken_cost": invalid CEL expression: /);
+  });
+
+  it('reports every problem of a file, not only the first', async () => {
+    const r = await run('check', '--config', 'many-problems.yaml', '--json');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out) as CheckReport;
+    expect(report.valid).toBe(false);
+    expect(report.problems.map((p) => [p.path, p.line])).toEqual([
+      ['router.module', 1],
+      ['metrics.module', 2],
+      ['llmRequestCosts[0].celExpression', 4],
+      ['llmRequestCosts[1].cel', 5],
+      ['llmRequestCosts[3].metadataKey', 7],
+    ]);
+    expect(report.problems[2]!.message).toContain('metadataKey "a"');
+    expect(report.problems[2]!.message).toContain('write integer literals with a u suffix');
+    expect(report.problems[3]!.message).toContain('metadataKey "b": ');
+    expect(report.problems[3]!.message).toContain('result must be a number');
+    expect(report.problems[4]!.message).toBe('metadataKey "c": duplicate metadataKey');
+  });
+
+  it('exits 1 for a file that does not exist', async () => {
+    const r = await run('check', '--config', 'nowhere.yaml');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('nowhere.yaml: 1 problem(s)');
+    expect(r.err).toContain('cannot read file');
+    const json = await run('check', '--config', 'nowhere.yaml', '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out)).toMatchObject({ file: 'nowhere.yaml', valid: false, problems: [{ path: '' }] });
+  });
+
+  it('takes the file from LLM_EXTPROC_CONFIG when --config is not given', async () => {
+    let out = '';
+    const code = await runCli(['check'], {
+      env: { config: 'valid.yaml', grpcAddress: undefined, adminAddress: undefined, logLevel: undefined, otlp: { metricsExporter: undefined, endpoint: undefined } },
+      io: { out: (t) => void (out += t), err: () => undefined, cwd: dir },
+      signals: { on: () => undefined },
+    });
+    expect(code).toBe(0);
+    expect(out).toContain('valid.yaml: valid (2 rules;');
+  });
+});
