@@ -1,9 +1,12 @@
 /**
  * `llm-extproc/testing`: helpers for users to test their own router modules the way we test ours.
- * `describeRouterContract` needs vitest; `checkRouterContract` works with any test runner.
+ * `describeRouterContract` needs vitest; `checkRouterContract` works with any test runner (it is
+ * also exported from the main entry point, which does not import vitest).
  */
+import { createNoopMeter } from '@opentelemetry/api';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Router } from './routing/router.js';
+import type { Router, RouterContext } from './routing/router.js';
 import { checkRouterContract, type RouterContractOptions } from './testing/router-contract.js';
 import { NoMatchingRuleError } from './routing/router.js';
 
@@ -11,7 +14,7 @@ export { checkRouterContract, type RouterCase, type RouterContractOptions } from
 
 /**
  * Registers a vitest suite that runs the router contract against the router `make` returns.
- * @example describeRouterContract('premium router', () => createRouter(fakeDefaultRouter(), ctx), { cases })
+ * @example describeRouterContract('premium router', () => createRouter(fakeDefaultRouter(), fakeRouterContext({ rule: 'premium' })), { cases })
  */
 export function describeRouterContract(name: string, make: () => Router | Promise<Router>, options: RouterContractOptions = {}): void {
   describe(`router contract: ${name}`, () => {
@@ -33,4 +36,12 @@ export function fakeDefaultRouter(rule?: string): Router {
       return rule;
     },
   };
+}
+
+/**
+ * A router factory's context for tests: the given `router.options`, a config (default: `{}`),
+ * a silent logger and a no-op meter.
+ */
+export function fakeRouterContext(options: Readonly<Record<string, unknown>> = {}, config: unknown = {}): RouterContext {
+  return { options, config, logger: pino({ level: 'silent' }), meter: createNoopMeter() };
 }

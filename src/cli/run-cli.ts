@@ -45,7 +45,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   }
   const named = first !== undefined && !first.startsWith('-');
   const commandName = named ? first : 'serve';
-  const spec = COMMANDS[commandName];
+  const spec = Object.hasOwn(COMMANDS, commandName) ? COMMANDS[commandName] : undefined;
   if (!spec) {
     ctx.io.err(`llm-extproc: unknown command ${JSON.stringify(commandName)}\n\n${topUsage()}`);
     return 2;

@@ -65,23 +65,41 @@ export function parseConfig(text: string, source: string): LoadedConfig {
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
-      doc.errors.map((e) => ({ path: '', message: e.message.split('\n')[0] ?? e.message, line: e.linePos?.[0]?.line })),
+      doc.errors.map((e) => {
+        const message = e.message.split('\n')[0] ?? e.message;
+        const key = e.code === 'DUPLICATE_KEY' ? /^(?:"[^"]*"|'[^']*'|[^\s:,{}[\]]+)/.exec(text.slice(e.pos[0]))?.[0] : undefined;
+        const at = key ? ` (${key})` : '';
+        return { path: '', message: `${message}${at}`, line: lineCounter.linePos(e.pos[0]).line };
+      }),
     );
   }
   const raw: unknown = doc.toJS() ?? {};
   const result = configSchema.safeParse(raw);
   if (!result.success) {
+    const lineOf = (path: ReadonlyArray<PropertyKey>, key?: string): number | undefined => {
+      // The node at `path`, else its nearest ancestor (a missing key has no node of its own).
+      for (let n = path.length; n >= 0; n--) {
+        const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as
+          | { range?: [number, number, number]; items?: Array<{ key?: { value?: unknown; range?: [number, number, number] } }> }
+          | undefined;
+        const keyNode = n === path.length && key !== undefined ? node?.items?.find((p) => p.key?.value === key)?.key : undefined;
+        const offset = keyNode?.range?.[0] ?? node?.range?.[0];
+        if (offset !== undefined) return lineCounter.linePos(offset).line;
+      }
+      return undefined;
+    };
+    const problem = (path: ReadonlyArray<PropertyKey>, message: string, key?: string): ConfigProblem => {
+      const line = lineOf(path, key);
+      const full = formatPath(key === undefined ? path : [...path, key]);
+      return line === undefined ? { path: full, message } : { path: full, message, line };
+    };
     throw new ConfigError(
       source,
-      result.error.issues.map((issue) => {
-        const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-        const offset = node?.range?.[0];
-        const line = offset === undefined ? undefined : lineCounter.linePos(offset).line;
-        const path = formatPath(issue.path);
-        const message =
-          issue.code === 'unrecognized_keys' ? `unknown key(s): ${issue.keys.join(', ')}` : issue.message;
-        return line === undefined ? { path, message } : { path, message, line };
-      }),
+      result.error.issues.flatMap((issue) =>
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map((key) => problem(issue.path, 'unknown key', key))
+          : [problem(issue.path, issue.message)],
+      ),
     );
   }
   return { config: deepFreeze(result.data), source, text };

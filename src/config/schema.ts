@@ -3,6 +3,7 @@
  * so such a file works unchanged. Validated with zod; see docs/configuration.md for each key.
  */
 import { z } from 'zod';
+import { authSchema, policySchema, ruleAccessSchema, secretRefSchema } from './access-schema.js';
 
 const MiB = 1024 * 1024;
 
@@ -27,7 +28,9 @@ export const headerMatcherSchema = z
     const kinds = ['type', 'exact', 'prefix', 'suffix', 'contains', 'safeRegex', 'present'].filter(
       (k) => m[k as keyof typeof m] !== undefined,
     );
-    if (kinds.length !== 1) {
+    // Gateway API HTTPHeaderMatch (AI Gateway v0.2 `rules[].headers[]`): `type` defaults to Exact.
+    const impliedExact = kinds.length === 0 && m.value !== undefined;
+    if (kinds.length !== 1 && !impliedExact) {
       ctx.addIssue({
         code: 'custom',
         message: `a header matcher needs exactly one of type, exact, prefix, suffix, contains, safeRegex, present (got ${kinds.length ? kinds.join(', ') : 'none'})`,
@@ -35,6 +38,9 @@ export const headerMatcherSchema = z
     }
     if (m.type !== undefined && m.value === undefined) {
       ctx.addIssue({ code: 'custom', path: ['value'], message: `type ${m.type} needs a value` });
+    }
+    if (m.type === undefined && m.value !== undefined && kinds.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `value is used with type (Exact or RegularExpression), not with ${kinds.join(', ')}` });
     }
     const regex = m.type === 'RegularExpression' ? m.value : typeof m.safeRegex === 'string' ? m.safeRegex : m.safeRegex?.regex;
     if (regex !== undefined) {
@@ -44,7 +50,8 @@ export const headerMatcherSchema = z
         ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(err as Error).message}` });
       }
     }
-  });
+  })
+  .transform((m) => (m.type === undefined && m.value !== undefined ? { ...m, type: 'Exact' as const } : m));
 
 /** An API schema name as AI Gateway v0.2 spells it, plus the ones we add. */
 export const schemaNameSchema = z.enum([
@@ -96,6 +103,10 @@ export const ruleSchema = z.strictObject({
   name: z.string().min(1),
   headers: z.array(headerMatcherSchema).default([]),
   backends: z.array(backendSchema).default([]),
+  /** Access settings of this rule (gateway keys). */
+  access: ruleAccessSchema.optional(),
+  /** Request policy of this rule, applied after the global one. */
+  policy: policySchema.optional(),
 });
 
 /** `llmRequestCosts[]` entry (AI Gateway v0.2): what to write into dynamic metadata at end of response. */
@@ -142,6 +153,8 @@ export const configSchema = z.strictObject({
       debug: z.boolean().default(false),
       /** How many recent routing decisions /debug/decisions keeps. */
       recentDecisions: z.number().int().min(0).max(10_000).default(100),
+      /** Enables the key/project admin API; requests must carry it as a Bearer token. */
+      token: secretRefSchema.optional(),
     })
     .prefault({}),
   limits: z.strictObject({ maxBodyBytes: z.number().int().positive().default(32 * MiB) }).prefault({}),
@@ -169,6 +182,9 @@ export const configSchema = z.strictObject({
       maxAttributeValues: z.number().int().positive().default(100),
     })
     .prefault({}),
+  auth: authSchema,
+  /** Global request policy. */
+  policy: policySchema.optional(),
   streaming: z
     .strictObject({
       /** Inject `stream_options.include_usage` into OpenAI streaming requests and strip the injected chunk. */

@@ -6,14 +6,20 @@
 export class BodyBuffer {
   private chunks: Buffer[] = [];
   private size = 0;
+  private overflowed = false;
 
   /** @param limit largest body accepted, in bytes. */
   constructor(private readonly limit: number) {}
 
-  /** Adds a chunk; false when the body would exceed the limit (the chunk is not kept). */
+  /**
+   * Adds a chunk; false when the body would exceed the limit. Overflow is final: what was held
+   * is released and every later append is refused too, so a truncated body is never taken.
+   */
   append(chunk: Buffer): boolean {
-    if (this.size + chunk.length > this.limit) {
+    if (this.overflowed || this.size + chunk.length > this.limit) {
+      this.overflowed = true;
       this.chunks = [];
+      this.size = 0;
       return false;
     }
     if (chunk.length > 0) {

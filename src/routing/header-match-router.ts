@@ -29,7 +29,8 @@ export class HeaderMatchRouter implements Router {
   /** Returns the first rule whose matchers all hold. */
   calculate(headers: Readonly<Record<string, string>>): string {
     for (const rule of this.rules) {
-      if (rule.matchers.every((m) => m.test(headers[m.name]))) return rule.name;
+      // Own properties only: a header named like an Object.prototype member must not match by inheritance.
+      if (rule.matchers.every((m) => m.test(Object.hasOwn(headers, m.name) ? headers[m.name] : undefined))) return rule.name;
     }
     throw new NoMatchingRuleError(`no rule matches model ${JSON.stringify(headers[this.modelHeader] ?? '')}`);
   }

@@ -44,7 +44,7 @@ export async function loadRouter(config: Config, deps: LoadRouterDeps): Promise<
       meter: deps.meter,
     });
   } catch (err) {
-    throw new ModuleLoadError(specifier, `factory threw: ${(err as Error).message}`, { cause: err });
+    throw new ModuleLoadError(specifier, `factory threw: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   if (typeof router !== 'object' || router === null || typeof (router as Router).calculate !== 'function') {
     throw new ModuleLoadError(specifier, 'factory must return an object with a calculate(headers, request) method');

@@ -31,6 +31,14 @@ class RouterTimeoutError extends Error {
   }
 }
 
+/**
+ * True for a "no matching rule" answer: a {@link NoMatchingRuleError}, or an error named so
+ * (a router module bundling its own copy of this package throws a different class).
+ */
+export function isNoMatchingRule(err: unknown): boolean {
+  return err instanceof NoMatchingRuleError || (err instanceof Error && err.name === 'NoMatchingRuleError');
+}
+
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
@@ -48,7 +56,7 @@ export class RouteDecider {
       }
       return { kind: 'rule', name };
     } catch (err) {
-      if (err instanceof NoMatchingRuleError) return { kind: 'none', reason: err.message };
+      if (isNoMatchingRule(err)) return { kind: 'none', reason: (err as Error).message };
       return this.onFailure(err, headers, request);
     }
   }
@@ -73,7 +81,7 @@ export class RouteDecider {
       const name = await this.opts.defaultRouter.calculate(headers, request);
       return { kind: 'rule', name, fallback: true };
     } catch (fallbackErr) {
-      if (fallbackErr instanceof NoMatchingRuleError) return { kind: 'none', reason: fallbackErr.message };
+      if (isNoMatchingRule(fallbackErr)) return { kind: 'none', reason: (fallbackErr as Error).message };
       return { kind: 'failed', reason };
     }
   }

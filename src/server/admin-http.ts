@@ -29,9 +29,18 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 /** Creates (does not start) the admin HTTP server. */
 export function createAdminServer(deps: AdminDeps): Server {
   return createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://admin');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://admin');
+    } catch {
+      // An absolute-form request target such as `http://a:b` is not a URL: answer, never throw.
+      return sendJson(res, 400, { error: 'bad request target' });
+    }
     const handle = async (): Promise<void> => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('allow', 'GET, HEAD');
+        return sendJson(res, 405, { error: 'method not allowed' });
+      }
       switch (url.pathname) {
         case '/healthz':
           return sendJson(res, 200, { status: 'ok' });

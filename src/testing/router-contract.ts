@@ -2,7 +2,8 @@
  * The router behaviour suite, runnable against any {@link Router}: what every router —
  * ours or a user's module — must do to be safe in the request path.
  */
-import { NoMatchingRuleError, type RouteRequest, type Router } from '../routing/router.js';
+import { isNoMatchingRule } from '../routing/route-decider.js';
+import type { RouteRequest, Router } from '../routing/router.js';
 
 /** One expectation a user adds to the generic checks. */
 export interface RouterCase {
@@ -38,18 +39,40 @@ function routeRequest(c: RouterCase): RouteRequest {
 
 type Outcome = { ok: true; rule: string } | { ok: false; noMatch: boolean; error: unknown };
 
-async function callOnce(router: Router, c: RouterCase): Promise<Outcome> {
+/** How long past its budget a call may run before it is abandoned (a hung router must not hang the suite). */
+const ABANDON_FACTOR = 5;
+
+class NoAnswerError extends Error {
+  constructor(ms: number) {
+    super(`no answer after ${ms} ms`);
+  }
+}
+
+async function callOnce(router: Router, c: RouterCase, budgetMs: number, withRequest = true): Promise<Outcome> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const rule = await router.calculate(Object.freeze({ ...c.headers }), routeRequest(c));
+    const headers = Object.freeze({ ...c.headers });
+    const answer = withRequest ? router.calculate(headers, routeRequest(c)) : router.calculate(headers);
+    const abandonMs = budgetMs * ABANDON_FACTOR;
+    const abandon = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new NoAnswerError(abandonMs)), abandonMs);
+    });
+    const rule = await Promise.race([answer, abandon]);
     return { ok: true, rule };
   } catch (error) {
-    return { ok: false, noMatch: error instanceof NoMatchingRuleError, error };
+    return { ok: false, noMatch: isNoMatchingRule(error), error };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 function describeOutcome(o: Outcome): string {
   if (o.ok) return `rule ${JSON.stringify(o.rule)}`;
-  return o.noMatch ? 'NoMatchingRuleError' : `error ${String((o.error as Error)?.message ?? o.error)}`;
+  if (o.noMatch) return 'NoMatchingRuleError';
+  const message = String((o.error as Error)?.message ?? o.error);
+  // Headers are frozen: writing to them throws a TypeError in strict-mode code (every ES module).
+  const hint = o.error instanceof TypeError && /read.only|not extensible|delete/i.test(message) ? ' (headers are read-only)' : '';
+  return `error ${message}${hint}`;
 }
 
 /**
@@ -74,7 +97,7 @@ export async function checkRouterContract(router: Router, options: RouterContrac
   const sequential: Outcome[] = [];
   for (const c of cases) {
     const started = performance.now();
-    const outcome = await callOnce(router, c);
+    const outcome = await callOnce(router, c, budgetMs);
     const took = performance.now() - started;
     sequential.push(outcome);
     const label = JSON.stringify(c.headers).slice(0, 120);
@@ -92,23 +115,23 @@ export async function checkRouterContract(router: Router, options: RouterContrac
   }
   // Without the optional request argument.
   for (const c of cases) {
-    try {
-      await router.calculate(Object.freeze({ ...c.headers }));
-    } catch (err) {
-      if (!(err instanceof NoMatchingRuleError)) {
-        problems.push(`without request argument: threw ${String((err as Error)?.message ?? err)}`);
-        break;
-      }
+    const outcome = await callOnce(router, c, budgetMs, false);
+    if (!outcome.ok && !outcome.noMatch) {
+      problems.push(`without request argument: threw ${describeOutcome(outcome)}`);
+      break;
     }
   }
   // Concurrency: interleaved calls must give the sequential answers.
   const n = options.concurrency ?? 200;
-  const concurrent = await Promise.all(Array.from({ length: n }, (_, i) => callOnce(router, cases[i % cases.length]!)));
+  const concurrent = await Promise.all(Array.from({ length: n }, (_, i) => callOnce(router, cases[i % cases.length]!, budgetMs)));
+  const mismatches: string[] = [];
   concurrent.forEach((o, i) => {
     const want = sequential[i % cases.length]!;
     if (describeOutcome(o) !== describeOutcome(want)) {
-      problems.push(`concurrent call ${i}: got ${describeOutcome(o)}, sequentially ${describeOutcome(want)}`);
+      mismatches.push(`concurrent call ${i}: got ${describeOutcome(o)}, sequentially ${describeOutcome(want)}`);
     }
   });
+  problems.push(...mismatches.slice(0, 5));
+  if (mismatches.length > 5) problems.push(`… and ${mismatches.length - 5} more concurrent calls answered differently`);
   return [...new Set(problems)];
 }
