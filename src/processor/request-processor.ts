@@ -236,7 +236,8 @@ export class RequestProcessor {
     }
     const model = this.model;
     this.metrics.setModel(model);
-    const routerHeaders = { ...this.requestHeaders, [this.config.modelNameHeaderKey]: model };
+    // Frozen: routers get read-only headers, as the contract suite checks.
+    const routerHeaders = Object.freeze({ ...this.requestHeaders, [this.config.modelNameHeaderKey]: model });
     const started = performance.now();
     const decision = await this.deps.generation.decider.decide(routerHeaders, this.routeRequest(body));
     const routeMs = performance.now() - started;
