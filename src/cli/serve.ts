@@ -92,30 +92,12 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
     ...((values['admin-address'] ?? env.adminAddress) ? { adminAddress: (values['admin-address'] ?? env.adminAddress) as string } : {}),
     cwd: io.cwd,
   });
-  try {
-    await server.start();
-  } catch (err) {
-    logger.fatal({ err }, 'startup failed');
-    io.err(`llm-extproc: startup failed: ${(err as Error).message}\n`);
-    await server.stop({ drainTimeoutMs: 0 }).catch(() => undefined);
-    await telemetry.shutdown().catch(() => undefined);
-    return 1;
-  }
-  const watcher =
-    loaded.source !== 'embedded default'
-      ? watchConfigFile(loaded.source, {
-          logger,
-          initialText: loaded.text,
-          onChange: async () => {
-            try {
-              await server.reload(loadConfigFile(loaded.source));
-            } catch {
-              // reload() logged and counted it; the last good config keeps serving
-            }
-          },
-        })
-      : undefined;
-  return waitForShutdown(ctx, logger, async () => {
+  // Signal handlers go in before the server binds: a SIGTERM right after "serving" must drain,
+  // not kill the process with the default handler.
+  let watcher: ReturnType<typeof watchConfigFile> | undefined;
+  let started: Promise<unknown> = Promise.resolve();
+  const exit = waitForShutdown(ctx, logger, async () => {
+    await started.catch(() => undefined);
     watcher?.close();
     const cfg = loaded.config.shutdown;
     server.markDraining();
@@ -126,6 +108,30 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
     await server.stop({ drainTimeoutMs: cfg.drainTimeoutMs });
     await telemetry.shutdown().catch((err: unknown) => logger.warn({ err }, 'telemetry shutdown failed'));
   });
+  try {
+    started = server.start();
+    await started;
+  } catch (err) {
+    logger.fatal({ err }, 'startup failed');
+    io.err(`llm-extproc: startup failed: ${(err as Error).message}\n`);
+    await server.stop({ drainTimeoutMs: 0 }).catch(() => undefined);
+    await telemetry.shutdown().catch(() => undefined);
+    return 1;
+  }
+  if (loaded.source !== 'embedded default') {
+    watcher = watchConfigFile(loaded.source, {
+      logger,
+      initialText: loaded.text,
+      onChange: async () => {
+        try {
+          await server.reload(loadConfigFile(loaded.source));
+        } catch {
+          // reload() logged and counted it; the last good config keeps serving
+        }
+      },
+    });
+  }
+  return exit;
 }
 
 function waitForShutdown(ctx: CliContext, logger: Logger, drain: () => Promise<void>): Promise<ExitCode> {
