@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../config/load.js';
 import { generateEnvoyConfig } from '../envoy/bootstrap.js';
+import { EnvoyConfigError } from '../envoy/bootstrap-clusters.js';
 import { parseAddress } from '../server/address.js';
 import { UsageError, type CliIo, type ExitCode } from './io.js';
 import { loadConfigFrom, type ServeEnv } from './serve.js';
@@ -29,6 +30,12 @@ export async function runEnvoyConfig(values: Record<string, unknown>, io: CliIo,
     return 1;
   }
   const extprocAddress = address.kind === 'unix' ? { unixPath: address.path } : { host: address.host, port: address.port };
-  io.out(generateEnvoyConfig(loaded.config, { extprocAddress, listenerPort, full: values['full'] === true }));
+  try {
+    io.out(generateEnvoyConfig(loaded.config, { extprocAddress, listenerPort, full: values['full'] === true }));
+  } catch (err) {
+    if (!(err instanceof EnvoyConfigError)) throw err;
+    io.err(`${loaded.source}: cannot generate an Envoy config: ${err.message}\n`);
+    return 1;
+  }
   return 0;
 }

@@ -100,6 +100,14 @@ describe('runCli', () => {
     expect(r.err).toContain('--extproc-address: invalid address "not an address"');
   });
 
+  it('envoy-config on a config Envoy cannot be generated for exits 1 naming the problem', async () => {
+    await writeFile(join(dir, 'no-host.yaml'), 'rules:\n  - name: r\n    backends: [{ name: b }]\n');
+    const r = await run('envoy-config', '--config', 'no-host.yaml');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('cannot generate an Envoy config');
+    expect(r.out).toBe('');
+  });
+
   it('route with both --body and --model exits 2', async () => {
     const r = await run('route', '--body', 'req.json', '--model', 'gpt-4o');
     expect(r.code).toBe(2);

@@ -18,6 +18,7 @@ import { createAdminServer, type AdminHandler } from './admin-http.js';
 import { buildGeneration } from './build-generation.js';
 import { debugRoutes } from './debug-routes.js';
 import { DecisionRing } from './decision-ring.js';
+import { removeStaleSocket } from './stale-socket.js';
 import { HealthService } from './health.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { ServiceMetrics } from './service-metrics.js';
@@ -61,7 +62,10 @@ export interface LlmExtprocServer {
   reload(config: LoadedConfig | Promise<LoadedConfig>): Promise<GenerationInfo>;
   /** Readiness fails, new streams are refused, in-flight streams get `drainTimeoutMs` to finish. */
   stop(opts?: { drainTimeoutMs?: number }): Promise<void>;
-  /** Flips readiness off without stopping (first step of a drain, for a pre-stop delay). */
+  /**
+   * Flips readiness (and gRPC health) off while still serving new streams: the first step of a
+   * drain, so Envoy's health checks move traffic away during the pre-stop delay.
+   */
   markDraining(): void;
   /** The generation serving new requests. */
   readonly generation: GenerationInfo | undefined;
@@ -77,6 +81,9 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   const serviceMetrics = new ServiceMetrics(deps.meter);
   const ring = new DecisionRing(deps.config.config.admin.recentDecisions);
   let current: Generation | undefined;
+  /** Readiness is off (health NOT_SERVING); streams are still accepted. */
+  let notReady = false;
+  /** stop() has begun: new streams are refused. */
   let draining = false;
   let serving = false;
   let streamIds = 0;
@@ -122,6 +129,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     server.addService(definitions.extProc, { Process: handleProcess });
     server.addService(definitions.health, health.handlers());
     const parsed = parseAddress(address);
+    if (parsed.kind === 'unix') await removeStaleSocket(parsed.path);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(grpcBindTarget(parsed), grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
@@ -133,8 +141,9 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
 
   async function bindAdmin(address: string): Promise<number> {
     const parsed = parseAddress(address);
+    if (parsed.kind === 'unix') await removeStaleSocket(parsed.path);
     const server = createAdminServer({
-      ready: () => serving && !draining && current !== undefined,
+      ready: () => serving && !notReady && !draining && current !== undefined,
       metrics: deps.metricsHandler,
       routes: debugRoutes({
         enabled: () => current?.config.admin.debug ?? false,
@@ -201,12 +210,13 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     },
 
     markDraining() {
-      draining = true;
+      notReady = true;
       health.setServing(false);
     },
 
     async stop(opts = {}) {
       this.markDraining();
+      draining = true;
       const drainMs = opts.drainTimeoutMs ?? current?.config.shutdown.drainTimeoutMs ?? 30_000;
       logger.info({ inFlight: openStreams.size, drainMs }, 'draining');
       let timer: NodeJS.Timeout | undefined;

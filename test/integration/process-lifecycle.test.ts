@@ -154,13 +154,15 @@ describe('llm-extproc process', () => {
     const dir = mkdtempSync(join(tmpdir(), 'llm-extproc-prestop-'));
     dirs.push(dir);
     const file = join(dir, 'config.yaml');
-    writeFileSync(file, 'shutdown: { preStopDelayMs: 400, drainTimeoutMs: 1000 }\n');
+    writeFileSync(file, 'shutdown: { preStopDelayMs: 600, drainTimeoutMs: 1000 }\nrules: [{ name: openai }]\n');
     const p = await start(['--config', file]);
     p.child.kill('SIGTERM');
     const waiting = await p.waitForLog((l) => l['msg'] === 'readiness off; waiting for Envoy to stop sending');
     expect((await fetch(`http://127.0.0.1:${p.adminPort}/readyz`)).status).toBe(503);
+    // Until Envoy's health checks move traffic away, new requests are still served.
+    expect(await routeOf(p.grpc, 'gpt-4o')).toBe('openai');
     const draining = await p.waitForLog((l) => l['msg'] === 'draining');
-    expect(Date.parse(String(draining['time'])) - Date.parse(String(waiting['time']))).toBeGreaterThanOrEqual(390);
+    expect(Date.parse(String(draining['time'])) - Date.parse(String(waiting['time']))).toBeGreaterThanOrEqual(590);
     expect(await p.exited).toBe(0);
   });
 
