@@ -5,7 +5,7 @@
 import { createNoopMeter, type Meter } from '@opentelemetry/api';
 import { pino, type Logger } from 'pino';
 import type { BuildGenerationDeps } from '../server/build-generation.js';
-import { createGenAiMetrics } from '../metrics/genai-metrics.js';
+import { genAiMetricsPerConfig } from '../metrics/genai-metrics.js';
 
 /** Dependencies for building a generation outside the server. */
 export function oneShotDeps(cwd: string, write: (t: string) => void): BuildGenerationDeps & { logger: Logger; meter: Meter } {
@@ -15,11 +15,6 @@ export function oneShotDeps(cwd: string, write: (t: string) => void): BuildGener
     logger,
     meter,
     cwd,
-    createDefaultMetrics: (config) =>
-      createGenAiMetrics(meter, {
-        requestHeaderAttributes: config.metrics.requestHeaderAttributes,
-        maxAttributeValues: config.metrics.maxAttributeValues,
-        logger,
-      }),
+    createDefaultMetrics: genAiMetricsPerConfig(meter, logger),
   };
 }

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { ConfigError, loadConfigFile, loadEmbeddedDefault, type LoadedConfig } from '../config/load.js';
 import { watchConfigFile } from '../config/watch.js';
 import { createLogger } from '../logger.js';
-import { createGenAiMetrics } from '../metrics/genai-metrics.js';
+import { genAiMetricsPerConfig } from '../metrics/genai-metrics.js';
 import { createTelemetry } from '../metrics/telemetry.js';
 import { parseAddress } from '../server/address.js';
 import { createServer } from '../server/service.js';
@@ -82,12 +82,7 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
     logger,
     meter,
     metricsHandler: (req, res) => telemetry.handleMetricsRequest(req, res),
-    createDefaultMetrics: (config) =>
-      createGenAiMetrics(meter, {
-        requestHeaderAttributes: config.metrics.requestHeaderAttributes,
-        maxAttributeValues: config.metrics.maxAttributeValues,
-        logger,
-      }),
+    createDefaultMetrics: genAiMetricsPerConfig(meter, logger),
     ...((values['grpc-address'] ?? env.grpcAddress) ? { grpcAddress: (values['grpc-address'] ?? env.grpcAddress) as string } : {}),
     ...((values['admin-address'] ?? env.adminAddress) ? { adminAddress: (values['admin-address'] ?? env.adminAddress) as string } : {}),
     cwd: io.cwd,

@@ -238,3 +238,20 @@ class GenAiRequestMetrics implements RequestMetrics {
     return a;
   }
 }
+
+/**
+ * The default metrics for each config generation: `createGenAiMetrics` with the generation's
+ * `metrics.requestHeaderAttributes` and `metrics.maxAttributeValues`. This is what the service's
+ * `createDefaultMetrics` dependency expects.
+ */
+export function genAiMetricsPerConfig(
+  meter: Meter,
+  logger: Logger,
+): (config: { readonly metrics: { readonly requestHeaderAttributes: Readonly<Record<string, string>>; readonly maxAttributeValues: number } }) => RequestMetricsFactory {
+  return (config) =>
+    createGenAiMetrics(meter, {
+      requestHeaderAttributes: config.metrics.requestHeaderAttributes,
+      maxAttributeValues: config.metrics.maxAttributeValues,
+      logger,
+    });
+}

@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { parseConfig, loadEmbeddedDefault, type LoadedConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
-import { createGenAiMetrics } from '../../src/metrics/genai-metrics.js';
+import { genAiMetricsPerConfig } from '../../src/metrics/genai-metrics.js';
 import { createTelemetry } from '../../src/metrics/telemetry.js';
 import { createServer, type BoundAddresses, type LlmExtprocServer } from '../../src/server/service.js';
 
@@ -60,12 +60,7 @@ export async function startService(opts: StartServiceOptions = {}): Promise<Test
     logger,
     meter,
     metricsHandler: (req, res) => telemetry.handleMetricsRequest(req, res),
-    createDefaultMetrics: (config) =>
-      createGenAiMetrics(meter, {
-        requestHeaderAttributes: config.metrics.requestHeaderAttributes,
-        maxAttributeValues: config.metrics.maxAttributeValues,
-        logger,
-      }),
+    createDefaultMetrics: genAiMetricsPerConfig(meter, logger),
     ...(opts.grpcAddress === null ? {} : { grpcAddress: opts.grpcAddress ?? '127.0.0.1:0' }),
     adminAddress: '127.0.0.1:0',
     cwd: opts.cwd ?? process.cwd(),
