@@ -6,7 +6,7 @@
  */
 import type { ResponseInfo, ResponseParser } from './api.js';
 import { AnthropicMessageStream, readAnthropicMessage } from './anthropic-usage.js';
-import { MODEL_AND_STREAM, MODEL_ONLY, readJsonBodyFacts } from './body-facts.js';
+import { MODEL_AND_STREAM, MODEL_ONLY, jsonBodyParser } from './body-facts.js';
 import {
   isEventStream,
   jsonResponseParser,
@@ -54,7 +54,7 @@ export const anthropicMessages = fixedPathSpec({
   errorShape: 'anthropic',
   modelSource: 'body',
   paths: ['/v1/messages'],
-  parseRequestBody: (body, _contentType, opts) => readJsonBodyFacts(body, MODEL_AND_STREAM, opts),
+  parseRequestBody: jsonBodyParser(MODEL_AND_STREAM),
   newResponseParser: newAnthropicResponseParser,
 });
 
@@ -66,6 +66,6 @@ export const anthropicCountTokens = fixedPathSpec({
   errorShape: 'anthropic',
   modelSource: 'body',
   paths: ['/v1/messages/count_tokens'],
-  parseRequestBody: (body, _contentType, opts) => readJsonBodyFacts(body, MODEL_ONLY, opts),
+  parseRequestBody: jsonBodyParser(MODEL_ONLY),
   newResponseParser: () => jsonResponseParser(ERROR_ONLY, () => ({ usage: {} })),
 });

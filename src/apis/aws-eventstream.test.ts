@@ -3,6 +3,7 @@ import { EventStreamCodec, type MessageHeaders } from '@smithy/core/event-stream
 import { fromUtf8, toUtf8 } from '@smithy/core/serde';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { splitAt } from '../../test/support/chunking.js';
 import { AwsEventStreamParser, type AwsEvent } from './aws-eventstream.js';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
@@ -36,17 +37,6 @@ function decoded(events: readonly AwsEvent[]): Array<{ eventType?: string; messa
 }
 
 const EXPECTED = CONVERSE.map(([eventType, payload]) => ({ eventType, messageType: 'event', payload }));
-
-function splitAt(bytes: Uint8Array, points: readonly number[]): Uint8Array[] {
-  const cuts = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let prev = 0;
-  for (const c of [...cuts, bytes.length]) {
-    chunks.push(bytes.subarray(prev, c));
-    prev = c;
-  }
-  return chunks;
-}
 
 function feed(parser: AwsEventStreamParser, chunks: readonly Uint8Array[]): AwsEvent[] {
   const events: AwsEvent[] = [];

@@ -7,10 +7,10 @@
  * and errors follow OpenAI's formats.
  */
 import type { ApiMatch, ApiSpec } from './api.js';
-import { STREAM_ONLY, readJsonBodyFacts, type JsonBodyRules } from './body-facts.js';
+import { STREAM_ONLY, jsonBodyParser, type JsonBodyRules } from './body-facts.js';
 import { newCompletionResponseParser } from './openai-completion-readers.js';
 import { newEmbeddingsResponseParser } from './openai-embeddings.js';
-import { isPost, type SpecRoute } from './spec-route.js';
+import { isPost, matchOnly, type SpecRoute } from './spec-route.js';
 import { decodeSegment } from './url-path.js';
 
 const PREFIX = '/openai/deployments/';
@@ -25,11 +25,8 @@ function azureSpec(id: string, operation: string, rules: JsonBodyRules, newRespo
     provider: 'azure.openai',
     errorShape: 'openai',
     modelSource: 'url',
-    match: (method, path, query) => {
-      const m = matchAzure(method, path, query);
-      return m?.api.id === id ? m : undefined;
-    },
-    parseRequestBody: (body, _contentType, opts) => readJsonBodyFacts(body, rules, opts),
+    match: matchOnly(id, matchAzure),
+    parseRequestBody: jsonBodyParser(rules),
     newResponseParser,
   };
 }

@@ -107,6 +107,29 @@ function headerErrors(parser: ResponseParser, opts: ParserOptions): ResponsePars
   };
 }
 
+/**
+ * Base of the Bedrock stream handlers: an exception (or error) message names the error type,
+ * events go to {@link BedrockEventStream.onStreamEvent}.
+ */
+abstract class BedrockEventStream implements StreamHandler<AwsEvent> {
+  protected stopReason: string | undefined;
+  protected errorType: string | undefined;
+
+  onEvent(ev: AwsEvent): void {
+    const kind = ev.messageType ?? 'event';
+    if (kind !== 'event') {
+      this.errorType = ev.exceptionType ?? ev.eventType ?? kind;
+      return;
+    }
+    this.onStreamEvent(ev);
+  }
+
+  /** Handles a message of type `event`. */
+  protected abstract onStreamEvent(ev: AwsEvent): void;
+
+  abstract finish(): ResponseInfo;
+}
+
 // ---- Converse ----------------------------------------------------------------------------------
 
 const CONVERSE_KEYS = responseKeys('usage', 'stopReason', 'message');
@@ -117,17 +140,10 @@ export function readConverseJson(top: Readonly<Record<string, unknown>>): Respon
 }
 
 /** Follows ConverseStream events. */
-class ConverseEventStream implements StreamHandler<AwsEvent> {
+class ConverseEventStream extends BedrockEventStream {
   private usage: TokenUsage = {};
-  private stopReason: string | undefined;
-  private errorType: string | undefined;
 
-  onEvent(ev: AwsEvent): void {
-    const kind = ev.messageType ?? 'event';
-    if (kind !== 'event') {
-      this.errorType = ev.exceptionType ?? ev.eventType ?? kind;
-      return;
-    }
+  protected onStreamEvent(ev: AwsEvent): void {
     if (ev.eventType === 'metadata') {
       this.usage = bedrockUsage(objectAt(parsePayload(ev.payload), 'usage'));
     } else if (ev.eventType === 'messageStop') {
@@ -173,18 +189,11 @@ function readInvokeJson(top: Readonly<Record<string, unknown>>, headers: ParserO
 }
 
 /** Follows InvokeModelWithResponseStream chunks (Claude's native events, any model's metrics). */
-class InvokeEventStream implements StreamHandler<AwsEvent> {
+class InvokeEventStream extends BedrockEventStream {
   private readonly anthropic = new AnthropicMessageStream();
   private metricsUsage: TokenUsage = {};
-  private stopReason: string | undefined;
-  private errorType: string | undefined;
 
-  onEvent(ev: AwsEvent): void {
-    const kind = ev.messageType ?? 'event';
-    if (kind !== 'event') {
-      this.errorType = ev.exceptionType ?? ev.eventType ?? kind;
-      return;
-    }
+  protected onStreamEvent(ev: AwsEvent): void {
     if (ev.eventType !== undefined && ev.eventType !== 'chunk') return;
     const bytes = asString(asObject(parsePayload(ev.payload))?.['bytes']);
     if (bytes === undefined) return;

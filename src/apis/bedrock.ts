@@ -10,7 +10,7 @@
  */
 import type { ApiMatch, ApiSpec } from './api.js';
 import { newConverseResponseParser, newInvokeResponseParser } from './bedrock-response.js';
-import { isPost, type SpecRoute } from './spec-route.js';
+import { isPost, matchOnly, type SpecRoute } from './spec-route.js';
 import { decodeSegment } from './url-path.js';
 
 const PREFIX = '/model/';
@@ -22,10 +22,7 @@ function bedrockSpec(id: string, newResponseParser: ApiSpec['newResponseParser']
     provider: 'aws.bedrock',
     errorShape: 'bedrock',
     modelSource: 'url',
-    match: (method, path, query) => {
-      const m = matchBedrock(method, path, query);
-      return m?.api.id === id ? m : undefined;
-    },
+    match: matchOnly(id, matchBedrock),
     parseRequestBody: () => ({}),
     newResponseParser,
   };

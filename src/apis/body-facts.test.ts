@@ -1,19 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UserFacingError } from '../errors.js';
+import { errorOf } from '../../test/support/user-facing-error.js';
+import type { UserFacingError } from '../errors.js';
 import { MODEL_AND_STREAM, MODEL_ONLY, STREAM_ONLY, readJsonBodyFacts } from './body-facts.js';
 
 const facts = (json: string, partial = false) => readJsonBodyFacts(Buffer.from(json), MODEL_AND_STREAM, { partial });
-
-function errorOf(fn: () => unknown): UserFacingError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof UserFacingError) return err;
-    throw err;
-  }
-  throw new Error('expected a UserFacingError');
-}
 
 describe('readJsonBodyFacts', () => {
   it('reads model and stream', () => {

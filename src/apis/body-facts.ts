@@ -55,6 +55,11 @@ export function readJsonBodyFacts(body: Uint8Array, rules: JsonBodyRules, opts?:
   return facts;
 }
 
+/** A spec's `parseRequestBody` for a JSON body read by `rules` (the content type is not looked at). */
+export function jsonBodyParser(rules: JsonBodyRules): (body: Uint8Array, contentType: string | undefined, opts?: { partial?: boolean }) => BodyFacts {
+  return (body, _contentType, opts) => readJsonBodyFacts(body, rules, opts);
+}
+
 /** True when the first non-whitespace byte opens an object (an empty prefix counts as one). */
 function startsWithObject(body: Uint8Array): boolean {
   for (let i = 0; i < body.length; i++) {

@@ -11,7 +11,7 @@
  * `usageMetadata` has the totals. Chunks are kept as text and parsed only when needed.
  */
 import type { ResponseInfo, ResponseParser, TokenUsage } from './api.js';
-import { asCount, asObject, asString, parseJson, sumCounts } from './json-fields.js';
+import { asCount, asObject, asString, firstIndexZeroString, parseJson, sumCounts } from './json-fields.js';
 import { JsonArraySplitter } from './json-array-stream.js';
 import { withTotal } from './openai-usage.js';
 import { errorTypeOf } from './provider-error.js';
@@ -44,16 +44,7 @@ export function geminiUsage(raw: unknown): TokenUsage {
 
 /** `finishReason` of the candidate with index 0 (an absent index means 0). */
 export function firstCandidateFinish(candidates: unknown): string | undefined {
-  if (!Array.isArray(candidates)) return undefined;
-  for (const c of candidates) {
-    const cand = asObject(c);
-    if (cand === undefined) continue;
-    const index = cand['index'];
-    if (index !== undefined && index !== 0) continue;
-    const reason = asString(cand['finishReason']);
-    if (reason !== undefined) return reason;
-  }
-  return undefined;
+  return firstIndexZeroString(candidates, 'finishReason');
 }
 
 /** Facts of one whole `GenerateContentResponse` (top-level fields). */

@@ -11,7 +11,7 @@ import {
   newGenerateContentParser,
 } from './gemini-response.js';
 import type { ParserOptions } from './response-readers.js';
-import { isPost, type SpecRoute } from './spec-route.js';
+import { isPost, matchOnly, type SpecRoute } from './spec-route.js';
 import { splitModelMethod } from './url-path.js';
 
 /** Path prefixes of the Gemini API's model methods. */
@@ -38,18 +38,13 @@ export function googleSpec(def: {
   };
 }
 
-const matchSelf = (id: string) => (method: string, path: string, query: URLSearchParams) => {
-  const m = matchGemini(method, path, query);
-  return m?.api.id === id ? m : undefined;
-};
-
 /** generateContent and streamGenerateContent. */
 export const geminiGenerateContent = googleSpec({
   id: 'gemini.generate_content',
   operation: 'chat',
   provider: 'gcp.gemini',
   newResponseParser: newGenerateContentParser,
-  match: matchSelf('gemini.generate_content'),
+  match: matchOnly('gemini.generate_content', matchGemini),
 });
 
 /** countTokens (a count for a prompt not run: no usage). */
@@ -58,7 +53,7 @@ export const geminiCountTokens = googleSpec({
   operation: 'count_tokens',
   provider: 'gcp.gemini',
   newResponseParser: newErrorOnlyParser,
-  match: matchSelf('gemini.count_tokens'),
+  match: matchOnly('gemini.count_tokens', matchGemini),
 });
 
 /** embedContent and batchEmbedContents. */
@@ -67,7 +62,7 @@ export const geminiEmbedContent = googleSpec({
   operation: 'embeddings',
   provider: 'gcp.gemini',
   newResponseParser: newEmbedContentParser,
-  match: matchSelf('gemini.embed_content'),
+  match: matchOnly('gemini.embed_content', matchGemini),
 });
 
 const METHODS: ReadonlyMap<string, { api: ApiSpec; stream: boolean }> = new Map([

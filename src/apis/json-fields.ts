@@ -37,6 +37,23 @@ export function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * String member `key` of the first element of `list` that has one and whose `index` is 0 or
+ * absent: the first choice (OpenAI) or candidate (Gemini) of a response.
+ */
+export function firstIndexZeroString(list: unknown, key: string): string | undefined {
+  if (!Array.isArray(list)) return undefined;
+  for (const item of list) {
+    const obj = asObject(item);
+    if (obj === undefined) continue;
+    const index = obj['index'];
+    if (index !== undefined && index !== 0) continue;
+    const value = asString(obj[key]);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
 /** Sum of the counts that are present; undefined when none is. */
 export function sumCounts(...counts: Array<number | undefined>): number | undefined {
   let total: number | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UserFacingError } from '../errors.js';
+import { errorOf } from '../../test/support/user-facing-error.js';
 import { multipartBoundary, readMultipartFields } from './multipart.js';
 import { openAiAudioTranscriptions, openAiAudioTranslations } from './openai-audio.js';
 
@@ -13,16 +13,6 @@ async function encode(form: FormData): Promise<{ body: Buffer; contentType: stri
 
 function part(boundary: string, headers: string, value: string): string {
   return `--${boundary}\r\n${headers}\r\n\r\n${value}\r\n`;
-}
-
-function errorOf(fn: () => unknown): UserFacingError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof UserFacingError) return err;
-    throw err;
-  }
-  throw new Error('expected a UserFacingError');
 }
 
 describe('multipartBoundary', () => {

@@ -10,22 +10,13 @@
  */
 import { UserFacingError } from '../errors.js';
 import type { BodyFacts, ResponseInfo, ResponseParser } from './api.js';
-import { readJsonBodyFacts, type JsonBodyRules } from './body-facts.js';
-import { asCount, asObject, parseJson } from './json-fields.js';
+import { jsonBodyParser, type JsonBodyRules } from './body-facts.js';
+import { DoneEventStream } from './done-event-stream.js';
+import { asCount, asObject } from './json-fields.js';
 import { readMultipartFields } from './multipart.js';
 import { inputFamilyUsage } from './openai-usage.js';
-import {
-  compact,
-  isEventStream,
-  jsonResponseParser,
-  responseKeys,
-  sseEventType,
-  sseResponseParser,
-  type ParserOptions,
-  type StreamHandler,
-} from './response-readers.js';
+import { compact, isEventStream, jsonResponseParser, responseKeys, sseResponseParser, type ParserOptions } from './response-readers.js';
 import { fixedPathSpec } from './spec-route.js';
-import type { SseEvent } from './sse.js';
 
 const SPEECH_BODY: JsonBodyRules = {
   keys: new Set(['model', 'stream_format']),
@@ -59,27 +50,12 @@ export function readAudioJson(top: Readonly<Record<string, unknown>>): ResponseI
   return { usage: inputFamilyUsage(usage) };
 }
 
-/** Follows a transcription or speech event stream. */
-class AudioEventStream implements StreamHandler<SseEvent> {
-  private info: ResponseInfo = { usage: {} };
-
-  onEvent(ev: SseEvent): void {
-    const type = sseEventType(ev);
-    if (type === 'transcript.text.done' || type === 'speech.audio.done') {
-      this.info = readAudioJson(asObject(parseJson(ev.data)) ?? {});
-    } else if (type === 'error') {
-      this.info = { ...this.info, errorType: 'error' };
-    }
-  }
-
-  finish(): ResponseInfo {
-    return this.info;
-  }
-}
+/** Events of a transcription or speech stream that report usage. */
+const DONE_EVENTS: ReadonlySet<string> = new Set(['transcript.text.done', 'speech.audio.done']);
 
 /** Parser for an audio API response: events, JSON, or bytes that are not looked at. */
 export function newAudioResponseParser(opts: ParserOptions): ResponseParser {
-  if (isEventStream(opts.contentType)) return sseResponseParser(new AudioEventStream());
+  if (isEventStream(opts.contentType)) return sseResponseParser(new DoneEventStream(DONE_EVENTS, readAudioJson));
   return jsonResponseParser(KEYS, readAudioJson, { contentType: opts.contentType, requireJson: true });
 }
 
@@ -91,7 +67,7 @@ export const openAiAudioSpeech = fixedPathSpec({
   errorShape: 'openai',
   modelSource: 'body',
   paths: ['/v1/audio/speech'],
-  parseRequestBody: (body, _contentType, opts) => readJsonBodyFacts(body, SPEECH_BODY, opts),
+  parseRequestBody: jsonBodyParser(SPEECH_BODY),
   newResponseParser: newAudioResponseParser,
 });
 

@@ -3,7 +3,7 @@
  * servers such as vLLM and Ollama). Model and `stream` in the JSON body; usage in the body or in
  * the final SSE chunk when the client asked for `stream_options.include_usage`.
  */
-import { MODEL_AND_STREAM, readJsonBodyFacts } from './body-facts.js';
+import { MODEL_AND_STREAM, jsonBodyParser } from './body-facts.js';
 import { newCompletionResponseParser } from './openai-completion-readers.js';
 import { fixedPathSpec } from './spec-route.js';
 
@@ -15,6 +15,6 @@ export const openAiChatCompletions = fixedPathSpec({
   errorShape: 'openai',
   modelSource: 'body',
   paths: ['/v1/chat/completions'],
-  parseRequestBody: (body, _contentType, opts) => readJsonBodyFacts(body, MODEL_AND_STREAM, opts),
+  parseRequestBody: jsonBodyParser(MODEL_AND_STREAM),
   newResponseParser: newCompletionResponseParser,
 });

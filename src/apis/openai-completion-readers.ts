@@ -8,7 +8,7 @@
  * the final usage chunk (`stream_options.include_usage`) is kept as text and parsed once at the end.
  */
 import type { ResponseInfo, ResponseParser } from './api.js';
-import { asObject, asString, parseJson } from './json-fields.js';
+import { asObject, asString, firstIndexZeroString, parseJson } from './json-fields.js';
 import { promptFamilyUsage } from './openai-usage.js';
 import { errorTypeOf } from './provider-error.js';
 import {
@@ -42,16 +42,7 @@ export function readCompletionJson(top: Readonly<Record<string, unknown>>): Resp
 
 /** `finish_reason` of the choice with index 0 (or the first listed one without an index). */
 export function firstChoiceFinish(choices: unknown): string | undefined {
-  if (!Array.isArray(choices)) return undefined;
-  for (const c of choices) {
-    const choice = asObject(c);
-    if (choice === undefined) continue;
-    const index = choice['index'];
-    if (index !== undefined && index !== 0) continue;
-    const reason = asString(choice['finish_reason']);
-    if (reason !== undefined) return reason;
-  }
-  return undefined;
+  return firstIndexZeroString(choices, 'finish_reason');
 }
 
 const USAGE = /"usage"\s*:\s*\{/;

@@ -2,7 +2,7 @@
  * OpenAI legacy Completions, `POST /v1/completions`. Same body and stream conventions as Chat
  * Completions (`text_completion` chunks; usage in the body or the final chunk).
  */
-import { MODEL_AND_STREAM, readJsonBodyFacts } from './body-facts.js';
+import { MODEL_AND_STREAM, jsonBodyParser } from './body-facts.js';
 import { newCompletionResponseParser } from './openai-completion-readers.js';
 import { fixedPathSpec } from './spec-route.js';
 
@@ -14,6 +14,6 @@ export const openAiCompletions = fixedPathSpec({
   errorShape: 'openai',
   modelSource: 'body',
   paths: ['/v1/completions'],
-  parseRequestBody: (body, _contentType, opts) => readJsonBodyFacts(body, MODEL_AND_STREAM, opts),
+  parseRequestBody: jsonBodyParser(MODEL_AND_STREAM),
   newResponseParser: newCompletionResponseParser,
 });

@@ -4,7 +4,7 @@
  * are read from the body.
  */
 import type { ResponseInfo, ResponseParser } from './api.js';
-import { MODEL_ONLY, readJsonBodyFacts } from './body-facts.js';
+import { MODEL_ONLY, jsonBodyParser } from './body-facts.js';
 import { asString } from './json-fields.js';
 import { promptFamilyUsage } from './openai-usage.js';
 import { compact, jsonResponseParser, responseKeys } from './response-readers.js';
@@ -30,6 +30,6 @@ export const openAiEmbeddings = fixedPathSpec({
   errorShape: 'openai',
   modelSource: 'body',
   paths: ['/v1/embeddings'],
-  parseRequestBody: (body, _contentType, opts) => readJsonBodyFacts(body, MODEL_ONLY, opts),
+  parseRequestBody: jsonBodyParser(MODEL_ONLY),
   newResponseParser: newEmbeddingsResponseParser,
 });

@@ -5,21 +5,11 @@
  * data (base64 or URLs) is never decoded.
  */
 import type { ResponseInfo, ResponseParser } from './api.js';
-import { MODEL_AND_STREAM, readJsonBodyFacts } from './body-facts.js';
-import { asObject, parseJson } from './json-fields.js';
+import { MODEL_AND_STREAM, jsonBodyParser } from './body-facts.js';
+import { DoneEventStream } from './done-event-stream.js';
 import { inputFamilyUsage } from './openai-usage.js';
-import {
-  compact,
-  isEventStream,
-  jsonResponseParser,
-  responseKeys,
-  sseEventType,
-  sseResponseParser,
-  type ParserOptions,
-  type StreamHandler,
-} from './response-readers.js';
+import { compact, isEventStream, jsonResponseParser, responseKeys, sseResponseParser, type ParserOptions } from './response-readers.js';
 import { fixedPathSpec } from './spec-route.js';
-import type { SseEvent } from './sse.js';
 
 const KEYS = responseKeys('usage');
 
@@ -28,27 +18,12 @@ export function readImagesJson(top: Readonly<Record<string, unknown>>): Response
   return compact({ usage: inputFamilyUsage(top['usage']) });
 }
 
-/** Follows an image generation event stream. */
-class ImageEventStream implements StreamHandler<SseEvent> {
-  private info: ResponseInfo = { usage: {} };
-
-  onEvent(ev: SseEvent): void {
-    const type = sseEventType(ev);
-    if (type === 'image_generation.completed') {
-      this.info = readImagesJson(asObject(parseJson(ev.data)) ?? {});
-    } else if (type === 'error') {
-      this.info = { ...this.info, errorType: 'error' };
-    }
-  }
-
-  finish(): ResponseInfo {
-    return this.info;
-  }
-}
+/** The event of an image generation stream that reports usage. */
+const DONE_EVENTS: ReadonlySet<string> = new Set(['image_generation.completed']);
 
 /** Parser for an image generation response, streamed or not. */
 export function newImagesResponseParser(opts: ParserOptions): ResponseParser {
-  if (isEventStream(opts.contentType)) return sseResponseParser(new ImageEventStream());
+  if (isEventStream(opts.contentType)) return sseResponseParser(new DoneEventStream(DONE_EVENTS, readImagesJson));
   return jsonResponseParser(KEYS, readImagesJson);
 }
 
@@ -60,6 +35,6 @@ export const openAiImageGenerations = fixedPathSpec({
   errorShape: 'openai',
   modelSource: 'body',
   paths: ['/v1/images/generations'],
-  parseRequestBody: (body, _contentType, opts) => readJsonBodyFacts(body, MODEL_AND_STREAM, opts),
+  parseRequestBody: jsonBodyParser(MODEL_AND_STREAM),
   newResponseParser: newImagesResponseParser,
 });

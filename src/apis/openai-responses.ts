@@ -7,7 +7,7 @@
  * and `error` events are parsed; the many delta events are skipped by their type.
  */
 import type { ResponseInfo, ResponseParser } from './api.js';
-import { MODEL_AND_STREAM, readJsonBodyFacts } from './body-facts.js';
+import { MODEL_AND_STREAM, jsonBodyParser } from './body-facts.js';
 import { asObject, asString, objectAt, parseJson } from './json-fields.js';
 import { inputFamilyUsage } from './openai-usage.js';
 import {
@@ -87,6 +87,6 @@ export const openAiResponses = fixedPathSpec({
   errorShape: 'openai',
   modelSource: 'body',
   paths: ['/v1/responses'],
-  parseRequestBody: (body, _contentType, opts) => readJsonBodyFacts(body, MODEL_AND_STREAM, opts),
+  parseRequestBody: jsonBodyParser(MODEL_AND_STREAM),
   newResponseParser: newResponsesResponseParser,
 });

@@ -11,26 +11,26 @@ import { asCount, asObject, objectAt } from './json-fields.js';
 
 /** Usage of a Chat Completions / Completions / Embeddings response (`prompt_tokens` family). */
 export function promptFamilyUsage(raw: unknown): TokenUsage {
-  const u = asObject(raw);
-  if (u === undefined) return {};
-  return withTotal({
-    input: asCount(u['prompt_tokens']),
-    cachedInput: asCount(objectAt(u, 'prompt_tokens_details')?.['cached_tokens']),
-    output: asCount(u['completion_tokens']),
-    reasoning: asCount(objectAt(u, 'completion_tokens_details')?.['reasoning_tokens']),
-    total: asCount(u['total_tokens']),
-  });
+  return familyUsage(raw, 'prompt', 'completion');
 }
 
 /** Usage of a Responses / Images / audio response (`input_tokens` family). */
 export function inputFamilyUsage(raw: unknown): TokenUsage {
+  return familyUsage(raw, 'input', 'output');
+}
+
+/**
+ * Usage of an object whose counts are `<input>_tokens`, `<input>_tokens_details.cached_tokens`,
+ * `<output>_tokens`, `<output>_tokens_details.reasoning_tokens` and `total_tokens`.
+ */
+function familyUsage(raw: unknown, input: 'prompt' | 'input', output: 'completion' | 'output'): TokenUsage {
   const u = asObject(raw);
   if (u === undefined) return {};
   return withTotal({
-    input: asCount(u['input_tokens']),
-    cachedInput: asCount(objectAt(u, 'input_tokens_details')?.['cached_tokens']),
-    output: asCount(u['output_tokens']),
-    reasoning: asCount(objectAt(u, 'output_tokens_details')?.['reasoning_tokens']),
+    input: asCount(u[`${input}_tokens`]),
+    cachedInput: asCount(objectAt(u, `${input}_tokens_details`)?.['cached_tokens']),
+    output: asCount(u[`${output}_tokens`]),
+    reasoning: asCount(objectAt(u, `${output}_tokens_details`)?.['reasoning_tokens']),
     total: asCount(u['total_tokens']),
   });
 }

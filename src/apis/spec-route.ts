@@ -20,6 +20,14 @@ export function isPost(method: string): boolean {
   return method === 'POST' || method.toUpperCase() === 'POST';
 }
 
+/** `matchFamily` narrowed to one of its APIs: a match only where it answers the API with this `id`. */
+export function matchOnly(id: string, matchFamily: ApiSpec['match']): ApiSpec['match'] {
+  return (method, path, query) => {
+    const m = matchFamily(method, path, query);
+    return m?.api.id === id ? m : undefined;
+  };
+}
+
 /** Definition of an API served at fixed POST paths with the model in the body. */
 export interface FixedPathSpecDef {
   readonly id: string;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { splitAt } from '../../test/support/chunking.js';
 import { SseParser, type SseEvent } from './sse.js';
 
 const repoRoot = new URL('../../', import.meta.url);
@@ -26,17 +27,6 @@ function feed(chunks: readonly Uint8Array[]): SseEvent[] {
 }
 
 const whole = (s: string | Uint8Array): SseEvent[] => feed([typeof s === 'string' ? Buffer.from(s) : s]);
-
-function splitAt(bytes: Uint8Array, points: readonly number[]): Uint8Array[] {
-  const cuts = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let prev = 0;
-  for (const c of [...cuts, bytes.length]) {
-    chunks.push(bytes.subarray(prev, c));
-    prev = c;
-  }
-  return chunks;
-}
 
 /**
  * Straightforward reading of the WHATWG rules on the fully decoded text, used as the oracle

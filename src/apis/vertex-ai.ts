@@ -10,14 +10,14 @@
  */
 import type { ApiMatch, ApiSpec } from './api.js';
 import { newAnthropicResponseParser } from './anthropic-messages.js';
-import { MODEL_ONLY, readJsonBodyFacts } from './body-facts.js';
+import { MODEL_ONLY, jsonBodyParser } from './body-facts.js';
 import { googleSpec } from './gemini.js';
 import {
   newEmbedContentParser,
   newErrorOnlyParser,
   newGenerateContentParser,
 } from './gemini-response.js';
-import { isPost, type SpecRoute } from './spec-route.js';
+import { isPost, matchOnly, type SpecRoute } from './spec-route.js';
 import { decodeSegment, splitModelMethod } from './url-path.js';
 
 /** Path prefixes of Vertex AI project resources. */
@@ -25,18 +25,13 @@ export const VERTEX_PREFIXES = ['/v1/projects/', '/v1beta1/projects/'] as const;
 
 const PROVIDER = 'gcp.vertex_ai';
 
-const matchSelf = (id: string) => (method: string, path: string, query: URLSearchParams) => {
-  const m = matchVertex(method, path, query);
-  return m?.api.id === id ? m : undefined;
-};
-
 /** Gemini generateContent and streamGenerateContent on Vertex AI. */
 export const vertexGenerateContent = googleSpec({
   id: 'vertex_ai.generate_content',
   operation: 'chat',
   provider: PROVIDER,
   newResponseParser: newGenerateContentParser,
-  match: matchSelf('vertex_ai.generate_content'),
+  match: matchOnly('vertex_ai.generate_content', matchVertex),
 });
 
 /** Gemini countTokens on Vertex AI. */
@@ -45,7 +40,7 @@ export const vertexCountTokens = googleSpec({
   operation: 'count_tokens',
   provider: PROVIDER,
   newResponseParser: newErrorOnlyParser,
-  match: matchSelf('vertex_ai.count_tokens'),
+  match: matchOnly('vertex_ai.count_tokens', matchVertex),
 });
 
 /** Gemini embedContent on Vertex AI. */
@@ -54,7 +49,7 @@ export const vertexEmbedContent = googleSpec({
   operation: 'embeddings',
   provider: PROVIDER,
   newResponseParser: newEmbedContentParser,
-  match: matchSelf('vertex_ai.embed_content'),
+  match: matchOnly('vertex_ai.embed_content', matchVertex),
 });
 
 /** Claude Messages on Vertex AI (rawPredict / streamRawPredict). */
@@ -64,7 +59,7 @@ export const vertexAnthropicMessages = googleSpec({
   provider: PROVIDER,
   errorShape: 'anthropic',
   newResponseParser: newAnthropicResponseParser,
-  match: matchSelf('vertex_ai.anthropic_messages'),
+  match: matchOnly('vertex_ai.anthropic_messages', matchVertex),
 });
 
 /** Claude token counting on Vertex AI (model named in the body). */
@@ -75,8 +70,8 @@ export const vertexAnthropicCountTokens: ApiSpec = {
   errorShape: 'anthropic',
   modelSource: 'body',
   modelField: 'model',
-  match: matchSelf('vertex_ai.anthropic_count_tokens'),
-  parseRequestBody: (body, _contentType, opts) => readJsonBodyFacts(body, MODEL_ONLY, opts),
+  match: matchOnly('vertex_ai.anthropic_count_tokens', matchVertex),
+  parseRequestBody: jsonBodyParser(MODEL_ONLY),
   newResponseParser: newErrorOnlyParser,
 };
 

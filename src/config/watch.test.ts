@@ -74,11 +74,16 @@ function observe(file: string, opts: { initialText?: string; debounceMs?: number
   };
 }
 
+/** Writes `text` to config.yaml in the test directory and watches that file, told its text. */
+async function watchNewFile(text: string, opts: { onChange?: () => Promise<void> } = {}) {
+  const file = join(dir, 'config.yaml');
+  await writeFile(file, text);
+  return { file, w: observe(file, { initialText: text, ...opts }) };
+}
+
 describe('watchConfigFile', () => {
   it('calls onChange once for a burst of edits, after they settle', async () => {
-    const file = join(dir, 'config.yaml');
-    await writeFile(file, 'v: 0\n');
-    const w = observe(file, { initialText: 'v: 0\n' });
+    const { file, w } = await watchNewFile('v: 0\n');
     const first = w.nextChange();
     for (let i = 1; i <= 3; i++) writeFileSync(file, `v: ${i}\n`);
     await first;
@@ -91,9 +96,7 @@ describe('watchConfigFile', () => {
   });
 
   it('does not call onChange when the content is unchanged', async () => {
-    const file = join(dir, 'config.yaml');
-    await writeFile(file, 'same: true\n');
-    const w = observe(file, { initialText: 'same: true\n' });
+    const { file, w } = await watchNewFile('same: true\n');
     const unchanged = w.nextLog('content unchanged');
     await writeFile(file, 'same: true\n');
     await unchanged;
@@ -117,9 +120,7 @@ describe('watchConfigFile', () => {
   });
 
   it('ignores other files in the directory', async () => {
-    const file = join(dir, 'config.yaml');
-    await writeFile(file, 'a: 1\n');
-    const w = observe(file, { initialText: 'a: 1\n' });
+    const { file, w } = await watchNewFile('a: 1\n');
     const changed = w.nextChange();
     await writeFile(join(dir, 'other.yaml'), 'noise: 1\n'); // must not schedule a check…
     await writeFile(file, 'a: 2\n'); // …this must
@@ -172,11 +173,8 @@ describe('watchConfigFile', () => {
   });
 
   it('keeps watching after onChange fails', async () => {
-    const file = join(dir, 'config.yaml');
-    await writeFile(file, 'n: 0\n');
     let calls = 0;
-    const w = observe(file, {
-      initialText: 'n: 0\n',
+    const { file, w } = await watchNewFile('n: 0\n', {
       onChange: async () => {
         calls += 1;
         if (calls === 1) throw new Error('reload blew up');
@@ -192,9 +190,7 @@ describe('watchConfigFile', () => {
   });
 
   it('keeps the current config while the file is missing, and reloads when it is back', async () => {
-    const file = join(dir, 'config.yaml');
-    await writeFile(file, 'x: 1\n');
-    const w = observe(file, { initialText: 'x: 1\n' });
+    const { file, w } = await watchNewFile('x: 1\n');
     const unreadable = w.nextLog('config file unreadable');
     await unlink(file);
     await unreadable;
@@ -205,9 +201,7 @@ describe('watchConfigFile', () => {
   });
 
   it('stops calling onChange once closed', async () => {
-    const file = join(dir, 'config.yaml');
-    await writeFile(file, 'c: 0\n');
-    const closedWatch = observe(file, { initialText: 'c: 0\n' });
+    const { file, w: closedWatch } = await watchNewFile('c: 0\n');
     closedWatch.watch.close();
     // A witness with a longer quiet period: when it has reloaded, the closed one would have too.
     const witness = observe(file, { initialText: 'c: 0\n', debounceMs: DEBOUNCE_MS * 3 });

@@ -141,26 +141,27 @@ class ZlibDecoder implements ResponseDecoder {
 
   /** Resolves with the output of `chunk` once zlib has consumed it (its data events come first). */
   private write(chunk: Buffer): Promise<Buffer> {
-    const stream = this.stream!;
-    if (this.broken) return Promise.resolve(this.take());
-    return new Promise<Buffer>((resolve) => {
-      let settled = false;
-      const settle = (): void => {
-        if (settled) return;
-        settled = true;
-        this.wake = undefined;
-        resolve(this.take());
-      };
-      this.wake = settle;
+    return this.drain((stream, settle) =>
       stream.write(chunk, (err) => {
         if (err) this.broken = true;
         settle();
-      });
-    });
+      }),
+    );
   }
 
   /** Ends the zlib stream and resolves with its remaining output, after its `end` (or an error). */
   private finish(): Promise<Buffer> {
+    return this.drain((stream, settle) => {
+      stream.once('end', settle);
+      stream.end();
+    });
+  }
+
+  /**
+   * Runs `start` on the zlib stream and resolves with the output taken once it calls `settle`
+   * or the stream errors, whichever is first; at once when the stream has already failed.
+   */
+  private drain(start: (stream: Transform, settle: () => void) => void): Promise<Buffer> {
     const stream = this.stream!;
     if (this.broken) return Promise.resolve(this.take());
     return new Promise<Buffer>((resolve) => {
@@ -172,8 +173,7 @@ class ZlibDecoder implements ResponseDecoder {
         resolve(this.take());
       };
       this.wake = settle;
-      stream.once('end', settle);
-      stream.end();
+      start(stream, settle);
     });
   }
 }

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { pino } from 'pino';
+import { closeServer, listenOnLoopback } from '../../test/support/listen.js';
 import { createAdminServer, sendJson, type AdminHandler } from './admin-http.js';
 
 let server: Server;
@@ -33,15 +34,10 @@ beforeAll(async () => {
     routes,
     logger: pino({ level: 'error' }, { write: (l: string) => void logLines.push(l) }),
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenOnLoopback(server);
 });
 
-afterAll(async () => {
-  server.close();
-  await once(server, 'close');
-});
+afterAll(() => closeServer(server));
 
 describe('admin HTTP server', () => {
   it('/healthz is always 200', async () => {

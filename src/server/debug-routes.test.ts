@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { once } from 'node:events';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import { closeServer, listenOnLoopback } from '../../test/support/listen.js';
 import { parseConfig } from '../config/load.js';
 import type { Generation } from '../processor/generation.js';
 import { createAdminServer } from './admin-http.js';
@@ -45,15 +44,10 @@ beforeAll(async () => {
     routes: debugRoutes({ enabled: () => enabled, generation: () => current, inFlight: () => 2, decisions: () => ring.list() }),
     logger: pino({ level: 'silent' }),
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenOnLoopback(server);
 });
 
-afterAll(async () => {
-  server.close();
-  await once(server, 'close');
-});
+afterAll(() => closeServer(server));
 
 async function get(path: string): Promise<{ status: number; text: string; body: unknown }> {
   const res = await fetch(`${base}${path}`);

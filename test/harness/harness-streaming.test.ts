@@ -4,7 +4,7 @@ import { startFakeProcessor, type FakeProcessor } from './fake-processor.js';
 import { startHarness, type Exchange, type Harness } from './harness.js';
 import { rawRequest } from './http-request.js';
 import { startMockUpstream, type MockUpstream } from './mock-upstream.js';
-import { chat, echoUpstream } from './test-helpers.js';
+import { chat, startTwoUpstreams, type TwoUpstreams } from './test-helpers.js';
 import { fromHeaderMap } from './wire.js';
 
 describe('STREAMED and BUFFERED_PARTIAL request bodies', () => {
@@ -84,27 +84,16 @@ describe('STREAMED and BUFFERED_PARTIAL request bodies', () => {
 });
 
 describe('FULL_DUPLEX_STREAMED request body', () => {
+  let setup: TwoUpstreams;
   let fake: FakeProcessor;
-  let upA: MockUpstream;
   let upB: MockUpstream;
   let harness: Harness;
 
   beforeAll(async () => {
-    fake = await startFakeProcessor({ routeHeader: 'x-route', duplexChunks: 3 });
-    upA = await startMockUpstream({ handler: echoUpstream('a') });
-    upB = await startMockUpstream({ handler: echoUpstream('b') });
-    harness = await startHarness({
-      processorAddress: fake.address,
-      mode: { requestBody: 'FULL_DUPLEX_STREAMED', responseBody: 'NONE' },
-      routes: [{ header: 'x-route', value: 'model-b', upstream: 'b' }],
-      defaultUpstream: 'a',
-      upstreams: { a: upA, b: upB },
-    });
+    setup = await startTwoUpstreams({ routeHeader: 'x-route', duplexChunks: 3 }, { requestBody: 'FULL_DUPLEX_STREAMED', responseBody: 'NONE' });
+    ({ fake, upB, harness } = setup);
   });
-  afterAll(async () => {
-    await harness.close();
-    await Promise.all([fake.close(), upA.close(), upB.close()]);
-  });
+  afterAll(() => setup.close());
 
   it('sends chunks without waiting, takes a late headers reply, and reassembles streamed_response chunks', async () => {
     const text = JSON.stringify(chat('model-b'));

@@ -5,30 +5,20 @@ import { startFakeProcessor, type FakeProcessor } from './fake-processor.js';
 import { startHarness, type Harness } from './harness.js';
 import { rawRequest } from './http-request.js';
 import { startMockUpstream, type MockUpstream } from './mock-upstream.js';
-import { chat, echoUpstream, post } from './test-helpers.js';
+import { chat, echoUpstream, post, startTwoUpstreams, type TwoUpstreams } from './test-helpers.js';
 
 describe('BUFFERED request body, model routing processor', () => {
+  let setup: TwoUpstreams;
   let fake: FakeProcessor;
   let upA: MockUpstream;
   let upB: MockUpstream;
   let harness: Harness;
 
   beforeAll(async () => {
-    fake = await startFakeProcessor({ routeHeader: 'x-route', metadataNamespace: 'io.test' });
-    upA = await startMockUpstream({ handler: echoUpstream('a') });
-    upB = await startMockUpstream({ handler: echoUpstream('b') });
-    harness = await startHarness({
-      processorAddress: fake.address,
-      mode: { requestBody: 'BUFFERED', responseBody: 'NONE' },
-      routes: [{ header: 'x-route', value: 'model-b', upstream: 'b' }],
-      defaultUpstream: 'a',
-      upstreams: { a: upA, b: upB },
-    });
+    setup = await startTwoUpstreams({ routeHeader: 'x-route', metadataNamespace: 'io.test' }, { requestBody: 'BUFFERED', responseBody: 'NONE' });
+    ({ fake, upA, upB, harness } = setup);
   });
-  afterAll(async () => {
-    await harness.close();
-    await Promise.all([fake.close(), upA.close(), upB.close()]);
-  });
+  afterAll(() => setup.close());
 
   it('re-matches the route table after clear_route_cache with a header mutation', async () => {
     const { res, exchange } = await post(harness, chat('model-b'));

@@ -1,11 +1,13 @@
 /**
  * Small helpers shared by the harness tests: an upstream that says who it is, a JSON POST
- * through the harness that returns the response with its exchange record, a chat body.
+ * through the harness that returns the response with its exchange record, a chat body, and a
+ * harness that routes on a header between two such upstreams.
  */
 import type { ServerResponse } from 'node:http';
-import type { Exchange, Harness } from './harness.js';
+import { startFakeProcessor, type FakeProcessor, type FakeProcessorOptions } from './fake-processor.js';
+import { startHarness, type Exchange, type Harness, type HarnessMode } from './harness.js';
 import { rawRequest, type RawResponse } from './http-request.js';
-import type { RecordedRequest } from './mock-upstream.js';
+import { startMockUpstream, type MockUpstream, type RecordedRequest } from './mock-upstream.js';
 
 /** Upstream that answers who it is, and the model it received. */
 export function echoUpstream(name: string): (req: RecordedRequest, res: ServerResponse) => void {
@@ -43,4 +45,41 @@ export async function post(
 /** A minimal chat request body. */
 export function chat(model: string): { model: string; messages: Array<{ role: string; content: string }> } {
   return { model, messages: [{ role: 'user', content: 'hi' }] };
+}
+
+/** A fake processor, echo upstreams `a` and `b`, and the harness in front of them. */
+export interface TwoUpstreams {
+  readonly fake: FakeProcessor;
+  readonly upA: MockUpstream;
+  readonly upB: MockUpstream;
+  readonly harness: Harness;
+  /** Closes the harness, then the processor and the upstreams. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a fake processor with `fakeOptions` and a harness in body mode `mode` whose route table
+ * sends `x-route: model-b` to upstream `b` and everything else to upstream `a`.
+ */
+export async function startTwoUpstreams(fakeOptions: FakeProcessorOptions, mode: HarnessMode): Promise<TwoUpstreams> {
+  const fake = await startFakeProcessor(fakeOptions);
+  const upA = await startMockUpstream({ handler: echoUpstream('a') });
+  const upB = await startMockUpstream({ handler: echoUpstream('b') });
+  const harness = await startHarness({
+    processorAddress: fake.address,
+    mode,
+    routes: [{ header: 'x-route', value: 'model-b', upstream: 'b' }],
+    defaultUpstream: 'a',
+    upstreams: { a: upA, b: upB },
+  });
+  return {
+    fake,
+    upA,
+    upB,
+    harness,
+    close: async () => {
+      await harness.close();
+      await Promise.all([fake.close(), upA.close(), upB.close()]);
+    },
+  };
 }

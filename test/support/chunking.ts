@@ -38,3 +38,18 @@ export function feedChunked<T>(
   for (const c of randomChunks(bytes, seededRandom(seed), maxChunk)) sink.push(c);
   return sink.end();
 }
+
+/**
+ * Splits `bytes` at the given points (each taken modulo `length + 1`, duplicates dropped, in
+ * order), so property tests can cut a body anywhere; chunks may be empty.
+ */
+export function splitAt(bytes: Uint8Array, points: readonly number[]): Uint8Array[] {
+  const cuts = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let prev = 0;
+  for (const c of [...cuts, bytes.length]) {
+    chunks.push(bytes.subarray(prev, c));
+    prev = c;
+  }
+  return chunks;
+}
