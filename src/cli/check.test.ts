@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, type CliContext } from './run-cli.js';
+import { runCliIn, type CliRun } from './test-cli.js';
 import type { CheckReport } from './check.js';
 
 let dir: string;
@@ -80,18 +80,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI with a fake CliIo that collects what it writes. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ctx: CliContext = {
-    env: { config: undefined, grpcAddress: undefined, adminAddress: undefined, logLevel: undefined, otlp: { metricsExporter: undefined, endpoint: undefined } },
-    io: { out: (t) => void (out += t), err: (t) => void (err += t), cwd: dir },
-    signals: { on: () => undefined },
-  };
-  const code = await runCli(argv, ctx);
-  return { code, out, err };
-}
+/** Runs the CLI in the temporary directory, collecting what it writes. */
+const run = (...argv: string[]): Promise<CliRun> => runCliIn(dir, argv);
 
 describe('llm-extproc check', () => {
   it('exits 0 for a valid config with a summary naming the loaded modules', async () => {
@@ -201,12 +191,7 @@ describe('llm-extproc check', () => {
   });
 
   it('takes the file from LLM_EXTPROC_CONFIG when --config is not given', async () => {
-    let out = '';
-    const code = await runCli(['check'], {
-      env: { config: 'valid.yaml', grpcAddress: undefined, adminAddress: undefined, logLevel: undefined, otlp: { metricsExporter: undefined, endpoint: undefined } },
-      io: { out: (t) => void (out += t), err: () => undefined, cwd: dir },
-      signals: { on: () => undefined },
-    });
+    const { code, out } = await runCliIn(dir, ['check'], { config: 'valid.yaml' });
     expect(code).toBe(0);
     expect(out).toContain('valid.yaml: valid (2 rules;');
   });

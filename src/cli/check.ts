@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { ConfigError, type ConfigProblem, type LoadedConfig } from '../config/load.js';
-import { loadMetricsFactory } from '../metrics/load-metrics-module.js';
 import { compileRequestCosts, RequestCostConfigError } from '../metrics/request-costs.js';
 import { describeModule, type ModuleDetails } from '../modules/module-details.js';
 import { ModuleLoadError } from '../modules/import-module.js';
 import { loadRouter } from '../routing/load-router.js';
+import { loadConfigMetrics } from '../server/build-generation.js';
 import { lineOfConfigPath } from './config-lines.js';
 import { UsageError, type CliIo, type ExitCode } from './io.js';
 import { oneShotDeps } from './quiet-deps.js';
@@ -86,14 +86,7 @@ export async function checkConfig(file: string, env: ServeEnv, io: CliIo): Promi
     problems.push(err instanceof ModuleLoadError ? problemAt(loaded, 'router.module', err.message) : { path: 'rules', message: messageOf(err) });
   }
   try {
-    await loadMetricsFactory(config.metrics, {
-      baseDir,
-      meter: deps.meter,
-      logger: deps.logger,
-      config,
-      defaultFactory: deps.createDefaultMetrics(config),
-      cacheBust,
-    });
+    await loadConfigMetrics(config, { baseDir, cacheBust }, deps);
     if (config.metrics.module) modules.metrics = await describeModule(config.metrics.module, baseDir);
   } catch (err) {
     problems.push(problemAt(loaded, 'metrics.module', messageOf(err)));

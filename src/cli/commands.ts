@@ -20,7 +20,9 @@ export interface CommandSpec {
   readonly summary: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
   readonly examples: readonly string[];
-  run(values: Record<string, unknown>, io: CliIo, env: ServeEnv): Promise<ExitCode>;
+  /** Takes positional arguments (a subcommand and its arguments). */
+  readonly positionals?: boolean;
+  run(values: Record<string, unknown>, io: CliIo, env: ServeEnv, positionals: readonly string[]): Promise<ExitCode>;
 }
 
 const configFlag: OptionSpec = { type: 'string', valueName: 'FILE', help: 'config file (default: $LLM_EXTPROC_CONFIG, else the embedded default)' };
@@ -88,5 +90,43 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     },
     examples: ['llm-extproc envoy-config --full > envoy.yaml', 'llm-extproc envoy-config --config config.yaml --extproc-address unix:/sockets/ext_proc.sock'],
     run: async (v, io, env) => (await import('./envoy-config.js')).runEnvoyConfig(v, io, env),
+  },
+  keys: {
+    name: 'keys',
+    usage:
+      'llm-extproc keys <create|list|get|revoke|update> [ID] [--config FILE] [--project P] [--name N] [--models GLOB ...] [--rules RULE ...] [--expires 30d|DATE|never] [--max-requests N|none] [--json]',
+    summary: 'Manage gateway keys in the key store of the config (auth.store). The secret is printed once, by create.',
+    positionals: true,
+    options: {
+      config: configFlag,
+      project: { type: 'string', valueName: 'P', help: 'create: the key\'s project (required); list: only this project' },
+      name: { type: 'string', valueName: 'N', help: 'create (required), update: a name for the key' },
+      models: { type: 'string', multiple: true, valueName: 'GLOB', help: "allowed models, globs, comma-separated or repeated (default: any; '' clears)" },
+      rules: { type: 'string', multiple: true, valueName: 'RULE', help: "allowed rules, comma-separated or repeated (default: any; '' clears)" },
+      expires: { type: 'string', valueName: 'WHEN', help: 'expiry: a duration from now (30d, 12h, 90m), an ISO date, or never' },
+      'max-requests': { type: 'string', valueName: 'N', help: 'request budget of the key, or none' },
+      json: { type: 'boolean', help: 'print JSON' },
+    },
+    examples: [
+      "llm-extproc keys create --config config.yaml --project team-a --name ci --models 'gpt-*' --expires 30d --max-requests 10000",
+      'llm-extproc keys list --config config.yaml --project team-a',
+      'llm-extproc keys get 0123456789abcdef --config config.yaml --json',
+      "llm-extproc keys update 0123456789abcdef --config config.yaml --models 'gpt-4o*,claude-*' --max-requests none",
+      'llm-extproc keys revoke 0123456789abcdef --config config.yaml',
+    ],
+    run: async (v, io, env, p) => (await import('./access-commands.js')).runKeys(v, io, env, p),
+  },
+  projects: {
+    name: 'projects',
+    usage: 'llm-extproc projects <create|list|activate|deactivate> [NAME] [--config FILE] [--json]',
+    summary: "Manage projects in the key store of the config; a deactivated project's keys stop working.",
+    positionals: true,
+    options: { config: configFlag, json: { type: 'boolean', help: 'print JSON' } },
+    examples: [
+      'llm-extproc projects create team-a --config config.yaml',
+      'llm-extproc projects list --config config.yaml',
+      'llm-extproc projects deactivate team-a --config config.yaml',
+    ],
+    run: async (v, io, env, p) => (await import('./access-commands.js')).runProjects(v, io, env, p),
   },
 };

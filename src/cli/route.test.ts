@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, type CliContext } from './run-cli.js';
+import { runCliIn, type CliRun } from './test-cli.js';
 import type { RouteReport } from './route.js';
 
 let dir: string;
@@ -37,18 +37,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI with a fake CliIo that collects what it writes. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ctx: CliContext = {
-    env: { config: undefined, grpcAddress: undefined, adminAddress: undefined, logLevel: undefined, otlp: { metricsExporter: undefined, endpoint: undefined } },
-    io: { out: (t) => void (out += t), err: (t) => void (err += t), cwd: dir },
-    signals: { on: () => undefined },
-  };
-  const code = await runCli(argv, ctx);
-  return { code, out, err };
-}
+/** Runs the CLI in the temporary directory, collecting what it writes. */
+const run = (...argv: string[]): Promise<CliRun> => runCliIn(dir, argv);
 
 async function runJson(...argv: string[]): Promise<{ code: number; report: RouteReport }> {
   const r = await run(...argv, '--json');

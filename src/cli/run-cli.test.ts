@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMMANDS } from './commands.js';
-import { runCli, type CliContext } from './run-cli.js';
+import type { CliContext } from './run-cli.js';
 import { validateServeOptions } from './serve.js';
+import { runCliIn, type CliRun } from './test-cli.js';
 
 const V02_FIXTURE = fileURLToPath(new URL('../../test/fixtures/aigw-v0.2-filter-config.yaml', import.meta.url));
 
@@ -18,18 +19,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI with a fake CliIo that collects what it writes. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ctx: CliContext = {
-    env: { config: undefined, grpcAddress: undefined, adminAddress: undefined, logLevel: undefined, otlp: { metricsExporter: undefined, endpoint: undefined } },
-    io: { out: (t) => void (out += t), err: (t) => void (err += t), cwd: dir },
-    signals: { on: () => undefined },
-  };
-  const code = await runCli(argv, ctx);
-  return { code, out, err };
-}
+/** Runs the CLI in the temporary directory, collecting what it writes. */
+const run = (...argv: string[]): Promise<CliRun> => runCliIn(dir, argv);
 
 describe('runCli', () => {
   it.each([['--help'], ['-h'], ['help']])('%s prints the command list and exits 0', async (flag) => {
@@ -143,18 +134,7 @@ describe('runCli', () => {
 
 describe('runCli: flag values are checked before anything starts', () => {
   /** Like `run`, with environment overrides, also counting signal handlers (registered only once serving). */
-  async function runWith(env: Partial<CliContext['env']>, ...argv: string[]): Promise<{ code: number; out: string; err: string; handlers: number }> {
-    let out = '';
-    let err = '';
-    let handlers = 0;
-    const ctx: CliContext = {
-      env: { config: undefined, grpcAddress: undefined, adminAddress: undefined, logLevel: undefined, otlp: { metricsExporter: undefined, endpoint: undefined }, ...env },
-      io: { out: (t) => void (out += t), err: (t) => void (err += t), cwd: dir },
-      signals: { on: () => void handlers++ },
-    };
-    const code = await runCli(argv, ctx);
-    return { code, out, err, handlers };
-  }
+  const runWith = (env: Partial<CliContext['env']>, ...argv: string[]): Promise<CliRun> => runCliIn(dir, argv, env);
 
   it.each([
     [[], ['--log-level', 'bogus'], '--log-level must be one of fatal, error, warn, info, debug, trace, silent (got "bogus")'],

@@ -55,8 +55,9 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     options[name] = { type: o.type, ...(o.multiple ? { multiple: true } : {}) };
   }
   let values: Record<string, unknown>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({ args: argv.slice(named ? 1 : 0), options, strict: true, allowPositionals: false }));
+    ({ values, positionals } = parseArgs({ args: argv.slice(named ? 1 : 0), options, strict: true, allowPositionals: spec.positionals === true }));
   } catch (err) {
     ctx.io.err(`llm-extproc ${spec.name}: ${(err as Error).message}\nRun \`llm-extproc ${spec.name} --help\` for usage.\n`);
     return 2;
@@ -67,7 +68,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   }
   try {
     if (spec.name === 'serve') return await runServe(values, ctx);
-    return await spec.run(values, ctx.io, ctx.env);
+    return await spec.run(values, ctx.io, ctx.env, positionals);
   } catch (err) {
     if (err instanceof UsageError) {
       ctx.io.err(`llm-extproc ${spec.name}: ${err.message}\nRun \`llm-extproc ${spec.name} --help\` for usage.\n`);

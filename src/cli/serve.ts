@@ -11,6 +11,7 @@ import { genAiMetricsPerConfig } from '../metrics/genai-metrics.js';
 import { createTelemetry } from '../metrics/telemetry.js';
 import { parseAddress } from '../server/address.js';
 import { createServer } from '../server/service.js';
+import { accessRuntimeFor, needsAccessStore } from '../access/access-runtime.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import type { CliContext } from './run-cli.js';
 import { UsageError, type ExitCode } from './io.js';
@@ -22,6 +23,8 @@ export interface ServeEnv {
   readonly adminAddress: string | undefined;
   readonly logLevel: string | undefined;
   readonly otlp: { readonly metricsExporter: string | undefined; readonly endpoint: string | undefined };
+  /** Reads one environment variable (secret references `{ env: NAME }` in backend auth). */
+  readonly readEnv?: (name: string) => string | undefined;
 }
 
 /** Loads the config named by flag or env, else the embedded default. */
@@ -77,8 +80,12 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
   const otlpEnabled = (env.otlp.metricsExporter ?? '').split(',').map((s) => s.trim()).includes('otlp');
   const telemetry = createTelemetry({ serviceName: PACKAGE_NAME, otlp: { enabled: otlpEnabled } });
   const meter = telemetry.meterProvider.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
+  // The key store opens on first need (a key to check, an admin API call); checked at start below.
+  const access = accessRuntimeFor(loaded, { logger, cwd: io.cwd, ...(env.readEnv ? { readEnv: env.readEnv } : {}) });
   const server = createServer({
     config: loaded,
+    keys: access.keys,
+    access,
     logger,
     meter,
     metricsHandler: (req, res) => telemetry.handleMetricsRequest(req, res),
@@ -86,6 +93,7 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
     ...((values['grpc-address'] ?? env.grpcAddress) ? { grpcAddress: (values['grpc-address'] ?? env.grpcAddress) as string } : {}),
     ...((values['admin-address'] ?? env.adminAddress) ? { adminAddress: (values['admin-address'] ?? env.adminAddress) as string } : {}),
     cwd: io.cwd,
+    ...(env.readEnv ? { readEnv: env.readEnv } : {}),
   });
   // Signal handlers go in before the server binds: a SIGTERM right after "serving" must drain,
   // not kill the process with the default handler.
@@ -104,7 +112,10 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
     await telemetry.shutdown().catch((err: unknown) => logger.warn({ err }, 'telemetry shutdown failed'));
   });
   try {
-    started = server.start();
+    started = (async () => {
+      if (needsAccessStore(loaded.config)) await access.store();
+      return server.start();
+    })();
     await started;
   } catch (err) {
     logger.fatal({ err }, 'startup failed');

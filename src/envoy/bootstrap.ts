@@ -8,7 +8,17 @@
  */
 import { Document, isMap, isScalar, stringify, type Node } from 'yaml';
 import type { Config } from '../config/schema.js';
-import { EXTPROC_CLUSTER, EXTPROC_HEALTH_SERVICE, backendCluster, extprocCluster, planBackendClusters, type BackendCluster, type ExtprocAddress } from './bootstrap-clusters.js';
+import {
+  EXTPROC_CLUSTER,
+  EXTPROC_HEALTH_SERVICE,
+  backendCluster,
+  backendsByClusterName,
+  extprocCluster,
+  planBackendClusters,
+  type BackendCluster,
+  type ExtprocAddress,
+} from './bootstrap-clusters.js';
+import { anyBackendAuth, withUpstreamFilters } from './bootstrap-upstream.js';
 import {
   ENVOY_READY_PATH,
   IDLE_TIMEOUT,
@@ -37,6 +47,11 @@ export interface EnvoyConfigOptions {
   readonly adminPort?: number;
   /** A whole bootstrap (true) or only the route table and clusters (false). */
   readonly full: boolean;
+  /**
+   * Add the upstream-level ext_proc filter (provider credentials per attempt) to the clusters of
+   * backends with `auth`. Default: on when any backend has `auth`.
+   */
+  readonly upstreamCredentials?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -219,6 +234,12 @@ function annotateClusters(doc: Document, path: Path, clusters: Json[]): void {
     }
     const tls = c['transport_socket'] !== undefined;
     const proto = JSON.stringify(c['typed_extension_protocol_options']);
+    const credentials = proto.includes('envoy.filters.http.ext_proc')
+      ? [
+          'http_filters: llm-extproc runs again for every attempt on this cluster (retries included) and puts',
+          "this backend's credential on the request; Envoy sends the picked cluster as xds.cluster_name.",
+        ]
+      : [];
     const how = proto.includes('auto_config') ? 'HTTP/2 or HTTP/1.1 by ALPN' : proto.includes('http2_protocol_options') ? 'HTTP/2' : 'HTTP/1.1';
     const dns =
       c['type'] === 'LOGICAL_DNS'
@@ -229,7 +250,7 @@ function annotateClusters(doc: Document, path: Path, clusters: Json[]): void {
     note(
       doc,
       [...path, i],
-      text(`Backend ${String(c['name'])}: ${how}${tls ? ' over TLS, SNI and certificate checked against the host name' : ', plain text'}.`, dns),
+      text(`Backend ${String(c['name'])}: ${how}${tls ? ' over TLS, SNI and certificate checked against the host name' : ', plain text'}.`, dns, ...credentials),
     );
   });
 }
@@ -276,7 +297,14 @@ function snippet(config: Config, opts: EnvoyConfigOptions, routes: Json, cluster
 export function generateEnvoyConfig(config: Config, opts: EnvoyConfigOptions): string {
   const plan = planBackendClusters(config);
   const routes = routeConfiguration(config, plan.byRule);
-  const clusters = [extprocCluster(opts.extprocAddress), ...plan.clusters.map((c: BackendCluster) => backendCluster(c))];
+  const upstream = opts.upstreamCredentials ?? anyBackendAuth(config.rules);
+  const backendOf = upstream ? backendsByClusterName(config) : undefined;
+  const withCredentials = (c: BackendCluster) => {
+    const cluster = backendCluster(c);
+    const backend = backendOf?.get(c.name);
+    return backend?.auth ? withUpstreamFilters(cluster, backend) : cluster;
+  };
+  const clusters = [extprocCluster(opts.extprocAddress), ...plan.clusters.map(withCredentials)];
   const doc = opts.full ? fullBootstrap(config, opts, routes, clusters) : snippet(config, opts, routes, clusters);
   doc.commentBefore = header(config, opts);
   return doc.toString({ lineWidth: 0 });

@@ -240,6 +240,29 @@ describe('on the wire', () => {
     });
   });
 
+  it('decodes request attributes (filter name → Struct) into one flat record', () => {
+    const type = envoy.lookupType('envoy.service.ext_proc.v3.ProcessingRequest');
+    const bytes = Buffer.from(
+      type
+        .encode(
+          type.fromObject({
+            request_headers: { headers: { headers: [{ key: ':path', raw_value: raw('/v1/messages') }] }, end_of_stream: true },
+            attributes: {
+              'envoy.filters.http.ext_proc': { fields: { 'xds.cluster_name': { stringValue: 'backend_anthropic' }, 'upstream.port': { numberValue: 443 } } },
+            },
+          }),
+        )
+        .finish(),
+    );
+    expect(toPhaseMessage(Process.requestDeserialize(bytes))).toEqual({
+      phase: 'requestHeaders',
+      headers: { ':path': '/v1/messages' },
+      endOfStream: true,
+      observabilityMode: false,
+      attributes: { 'xds.cluster_name': 'backend_anthropic', 'upstream.port': 443 },
+    });
+  });
+
   it('decodes a message with no phase set to UnknownPhaseError', () => {
     const type = envoy.lookupType('envoy.service.ext_proc.v3.ProcessingRequest');
     const bytes = Buffer.from(type.encode(type.fromObject({ observability_mode: true })).finish());

@@ -4,7 +4,7 @@
  */
 import type { BodyMode, Phase, PhaseMessage, PhaseReply } from '../processor/phase.js';
 import { headerMapToRecord, toHeaderMutation } from './headers.js';
-import { toStruct } from './struct.js';
+import { fromStruct, toStruct } from './struct.js';
 import type { WireCommonResponse, WireProcessingRequest, WireProcessingResponse } from './wire-types.js';
 
 const BODY_MODES = new Set<string>(['NONE', 'STREAMED', 'BUFFERED', 'BUFFERED_PARTIAL', 'FULL_DUPLEX_STREAMED']);
@@ -22,32 +22,54 @@ export class UnknownPhaseError extends Error {
   }
 }
 
-/** ProcessingRequest → PhaseMessage. Throws {@link UnknownPhaseError} for an empty oneof. */
+/** `attributes` (filter name → Struct) as one record of attribute name → plain value; undefined when empty. */
+function flattenAttributes(attrs: WireProcessingRequest['attributes']): Record<string, unknown> | undefined {
+  if (!attrs) return undefined;
+  let out: Record<string, unknown> | undefined;
+  for (const s of Object.values(attrs)) {
+    for (const [k, v] of Object.entries(fromStruct(s))) (out ??= {})[k] = v;
+  }
+  return out;
+}
+
+/** A PhaseMessage under construction. */
+type MutablePhaseMessage = { -readonly [K in keyof PhaseMessage]: PhaseMessage[K] };
+
+/**
+ * ProcessingRequest → PhaseMessage. Throws {@link UnknownPhaseError} for an empty oneof.
+ * Runs once per message: the result is built as one literal plus assignments (on Node 20,
+ * `{ ...base, more }` takes a slow path costing about 1 µs per message).
+ */
 export function toPhaseMessage(req: WireProcessingRequest): PhaseMessage {
   const observabilityMode = req.observabilityMode === true;
-  const protocol = req.protocolConfig
-    ? { requestBodyMode: bodyMode(req.protocolConfig.requestBodyMode), responseBodyMode: bodyMode(req.protocolConfig.responseBodyMode) }
-    : undefined;
-  const base = protocol ? { observabilityMode, protocol } : { observabilityMode };
+  let msg: MutablePhaseMessage;
   switch (req.request) {
     case 'requestHeaders':
     case 'responseHeaders': {
       const h = req[req.request];
-      return { ...base, phase: req.request, headers: headerMapToRecord(h?.headers), endOfStream: h?.endOfStream === true };
+      msg = { phase: req.request, observabilityMode, headers: headerMapToRecord(h?.headers), endOfStream: h?.endOfStream === true };
+      break;
     }
     case 'requestBody':
     case 'responseBody': {
       const b = req[req.request];
-      return { ...base, phase: req.request, body: b?.body ?? EMPTY, endOfStream: b?.endOfStream === true };
+      msg = { phase: req.request, observabilityMode, body: b?.body ?? EMPTY, endOfStream: b?.endOfStream === true };
+      break;
     }
     case 'requestTrailers':
     case 'responseTrailers': {
       const t = req[req.request];
-      return { ...base, phase: req.request, headers: headerMapToRecord(t?.trailers), endOfStream: true };
+      msg = { phase: req.request, observabilityMode, headers: headerMapToRecord(t?.trailers), endOfStream: true };
+      break;
     }
     default:
       throw new UnknownPhaseError();
   }
+  const config = req.protocolConfig;
+  if (config) msg.protocol = { requestBodyMode: bodyMode(config.requestBodyMode), responseBodyMode: bodyMode(config.responseBodyMode) };
+  const attributes = flattenAttributes(req.attributes);
+  if (attributes) msg.attributes = attributes;
+  return msg;
 }
 
 const STATUS_CONTINUE = 'CONTINUE' as const;

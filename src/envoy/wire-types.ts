@@ -25,6 +25,8 @@ export interface WireProcessingRequest {
   requestTrailers?: { trailers?: WireHeaderMap };
   responseTrailers?: { trailers?: WireHeaderMap };
   observabilityMode?: boolean;
+  /** Attributes Envoy was asked to send (`request_attributes`), keyed by filter name. */
+  attributes?: Record<string, WireStruct>;
   protocolConfig?: { requestBodyMode?: string; responseBodyMode?: string; sendBodyWithoutWaitingForHeaderResponse?: boolean };
 }
 

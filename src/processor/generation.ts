@@ -7,6 +7,8 @@ import type { RequestMetricsFactory } from '../metrics/request-metrics.js';
 import type { RouteDecider } from '../routing/route-decider.js';
 import type { RequestCostsEvaluator } from '../metrics/request-costs.js';
 import type { ModuleDetails } from '../modules/module-details.js';
+import type { UpstreamCredentials } from '../credentials/upstream-credentials.js';
+import type { KeyLookup } from '../access/key-lookup.js';
 
 /** Facts about a generation, for logs and the debug endpoints. */
 export interface GenerationInfo {
@@ -33,4 +35,8 @@ export interface Generation {
   readonly costs: RequestCostsEvaluator;
   /** Backend name of each rule's first backend, for `gen_ai.provider.name` and metadata. */
   readonly backendOfRule: ReadonlyMap<string, string>;
+  /** Provider credentials of the backends (`backends[].auth`); absent: requests keep their headers. */
+  readonly credentials?: UpstreamCredentials;
+  /** Gateway keys; absent when no key store is open (requests that need a key get 503). */
+  readonly keys?: KeyLookup;
 }

@@ -25,6 +25,11 @@ export interface PhaseMessage {
   readonly observabilityMode: boolean;
   /** Body modes configured on the filter, when Envoy sends them (first message, Envoy ≥ 1.35). */
   readonly protocol?: { readonly requestBodyMode: BodyMode; readonly responseBodyMode: BodyMode };
+  /**
+   * Attributes Envoy sent (`request_attributes`), flattened over filter names: attribute name →
+   * plain value, e.g. `xds.cluster_name` from an upstream-level filter.
+   */
+  readonly attributes?: Readonly<Record<string, unknown>>;
 }
 
 /** Header changes of a reply. */

@@ -10,12 +10,15 @@ import { injectIncludeUsage } from '../apis/openai-usage-injection.js';
 import { UserFacingError, isUserFacing } from '../errors.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { RouteRequest } from '../routing/router.js';
+import { checkRequestLine } from '../policy/request-policy.js';
+import { runAccessStep, withResponsePolicy, type AccessInput } from './access-step.js';
 import { BodyBuffer } from './body-buffer.js';
 import type { Generation } from './generation.js';
 import type { BodyMode, HeaderRecord, PhaseMessage, PhaseReply } from './phase.js';
 import { continueReply, errorReply, jsonReply, removing } from './replies.js';
 import { ResponseSide } from './response-side.js';
 import type { RequestOutcome, RequestOutcomeSink } from './outcome.js';
+import { UpstreamCall, upstreamCluster } from './upstream-call.js';
 
 /** Largest chunk re-emitted in FULL_DUPLEX_STREAMED mode (Envoy's guidance is below 64 KiB per message). */
 export const MAX_STREAMED_CHUNK = 62_000;
@@ -56,6 +59,8 @@ export class RequestProcessor {
   private response: ResponseSide | undefined;
   private readonly startedAt = performance.now();
   private outcome: RequestOutcome | undefined;
+  /** Set when this stream comes from an upstream-level filter: credentials only. */
+  private upstream: UpstreamCall | undefined;
 
   constructor(private readonly deps: ProcessorDeps) {
     this.config = deps.generation.config;
@@ -74,6 +79,11 @@ export class RequestProcessor {
       this.requestBodyMode = msg.protocol.requestBodyMode;
       this.responseBodyMode = msg.protocol.responseBodyMode;
     }
+    if (this.state === 'headers' && !this.upstream && msg.phase === 'requestHeaders') {
+      const cluster = upstreamCluster(msg);
+      if (cluster !== undefined) this.upstream = new UpstreamCall(this.deps.generation, cluster, this.deps.logger);
+    }
+    if (this.upstream) return this.upstream.handle(msg);
     switch (msg.phase) {
       case 'requestHeaders':
         return this.onRequestHeaders(msg);
@@ -82,7 +92,7 @@ export class RequestProcessor {
       case 'requestTrailers':
         return this.onRequestTrailers();
       case 'responseHeaders':
-        return [await this.responseSide().onHeaders(msg, this.responseBodyMode)];
+        return [this.withResponsePolicy(await this.responseSide().onHeaders(msg, this.responseBodyMode))];
       case 'responseBody':
         return [await this.responseSide().onBody(msg)];
       case 'responseTrailers':
@@ -92,6 +102,7 @@ export class RequestProcessor {
 
   /** Called once when the stream ends, however it ended: records what is still open. */
   finish(cause: 'completed' | 'cancelled' | 'error'): void {
+    if (this.upstream) return;
     if (this.response) this.response.finish(cause);
     else if (!this.outcome && this.state !== 'headers') this.complete({ status: 0, errorType: cause === 'completed' ? 'incomplete' : cause });
   }
@@ -112,22 +123,31 @@ export class RequestProcessor {
     this.method = (headers[':method'] ?? 'GET').toUpperCase();
     this.path = headers[':path'] ?? '/';
     const remove = removing(present);
+    const detected = detectApi(this.method, this.path, { pathPrefix: this.config.apis.pathPrefix });
+    const refused = checkRequestLine([this.config.policy], this.method, this.path, headers);
+    if (refused) return [this.fail(detected?.api.errorShape ?? 'openai', refused)];
 
     if (this.method === 'GET') {
       const shape = modelsListShape(this.method, this.stripPrefix(this.path), headers);
       if (shape) {
+        const access = await this.access(undefined, { listing: true });
+        if (!access.ok) return [this.fail(shape, access.error)];
         this.state = 'done';
         return [jsonReply(renderModelList(shape, this.listedModels()), 'llm_extproc_models_list')];
       }
     }
-    this.match = detectApi(this.method, this.path, { pathPrefix: this.config.apis.pathPrefix });
+    this.match = detected;
     if (!this.match) {
       if (this.config.apis.unknownPaths === 'reject') {
         return [this.fail('openai', new UserFacingError(404, 'unknown_path', `no LLM API is served at ${this.path.split('?')[0]}`))];
       }
+      // Not an LLM API: still no entry without a key when keys are required, and never with it.
+      const access = await this.access(undefined);
+      if (!access.ok) return [this.fail('openai', access.error)];
       this.state = 'passthrough';
       this.deps.outcomes.passthrough();
-      return [continueReply('requestHeaders', remove ? { headers: remove } : {})];
+      const changes = { set: access.set, remove: [...present, ...access.remove] };
+      return [continueReply('requestHeaders', changes.set.length || changes.remove.length ? { headers: changes } : {})];
     }
     const api = this.match.api;
     this.metrics.startRequest(headers, { api: api.id, operation: api.operation, provider: api.provider });
@@ -156,12 +176,15 @@ export class RequestProcessor {
     this.stream = match.urlStream ?? false;
     if (body === undefined && this.model === undefined) {
       // The model is in a body we will not see: leave the route to Envoy's table.
+      const access = await this.access(undefined);
+      if (!access.ok) return [this.fail(match.api.errorShape, access.error)];
       this.state = 'routed';
-      return [continueReply('requestHeaders', removals.length ? { headers: { remove: removals } } : {})];
+      const changes = { set: access.set, remove: [...removals, ...access.remove] };
+      return [continueReply('requestHeaders', changes.set.length || changes.remove.length ? { headers: changes } : {})];
     }
     const routed = await this.route(body);
     if (routed.kind === 'immediate') return [routed];
-    return [continueReply('requestHeaders', { headers: { set: routed.set, remove: removals }, clearRouteCache: true })];
+    return [continueReply('requestHeaders', { headers: { set: routed.set, remove: [...removals, ...routed.remove] }, clearRouteCache: true })];
   }
 
   private async onRequestBody(msg: PhaseMessage): Promise<PhaseReply[]> {
@@ -183,11 +206,12 @@ export class RequestProcessor {
     const newBody = routed.body;
     const set = newBody ? [...routed.set, ['content-length', String(newBody.length)] as const] : routed.set;
     if (this.requestBodyMode === 'FULL_DUPLEX_STREAMED') {
-      const removals = this.heldHeaderRemovals ?? [];
+      const removals = [...(this.heldHeaderRemovals ?? []), ...routed.remove];
       const headerReply = continueReply('requestHeaders', { headers: { set, remove: removals }, clearRouteCache: true });
       return [headerReply, ...this.reemit(newBody ?? body, msg.endOfStream)];
     }
-    return [continueReply('requestBody', { headers: { set }, clearRouteCache: true, ...(newBody ? { body: newBody } : {}) })];
+    const remove = routed.remove.length ? { remove: routed.remove } : {};
+    return [continueReply('requestBody', { headers: { set, ...remove }, clearRouteCache: true, ...(newBody ? { body: newBody } : {}) })];
   }
 
   private onRequestTrailers(): PhaseReply[] {
@@ -207,10 +231,47 @@ export class RequestProcessor {
   }
 
   /**
+   * Routes (see {@link decide}), then runs the access step (policy, gateway key, upstream
+   * credential) on the outcome: the headers to set and remove (and a new body when we changed
+   * it), or the local reply the client gets.
+   */
+  private async route(
+    body: Buffer | undefined,
+    partial = false,
+  ): Promise<{ kind: 'routed'; set: Array<readonly [string, string]>; remove: string[]; body?: Buffer } | (PhaseReply & { kind: 'immediate' })> {
+    const routed = await this.decide(body, partial);
+    if (routed.kind === 'immediate') return routed;
+    const access = await this.access(routed.body ?? body);
+    if (!access.ok) return this.fail(this.match!.api.errorShape, access.error);
+    const ours = new Set(routed.set.map(([k]) => k));
+    return { ...routed, set: [...routed.set, ...access.set.filter(([k]) => !ours.has(k))], remove: access.remove.filter((h) => !ours.has(h)) };
+  }
+
+  /** Runs the access step for what is known of this request now. */
+  private access(body: Buffer | undefined, opts: { listing?: boolean } = {}): ReturnType<typeof runAccessStep> {
+    const input: AccessInput = {
+      provider: this.match?.api.provider,
+      method: this.method,
+      path: this.path,
+      headers: this.requestHeaders,
+      model: this.model,
+      rule: this.rule,
+      body,
+      ...(opts.listing ? { listing: true } : {}),
+    };
+    return runAccessStep(this.deps.generation, input, this.deps.logger);
+  }
+
+  /** The response-header changes of the request policies, merged into a response-headers reply. */
+  private withResponsePolicy(reply: PhaseReply): PhaseReply {
+    return withResponsePolicy(this.deps.generation, reply, { request_id: this.requestHeaders['x-request-id'], model: this.model, rule: this.rule });
+  }
+
+  /**
    * Extracts model and stream flag, asks the router, and returns the headers to set (and a new
    * body when we changed it) or the local reply the client gets.
    */
-  private async route(
+  private async decide(
     body: Buffer | undefined,
     partial = false,
   ): Promise<{ kind: 'routed'; set: Array<readonly [string, string]>; body?: Buffer } | (PhaseReply & { kind: 'immediate' })> {

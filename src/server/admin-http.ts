@@ -1,6 +1,7 @@
 /**
  * The admin HTTP server: `/healthz` (alive), `/readyz` (config loaded, gRPC serving, not
- * draining), `/metrics` (Prometheus text), plus any extra read-only routes.
+ * draining), `/metrics` (Prometheus text), plus any extra read-only routes, and prefix routes
+ * that take any method (the admin API).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -16,6 +17,8 @@ export interface AdminDeps {
   metrics: AdminHandler;
   /** Extra GET routes by exact path (debug endpoints). */
   routes?: ReadonlyMap<string, AdminHandler>;
+  /** Handlers for every path under a prefix, any method (the admin API under `/admin/`). */
+  prefixRoutes?: ReadonlyArray<{ readonly prefix: string; readonly handler: AdminHandler }>;
   readonly logger: Logger;
 }
 
@@ -37,6 +40,8 @@ export function createAdminServer(deps: AdminDeps): Server {
       return sendJson(res, 400, { error: 'bad request target' });
     }
     const handle = async (): Promise<void> => {
+      const prefixed = deps.prefixRoutes?.find((r) => url.pathname.startsWith(r.prefix));
+      if (prefixed) return prefixed.handler(req, res, url);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('allow', 'GET, HEAD');
         return sendJson(res, 405, { error: 'method not allowed' });

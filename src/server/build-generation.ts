@@ -13,6 +13,9 @@ import { loadMetricsFactory } from '../metrics/load-metrics-module.js';
 import { isolateMetrics } from '../metrics/isolated-metrics.js';
 import { describeModule } from '../modules/module-details.js';
 import type { Generation } from '../processor/generation.js';
+import type { SecretSources } from '../credentials/backend-credential.js';
+import type { KeyLookup } from '../access/key-lookup.js';
+import { UpstreamCredentials } from '../credentials/upstream-credentials.js';
 import { loadRouter } from '../routing/load-router.js';
 import { RouteDecider } from '../routing/route-decider.js';
 
@@ -24,6 +27,31 @@ export interface BuildGenerationDeps {
   readonly createDefaultMetrics: (config: LoadedConfig['config']) => RequestMetricsFactory;
   /** Directory used for relative module paths when the config is not from a file. */
   readonly cwd: string;
+  /** Where backend credentials are read from; without it, backends get no credentials. */
+  readonly secrets?: SecretSources;
+  /** Gateway-key lookup shared by every generation. */
+  readonly keys?: KeyLookup;
+}
+
+/** Where a config's relative module paths resolve, and the tag that makes its imports fresh. */
+export interface ModuleLoading {
+  readonly baseDir: string;
+  readonly cacheBust: string;
+}
+
+/** Loads the metrics module the config names over the built-in metrics factory for that config. */
+export function loadConfigMetrics(
+  config: LoadedConfig['config'],
+  at: ModuleLoading,
+  deps: Pick<BuildGenerationDeps, 'meter' | 'logger' | 'createDefaultMetrics'>,
+): Promise<RequestMetricsFactory> {
+  return loadMetricsFactory(config.metrics, {
+    ...at,
+    meter: deps.meter,
+    logger: deps.logger,
+    config,
+    defaultFactory: deps.createDefaultMetrics(config),
+  });
 }
 
 /** Builds generation `id` from a loaded config. */
@@ -33,14 +61,7 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
   const hash = createHash('sha256').update(loaded.text).digest('hex');
   const cacheBust = `${id}-${hash.slice(0, 12)}`;
   const routers = await loadRouter(config, { baseDir, logger: deps.logger, meter: deps.meter, cacheBust });
-  const metrics = await loadMetricsFactory(config.metrics, {
-    baseDir,
-    meter: deps.meter,
-    logger: deps.logger,
-    config,
-    defaultFactory: deps.createDefaultMetrics(config),
-    cacheBust,
-  });
+  const metrics = await loadConfigMetrics(config, { baseDir, cacheBust }, deps);
   const costs = compileRequestCosts(config.llmRequestCosts);
   const routerDetails = routers.module ? await describeModule(routers.module, baseDir) : undefined;
   const metricsDetails = config.metrics.module ? await describeModule(config.metrics.module, baseDir) : undefined;
@@ -75,5 +96,7 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
     metrics: isolateMetrics(metrics, { logger: deps.logger.child({ component: 'metrics-hooks' }), meter: deps.meter }),
     costs,
     backendOfRule,
+    ...(deps.secrets ? { credentials: new UpstreamCredentials(config, deps.secrets, { baseDir }) } : {}),
+    ...(deps.keys ? { keys: deps.keys } : {}),
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
@@ -23,6 +24,11 @@ import { HealthService } from './health.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { ServiceMetrics } from './service-metrics.js';
 import { serveStream, type ProcessCall } from './stream.js';
+import { SecretFiles } from '../credentials/secret-files.js';
+import type { KeyLookup } from '../access/key-lookup.js';
+import { ADMIN_API_PREFIX, createAdminRoutes } from '../access/admin-routes.js';
+import type { AccessRuntime } from '../access/access-runtime.js';
+import { resolveSecretRef } from '../access/secret-ref.js';
 
 /** What the service is built from. Everything is injected; nothing is read from the process. */
 export interface ServerDeps {
@@ -39,6 +45,12 @@ export interface ServerDeps {
   readonly adminAddress?: string;
   /** Directory for relative module paths of an embedded config (default: the process cwd as given by main). */
   readonly cwd: string;
+  /** Reads an environment variable for `{ env: NAME }` secret references (default: none set). */
+  readonly readEnv?: (name: string) => string | undefined;
+  /** Gateway-key lookup (the key store), shared by every generation. */
+  readonly keys?: KeyLookup;
+  /** The key store behind the admin API (`/admin/`, on when `admin.token` is set); closed (counts flushed) by `stop()`. */
+  readonly access?: AccessRuntime;
 }
 
 /** Where the service listens once started. */
@@ -80,6 +92,8 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   const health = new HealthService();
   const serviceMetrics = new ServiceMetrics(deps.meter);
   const ring = new DecisionRing(deps.config.config.admin.recentDecisions);
+  // Secret files are watched once for the process, shared by every generation.
+  const secrets = { files: new SecretFiles({ logger }), readEnv: deps.readEnv ?? (() => undefined), logger };
   let current: Generation | undefined;
   /** Readiness is off (health NOT_SERVING); streams are still accepted. */
   let notReady = false;
@@ -91,7 +105,12 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   let grpcServer: grpc.Server | undefined;
   let adminServer: HttpServer | undefined;
   const openStreams = new Set<Promise<void>>();
-  const outcomes = new OutcomeRecorder(serviceMetrics, ring, logger.child({ component: 'requests' }), () => current?.config.log.prompts ?? false);
+  // The request log line is built from an allowlist of fields (processor/request-log.ts), every
+  // value a primitive under a fixed key, so the root logger's redaction can never change it; but
+  // pino runs its wildcard redaction over each field of every line, which cost about 20 µs per
+  // request (bench/BENCHMARKS.md). The line's logger therefore has no redaction paths.
+  const requestLog = logger.child({ component: 'requests' }, { redact: [] });
+  const outcomes = new OutcomeRecorder(serviceMetrics, ring, requestLog, () => current?.config.log.prompts ?? false);
 
   const streamDeps = {
     logger,
@@ -139,6 +158,19 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     return { target: grpcBindTarget({ kind: 'tcp', host, port }), port };
   }
 
+  const adminApi = createAdminRoutes({
+    token: async () => {
+      const ref = current?.config.admin.token;
+      if (!ref) return undefined;
+      const source = current?.info.source;
+      const baseDir = !source || source === 'embedded default' ? deps.cwd : dirname(source);
+      return resolveSecretRef(ref, { baseDir, ...(deps.readEnv ? { readEnv: deps.readEnv } : {}) });
+    },
+    store: () => (deps.access ? deps.access.store() : Promise.reject(new Error('no access store configured'))),
+    ...(deps.access ? { cache: deps.access } : {}),
+    logger: logger.child({ component: 'admin-api' }),
+  });
+
   async function bindAdmin(address: string): Promise<number> {
     const parsed = parseAddress(address);
     if (parsed.kind === 'unix') await removeStaleSocket(parsed.path);
@@ -151,6 +183,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
         inFlight: () => serviceMetrics.inFlight,
         decisions: () => ring.list(),
       }),
+      prefixRoutes: [{ prefix: ADMIN_API_PREFIX, handler: adminApi }],
       logger,
     });
     await new Promise<void>((resolve, reject) => {
@@ -172,7 +205,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     },
 
     async start() {
-      current = await buildGeneration(deps.config, 1, { meter: deps.meter, logger, createDefaultMetrics: deps.createDefaultMetrics, cwd: deps.cwd });
+      current = await buildGeneration(deps.config, 1, { meter: deps.meter, logger, createDefaultMetrics: deps.createDefaultMetrics, cwd: deps.cwd, secrets, ...(deps.keys ? { keys: deps.keys } : {}) });
       serviceMetrics.reload('success');
       const cfg = current.config;
       const adminPort = await bindAdmin(deps.adminAddress ?? cfg.admin.address);
@@ -194,6 +227,8 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
           logger,
           createDefaultMetrics: deps.createDefaultMetrics,
           cwd: deps.cwd,
+          secrets,
+          ...(deps.keys ? { keys: deps.keys } : {}),
         });
         if (previous && (next.config.grpc.address !== previous.config.grpc.address || next.config.admin.address !== previous.config.admin.address)) {
           logger.warn('listen addresses changed in config: they apply at the next restart');
@@ -240,6 +275,8 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
         await new Promise<void>((resolve) => admin.close(() => resolve()));
       }
       serving = false;
+      secrets.files.close();
+      await deps.access?.close().catch((err: unknown) => logger.error({ err }, 'closing the access store failed'));
       logger.info('stopped');
     },
   };

@@ -34,7 +34,7 @@ rules:
   - name: anthropic
     headers: [{ name: x-ai-eg-model, prefix: "claude-" }]
     backends:
-      - { name: anthropic, auth: { apiKey: { filename: /etc/secrets/anthropic } } }
+      - { name: anthropic, auth: { apiKey: { filename: secrets/anthropic } } }
   - name: premium
     headers: [{ name: x-tenant, present: true }]
 models: [{ name: gpt-4o-mini, ownedBy: openai }]
@@ -57,6 +57,9 @@ beforeAll(async () => {
   configFile = join(dir, 'config.yaml');
   await writeFile(configFile, CONFIG);
   await writeFile(join(dir, 'tenant-router.mjs'), ROUTER);
+  // The anthropic backend's key file (relative to the config file): requests need it to go upstream.
+  await mkdir(join(dir, 'secrets'));
+  await writeFile(join(dir, 'secrets', 'anthropic'), 'sk-ant-debug-file-key\n');
   const pkg = join(dir, 'node_modules', '@acme', 'llm-metrics');
   await mkdir(pkg, { recursive: true });
   await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: '@acme/llm-metrics', version: '3.2.1', type: 'module', exports: './index.js' }));
@@ -125,7 +128,7 @@ describe('debug endpoints enabled', () => {
     expect(Date.parse(generation['loadedAt'] as string)).toBeLessThanOrEqual(before);
     const config = r.body['config'] as { rules: Array<{ backends: Array<{ auth: unknown }> }>; router: { options: unknown } };
     expect(config.rules[0]!.backends[0]!.auth).toEqual({ apiKey: { key: '[redacted]' } });
-    expect(config.rules[1]!.backends[0]!.auth).toEqual({ apiKey: { filename: '/etc/secrets/anthropic' } });
+    expect(config.rules[1]!.backends[0]!.auth).toEqual({ apiKey: { filename: 'secrets/anthropic' } });
     expect(config.router.options).toEqual({ rule: 'premium', apiToken: '[redacted]' });
   });
 

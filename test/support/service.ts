@@ -4,6 +4,7 @@
  * whose lines are kept for assertions.
  */
 import { Writable } from 'node:stream';
+import type { KeyLookup } from '../../src/access/key-lookup.js';
 import { parseConfig, loadEmbeddedDefault, type LoadedConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
 import { genAiMetricsPerConfig } from '../../src/metrics/genai-metrics.js';
@@ -37,6 +38,10 @@ export interface StartServiceOptions {
   readonly cwd?: string;
   /** gRPC address override (default `127.0.0.1:0`; `null` uses the config's own address). */
   readonly grpcAddress?: string | null;
+  /** Gateway-key lookup (e.g. an in-memory fake). */
+  readonly keys?: KeyLookup;
+  /** Environment for `{ env: NAME }` secret references. */
+  readonly readEnv?: (name: string) => string | undefined;
 }
 
 /** Starts the service. */
@@ -64,6 +69,8 @@ export async function startService(opts: StartServiceOptions = {}): Promise<Test
     ...(opts.grpcAddress === null ? {} : { grpcAddress: opts.grpcAddress ?? '127.0.0.1:0' }),
     adminAddress: '127.0.0.1:0',
     cwd: opts.cwd ?? process.cwd(),
+    ...(opts.keys ? { keys: opts.keys } : {}),
+    ...(opts.readEnv ? { readEnv: opts.readEnv } : {}),
   });
   const addresses = await server.start();
   const adminUrl = `http://127.0.0.1:${addresses.adminPort}`;

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ADMIN_ROUTES } from './admin-routes.js';
+
+const doc = parse(readFileSync(new URL('../../docs/admin-api.openapi.yaml', import.meta.url), 'utf8')) as {
+  openapi: string;
+  paths: Record<string, Record<string, unknown>>;
+};
+const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
+
+describe('docs/admin-api.openapi.yaml', () => {
+  it('is OpenAPI 3.1', () => {
+    expect(doc.openapi).toMatch(/^3\.1\./);
+  });
+
+  it('describes every route the code serves', () => {
+    expect(ADMIN_ROUTES.length).toBeGreaterThanOrEqual(10);
+    for (const r of ADMIN_ROUTES) expect(doc.paths[r.path]?.[r.method.toLowerCase()], `${r.method} ${r.path}`).toBeDefined();
+  });
+
+  it('describes no route the code does not serve', () => {
+    const served = new Set(ADMIN_ROUTES.map((r) => `${r.method} ${r.path}`));
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(item).filter((m) => METHODS.includes(m))) {
+        expect(served.has(`${method.toUpperCase()} ${path}`), `${method.toUpperCase()} ${path}`).toBe(true);
+      }
+    }
+  });
+
+  it('resolves every $ref', () => {
+    const text = JSON.stringify(doc);
+    for (const m of text.matchAll(/"\$ref":"#\/([^"]+)"/g)) {
+      let node: unknown = doc;
+      for (const part of m[1]!.split('/')) node = (node as Record<string, unknown> | undefined)?.[part];
+      expect(node, m[1]).toBeDefined();
+    }
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * The upstream-level ext_proc filter: an ext_proc filter in a backend cluster's `http_filters`
+ * (HttpProtocolOptions), run by Envoy for every upstream attempt after it picked the cluster.
+ * llm-extproc recognises these calls by the `xds.cluster_name` attribute and puts that backend's
+ * credential on the attempt, so retries and fallback to another provider carry the right key.
+ * The filter chain must end with the upstream codec filter.
+ */
+import type { BackendConfig } from '../config/schema.js';
+import { EXTPROC_CLUSTER } from './bootstrap-clusters.js';
+import { MESSAGE_TIMEOUT } from './bootstrap-routes.js';
+
+type Json = Record<string, unknown>;
+
+/** The attribute the upstream filter asks Envoy to send (the picked cluster). */
+export const UPSTREAM_CLUSTER_ATTRIBUTE = 'xds.cluster_name';
+
+/**
+ * The upstream `http_filters` for a backend: ext_proc (request headers, plus the buffered body
+ * when the credential is a signature over it) then the upstream codec.
+ */
+export function upstreamHttpFilters(backend: BackendConfig): Json[] {
+  const signsBody = backend.auth?.aws !== undefined;
+  return [
+    {
+      name: 'envoy.filters.http.ext_proc',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor',
+        grpc_service: { envoy_grpc: { cluster_name: EXTPROC_CLUSTER } },
+        failure_mode_allow: false,
+        message_timeout: MESSAGE_TIMEOUT,
+        request_attributes: [UPSTREAM_CLUSTER_ATTRIBUTE],
+        processing_mode: {
+          request_header_mode: 'SEND',
+          request_body_mode: signsBody ? 'BUFFERED' : 'NONE',
+          request_trailer_mode: 'SKIP',
+          response_header_mode: 'SKIP',
+          response_body_mode: 'NONE',
+          response_trailer_mode: 'SKIP',
+        },
+      },
+    },
+    {
+      name: 'envoy.filters.http.upstream_codec',
+      typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec' },
+    },
+  ];
+}
+
+/** True when some backend has `auth` (the default for adding the upstream filter). */
+export function anyBackendAuth(rules: ReadonlyArray<{ readonly backends: readonly BackendConfig[] }>): boolean {
+  return rules.some((r) => r.backends.some((b) => b.auth !== undefined));
+}
+
+/** Adds the upstream filters to a generated backend cluster (in its HttpProtocolOptions). */
+export function withUpstreamFilters(cluster: Json, backend: BackendConfig): Json {
+  const options = cluster['typed_extension_protocol_options'] as Record<string, Json>;
+  const key = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+  return {
+    ...cluster,
+    typed_extension_protocol_options: { ...options, [key]: { ...options[key], http_filters: upstreamHttpFilters(backend) } },
+  };
+}

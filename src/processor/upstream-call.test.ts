@@ -1,0 +1,84 @@
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load.js';
+import { SecretFiles } from '../credentials/secret-files.js';
+import { UpstreamCredentials } from '../credentials/upstream-credentials.js';
+import type { Generation } from './generation.js';
+import type { PhaseMessage } from './phase.js';
+import { RequestProcessor } from './request-processor.js';
+
+const logger = pino({ level: 'silent' });
+const files = new SecretFiles({ logger });
+afterAll(() => files.close());
+
+const config = parseConfig(
+  `
+auth: { enabled: true }
+rules:
+  - name: chat
+    backends:
+      - { name: primary, host: api.openai.com, auth: { apiKey: { key: sk-primary } } }
+      - { name: fallback, schema: { name: Anthropic }, host: api.anthropic.com, auth: { apiKey: { key: ant-fallback } } }
+      - { name: bedrock, schema: { name: AWSBedrock }, host: bedrock-runtime.us-east-1.amazonaws.com, auth: { aws: { credentialFileLiteral: "[default]\\naws_access_key_id=AKIDX\\naws_secret_access_key=S", region: us-east-1 } } }
+`,
+  'test',
+).config;
+
+const outcomes: unknown[] = [];
+function processor(): RequestProcessor {
+  const generation = {
+    config,
+    credentials: new UpstreamCredentials(config, { files, readEnv: () => undefined, logger }),
+    metrics: { newRequest: () => ({}) },
+  } as unknown as Generation;
+  return new RequestProcessor({
+    generation,
+    logger,
+    outcomes: { completed: (o: unknown) => outcomes.push(o), passthrough: () => outcomes.push('passthrough'), decision: () => undefined } as never,
+    warnStreamedOnce: () => undefined,
+  });
+}
+
+const headersMsg = (cluster: string, endOfStream = false, extra: Record<string, string> = {}): PhaseMessage => ({
+  phase: 'requestHeaders',
+  headers: { ':method': 'POST', ':path': '/v1/chat/completions?key=gk', 'x-ai-eg-selected-route': 'chat', authorization: 'Bearer gk-client', ...extra },
+  endOfStream,
+  observabilityMode: false,
+  attributes: { 'xds.cluster_name': cluster },
+});
+
+describe('upstream-level calls', () => {
+  it('put the picked backend’s credential on each attempt, without routing or authenticating', async () => {
+    const first = await processor().handle(headersMsg('backend_primary'));
+    expect(first).toEqual([
+      {
+        kind: 'continue',
+        phase: 'requestHeaders',
+        headers: { set: [['authorization', 'Bearer sk-primary'], [':path', '/v1/chat/completions']], remove: [] },
+      },
+    ]);
+    // A retry that falls back to the other provider carries that provider's key, and no gateway key.
+    const retry = await processor().handle(headersMsg('backend_fallback'));
+    expect(retry[0]).toMatchObject({
+      headers: { set: [['x-api-key', 'ant-fallback'], ['anthropic-version', '2023-06-01'], [':path', '/v1/chat/completions']], remove: ['authorization'] },
+    });
+    expect(outcomes).toEqual([]); // not a request of its own: no outcome, no metrics
+  });
+
+  it('signs Bedrock attempts over the body', async () => {
+    const p = processor();
+    const h = await p.handle(headersMsg('backend_bedrock', false, { 'x-amz-date': 'x' }));
+    expect(h[0]).toMatchObject({ kind: 'continue', headers: { remove: ['authorization'] } });
+    const b = await p.handle({ phase: 'requestBody', body: Buffer.from('{"messages":[]}'), endOfStream: true, observabilityMode: false });
+    expect(b[0]).toMatchObject({ kind: 'continue', phase: 'requestBody' });
+    const set = Object.fromEntries((b[0] as unknown as { headers: { set: Array<[string, string]> } }).headers.set);
+    expect(set['authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDX\//);
+    p.finish('completed');
+    expect(outcomes).toEqual([]);
+  });
+
+  it('an unknown cluster gets client credentials stripped (keys are on) and nothing set', async () => {
+    const r = await processor().handle(headersMsg('somewhere_else'));
+    expect(r[0]).toMatchObject({ headers: { set: [[':path', '/v1/chat/completions']], remove: ['authorization'] } });
+  });
+});

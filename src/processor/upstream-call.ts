@@ -1,0 +1,92 @@
+/**
+ * A call from the upstream-level ext_proc filter (in a backend cluster's `http_filters`), which
+ * runs once per attempt after Envoy picked the cluster: the router-level call has already routed
+ * and authenticated, so this only puts the picked backend's credential on the request (client
+ * credentials and `?key=` removed). Retries and fallback to another provider each get their own
+ * call, so each attempt carries the right key. The backend is found from the `xds.cluster_name`
+ * attribute, by the names the generated Envoy config gives clusters.
+ */
+import type { Logger } from 'pino';
+import { keyRequired } from '../access/authenticate.js';
+import { detectApi } from '../apis/registry.js';
+import { CredentialUnavailableError } from '../credentials/backend-credential.js';
+import { UserFacingError } from '../errors.js';
+import type { Generation } from './generation.js';
+import type { PhaseMessage, PhaseReply } from './phase.js';
+import { continueReply, errorReply } from './replies.js';
+
+/** The attribute an upstream-level filter is configured to send (`request_attributes`). */
+export const CLUSTER_ATTRIBUTE = 'xds.cluster_name';
+
+/** The cluster name when `msg` comes from an upstream-level filter, else undefined. */
+export function upstreamCluster(msg: PhaseMessage): string | undefined {
+  const v = msg.attributes?.[CLUSTER_ATTRIBUTE];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** One upstream attempt. */
+export class UpstreamCall {
+  private headers: Record<string, string> = {};
+  private pendingSign = false;
+  private body: Buffer[] = [];
+
+  constructor(
+    private readonly generation: Generation,
+    private readonly cluster: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Handles one message of the attempt. */
+  async handle(msg: PhaseMessage): Promise<PhaseReply[]> {
+    switch (msg.phase) {
+      case 'requestHeaders': {
+        this.headers = { ...msg.headers };
+        const sign = this.backend() !== undefined && this.generation.credentials?.has(this.backend()!) === true;
+        const needsBody = sign && this.kind() === 'sigv4' && !msg.endOfStream;
+        if (needsBody) {
+          // The signature covers the body: strip client credentials now, sign when the body is in.
+          this.pendingSign = true;
+          return [await this.reply('requestHeaders', undefined, true)];
+        }
+        return [await this.reply('requestHeaders', msg.endOfStream ? Buffer.alloc(0) : undefined, false)];
+      }
+      case 'requestBody':
+        if (!this.pendingSign) return [continueReply('requestBody')];
+        this.body.push(msg.body ?? Buffer.alloc(0));
+        if (!msg.endOfStream) return [continueReply('requestBody')];
+        this.pendingSign = false;
+        return [await this.reply('requestBody', Buffer.concat(this.body), false)];
+      default:
+        return [continueReply(msg.phase)];
+    }
+  }
+
+  private backend(): string | undefined {
+    return this.generation.credentials?.backendOfCluster(this.cluster)?.name;
+  }
+
+  private kind(): string | undefined {
+    const b = this.generation.credentials?.backendOfCluster(this.cluster);
+    return b?.auth?.aws ? 'sigv4' : undefined;
+  }
+
+  private async reply(phase: 'requestHeaders' | 'requestBody', body: Buffer | undefined, stripOnly: boolean): Promise<PhaseReply> {
+    const creds = this.generation.credentials;
+    const cfg = this.generation.config;
+    const rule = this.headers[cfg.selectedRouteHeaderKey];
+    const strip = keyRequired(cfg, rule);
+    const method = this.headers[':method'] ?? 'GET';
+    const path = this.headers[':path'] ?? '/';
+    if (!creds) return continueReply(phase);
+    try {
+      const changes = await creds.changes({ method, path, headers: this.headers, body }, stripOnly ? undefined : this.backend(), strip || stripOnly);
+      if (changes.set.length === 0 && changes.remove.length === 0) return continueReply(phase);
+      return continueReply(phase, { headers: { set: changes.set, remove: changes.remove } });
+    } catch (err) {
+      if (!(err instanceof CredentialUnavailableError)) throw err;
+      this.logger.error({ err: { message: err.message }, cluster: this.cluster }, 'upstream credential unavailable');
+      const shape = detectApi(method, path, { pathPrefix: cfg.apis.pathPrefix })?.api.errorShape ?? 'openai';
+      return errorReply(shape, new UserFacingError(503, 'upstream_credential_unavailable', 'the gateway cannot authenticate to the provider right now'));
+    }
+  }
+}
