@@ -2,7 +2,7 @@
  * PostgreSQL for tests: connects to `LLM_EXTPROC_TEST_PG_URL`, else
  * `postgres://postgres@127.0.0.1:5432/test`, and gives each test file its own schema, dropped
  * afterwards. When the server cannot be reached the tests fail with a message saying how to
- * start one (CI starts or installs it in `.ci/run`) — they never skip.
+ * start one (the test setup, test/global-setup.ts, starts or installs it) — they never skip.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -27,7 +27,7 @@ export async function createTestSchema(): Promise<TestSchema> {
   } catch (err) {
     throw new Error(
       `PostgreSQL is required for these tests and is not reachable at ${TEST_PG_URL.replace(/:[^:@/]*@/, ':***@')} (${(err as Error).message}). ` +
-        'Start a local server (.ci/run does) or set LLM_EXTPROC_TEST_PG_URL.',
+        'Start a local server (test/global-setup.ts tries) or set LLM_EXTPROC_TEST_PG_URL.',
       { cause: err },
     );
   }
