@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../access/sqlite-store.js';
 import { cliActor } from './access-commands.js';
-import { runCli, type CliContext } from './run-cli.js';
+import { runCliIn } from './test-cli.js';
 
 let dir: string;
 let config: string;
@@ -19,17 +19,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ctx: CliContext = {
-    env: { config: undefined, grpcAddress: undefined, adminAddress: undefined, logLevel: undefined, otlp: { metricsExporter: undefined, endpoint: undefined } },
-    io: { out: (t) => void (out += t), err: (t) => void (err += t), cwd: dir },
-    signals: { on: () => undefined },
-  };
-  const code = await runCli(argv, ctx);
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCliIn(dir, argv);
 
 describe('llm-extproc projects / keys', () => {
   let id: string;
@@ -127,5 +117,18 @@ describe('llm-extproc projects / keys', () => {
     const r = await run('keys', 'list', '--config', bad);
     expect(r.code).toBe(1);
     expect(r.err).toContain('NOT_SET_ANYWHERE');
+  });
+  it('route checks a presented key against the store in a dry run, without counting it', async () => {
+    const created = JSON.parse((await run('keys', 'create', '--config', config, '--project', 'team-a', '--name', 'dry', '--json')).out) as { key: { id: string }; secret: string };
+    await writeFile(join(dir, 'auth-on.yaml'), 'auth:\n  enabled: true\n  store: { driver: sqlite, path: data/keys.db }\nrules: [{ name: openai }]\n');
+    const ok = await run('route', '--config', 'auth-on.yaml', '--model', 'gpt-4o', '--header', `authorization=Bearer ${created.secret}`, '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out)).toMatchObject({ rule: 'openai' });
+    expect(ok.out).not.toContain(created.secret);
+    const missing = await run('route', '--config', 'auth-on.yaml', '--model', 'gpt-4o', '--json');
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.out).clientResponse).toMatchObject({ status: 401 });
+    const after = JSON.parse((await run('keys', 'get', created.key.id, '--config', config, '--json')).out) as { key: { requestCount: number } };
+    expect(after.key.requestCount).toBe(0);
   });
 });

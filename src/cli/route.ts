@@ -11,6 +11,7 @@ import type { BodyMode, PhaseMessage, PhaseReply } from '../processor/phase.js';
 import { RequestProcessor } from '../processor/request-processor.js';
 import type { RequestOutcomeSink } from '../processor/outcome.js';
 import { buildGeneration } from '../server/build-generation.js';
+import { accessRuntimeFor, needsAccessStore, type AccessRuntime } from '../access/access-runtime.js';
 import { UsageError, type CliIo, type ExitCode } from './io.js';
 import { oneShotDeps } from './quiet-deps.js';
 import { loadConfigFrom, type ServeEnv } from './serve.js';
@@ -93,15 +94,45 @@ export async function runRoute(values: Record<string, unknown>, io: CliIo, env: 
   const headers = parseHeaders(values['header']);
   const bodyMode = bodyModeOf(values['body-mode']);
   const body = await requestBody(values, io.cwd);
+  const deps = oneShotDeps(io.cwd, io.err);
   let generation;
+  let access: AccessRuntime | undefined;
   try {
     const loaded = await loadConfigFrom(values['config'] as string | undefined, env, io.cwd);
-    generation = await buildGeneration(loaded, 1, oneShotDeps(io.cwd, io.err));
+    // With gateway keys on, the dry run checks the presented key against the real store, but
+    // never counts a request for it.
+    if (needsAccessStore(loaded.config)) {
+      access = accessRuntimeFor(loaded, { logger: deps.logger, cwd: io.cwd, ...(env.readEnv ? { readEnv: env.readEnv } : {}) });
+      const keys = access.keys;
+      generation = await buildGeneration(loaded, 1, { ...deps, keys: { find: (secret) => keys.find(secret), countRequest: () => undefined } });
+    } else {
+      generation = await buildGeneration(loaded, 1, deps);
+    }
   } catch (err) {
+    await access?.close();
     io.err(`${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
     return 1;
   }
-  const deps = oneShotDeps(io.cwd, io.err);
+  try {
+    return await dryRun({ method, path, headers, bodyMode, body, values, io, generation, logger: deps.logger });
+  } finally {
+    await access?.close();
+  }
+}
+
+async function dryRun(r: {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  bodyMode: ReturnType<typeof bodyModeOf>;
+  body: Buffer | undefined;
+  values: Record<string, unknown>;
+  io: CliIo;
+  generation: Awaited<ReturnType<typeof buildGeneration>>;
+  logger: ReturnType<typeof oneShotDeps>['logger'];
+}): Promise<ExitCode> {
+  const { method, path, headers, bodyMode, body, values, io, generation } = r;
+  const deps = { logger: r.logger };
   const ignore: RequestOutcomeSink = { passthrough() {}, decision() {}, completed() {} };
   const processor = new RequestProcessor({ generation, logger: deps.logger, outcomes: ignore, warnStreamedOnce() {} });
   const sent: Record<string, string> = {
