@@ -153,9 +153,18 @@ async function dryRun(r: {
     if (r.some((x) => x.kind === 'immediate')) break;
   }
   processor.finish('completed');
-  const report = buildReport({ method, path, headers: sent, ...(bodyMode ? { bodyMode } : {}) }, processor.facts, replies);
+  const report = buildReport({ method, path, headers: redactCredentials(sent), ...(bodyMode ? { bodyMode } : {}) }, processor.facts, replies);
   io.out(values['json'] ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, generation.config));
   return report.clientResponse && report.clientResponse.status >= 300 ? 1 : 0;
+}
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'x-goog-api-key']);
+
+/** The request headers as printed: credentials replaced, so a dry run never echoes a secret. */
+function redactCredentials(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k] = CREDENTIAL_HEADERS.has(k) ? '[redacted]' : v;
+  return out;
 }
 
 function buildReport(request: RouteReport['request'], facts: RequestProcessor['facts'], replies: PhaseReply[]): RouteReport {
