@@ -33,7 +33,7 @@ describe('removeStaleSocket', () => {
   it('removes a socket file left by a killed process', async () => {
     const path = join(dir(), 'stale.sock');
     // A process that dies without cleaning up leaves the socket file behind.
-    const child = spawn(process.execPath, ['-e', "require('net').createServer().listen(process.argv[1], () => console.log('up'))", path]);
+    const child = spawn(process.execPath, ['-e', "require('net').createServer().listen(process.argv[1], () => process.stdout.write('up'))", path]);
     await once(child.stdout, 'data');
     child.kill('SIGKILL');
     await once(child, 'exit');
