@@ -9,9 +9,9 @@ import { CachedKeyLookup } from './cached-key-lookup.js';
 import type { GatewayKey, KeyLookup } from './key-lookup.js';
 import type { AccessStore } from './store.js';
 
-/** True when `config` needs the store: gateway keys on anywhere, or the admin API on. */
+/** True when `config` needs the store: gateway keys on anywhere, the admin API on, or the ledger on. */
 export function needsAccessStore(config: Config): boolean {
-  return config.auth.enabled || config.admin.token !== undefined || config.rules.some((r) => r.access?.required === true);
+  return config.auth.enabled || config.admin.token !== undefined || config.ledger.enabled || config.rules.some((r) => r.access?.required === true);
 }
 
 /** Options of {@link AccessRuntime}. */

@@ -12,6 +12,8 @@ import { auditView, keyView, projectView } from './admin-views.js';
 import { createKeySchema, describeZodError, expiryOf, patchOf, projectNameSchema, updateKeySchema } from './key-input.js';
 import { generateSecret, hashSecret, tokensEqual } from './key-secret.js';
 import { StoreError, type AccessStore } from './store.js';
+import { sqlDbOf } from '../ledger/open-ledger.js';
+import { traceRoute, tracesRoute, usageSummaryRoute, UsageQueryError } from '../ledger/usage-routes.js';
 
 /** Path prefix the admin server routes here. */
 export const ADMIN_API_PREFIX = '/admin/';
@@ -201,6 +203,25 @@ const ROUTE_TABLE: ReadonlyArray<AdminRoute & { handle: Handler }> = [
       return [200, { entries: entries.map(auditView) }];
     },
   },
+  {
+    method: 'GET',
+    path: '/admin/usage/summary',
+    handle: async ({ url, store, change }) => usageSummaryRoute(sqlDbOf(store), url, change.at),
+  },
+  {
+    method: 'GET',
+    path: '/admin/traces',
+    handle: async ({ url, store, change }) => tracesRoute(sqlDbOf(store), url, change.at),
+  },
+  {
+    method: 'GET',
+    path: '/admin/traces/{id}',
+    handle: async ({ url, params, store }) => {
+      const found = await traceRoute(sqlDbOf(store), params['id']!, url);
+      if (!found) throw notFound(`trace ${params['id']}`);
+      return found;
+    },
+  },
 ];
 
 /** Every route the admin API serves (the OpenAPI test checks them against the description). */
@@ -267,6 +288,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): (req: IncomingMessage,
       sendJson(res, status, body);
     } catch (err) {
       if (err instanceof ApiError) return sendError(res, err.status, err.code, err.message);
+      if (err instanceof UsageQueryError) return sendError(res, 400, 'invalid_request', err.message);
       if (err instanceof StoreError) return sendError(res, err.code === 'conflict' ? 409 : 404, err.code, err.message);
       throw err;
     }

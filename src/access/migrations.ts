@@ -45,6 +45,44 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX audit_log_target ON audit_log (target, id)`,
     ],
   },
+  {
+    version: 2,
+    name: 'usage ledger',
+    up: (dialect) => {
+      const real = dialect === 'postgres' ? 'DOUBLE PRECISION' : 'REAL';
+      return [
+        `CREATE TABLE ledger (
+           request_id TEXT PRIMARY KEY,
+           ts BIGINT NOT NULL,
+           trace_id TEXT,
+           response_id TEXT,
+           project TEXT,
+           key_id TEXT,
+           rule TEXT,
+           backend TEXT,
+           provider TEXT,
+           api TEXT,
+           model TEXT,
+           response_model TEXT,
+           stream INTEGER NOT NULL DEFAULT 0,
+           status INTEGER NOT NULL,
+           error_type TEXT,
+           input_tokens BIGINT,
+           cached_input_tokens BIGINT,
+           cache_write_tokens BIGINT,
+           output_tokens BIGINT,
+           reasoning_tokens BIGINT,
+           total_tokens BIGINT,
+           duration_ms ${real} NOT NULL,
+           ttft_ms ${real},
+           cost_usd ${real})`,
+        `CREATE INDEX ledger_ts ON ledger (ts)`,
+        `CREATE INDEX ledger_project_ts ON ledger (project, ts)`,
+        `CREATE INDEX ledger_model_ts ON ledger (model, ts)`,
+        `CREATE INDEX ledger_trace ON ledger (trace_id)`,
+      ];
+    },
+  },
 ];
 
 /** Arbitrary constant for PostgreSQL's advisory lock: replicas starting together migrate one at a time. */

@@ -91,7 +91,8 @@ async function selectProject(db: SqlExecutor, name: string): Promise<Project | u
 
 /** An access store on `db` (which it owns and closes). */
 export class SqlAccessStore implements AccessStore {
-  constructor(private readonly db: SqlDb) {}
+  /** @param db the database (also read by the usage ledger, which shares it). */
+  constructor(readonly db: SqlDb) {}
 
   get driver(): 'sqlite' | 'postgres' {
     return this.db.dialect;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { createSqliteStore } from './sqlite-store.js';
 import { accessStoreContract } from './store-contract.js';
+import { MIGRATIONS } from './migrations.js';
 
 accessStoreContract('SQLite file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'access-sqlite-'));
@@ -24,7 +25,7 @@ it('creates the file and its directory on first start', async () => {
   try {
     const file = join(dir, 'a', 'b', 'keys.db');
     const store = createSqliteStore(file);
-    expect(await store.migrate()).toBe(1);
+    expect(await store.migrate()).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
     expect(store.driver).toBe('sqlite');
     await store.close();
     expect((await stat(file)).isFile()).toBe(true);

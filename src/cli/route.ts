@@ -9,6 +9,7 @@ import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { BodyMode, PhaseMessage, PhaseReply } from '../processor/phase.js';
 import { RequestProcessor } from '../processor/request-processor.js';
+import { REQUEST_ID_HEADER, TRACEPARENT_HEADER } from '../processor/request-ids.js';
 import type { RequestOutcomeSink } from '../processor/outcome.js';
 import { buildGeneration } from '../server/build-generation.js';
 import { accessRuntimeFor, needsAccessStore, type AccessRuntime } from '../access/access-runtime.js';
@@ -167,6 +168,9 @@ function redactCredentials(headers: Record<string, string>): Record<string, stri
   return out;
 }
 
+/** Per-request ids (src/processor/request-ids.ts): random on every run, so left out of the report. */
+const ID_HEADERS: ReadonlySet<string> = new Set([REQUEST_ID_HEADER, TRACEPARENT_HEADER]);
+
 function buildReport(request: RouteReport['request'], facts: RequestProcessor['facts'], replies: PhaseReply[]): RouteReport {
   const report: RouteReport = {
     request,
@@ -186,10 +190,10 @@ function buildReport(request: RouteReport['request'], facts: RequestProcessor['f
       } catch {
         // keep text
       }
-      report.clientResponse = { status: r.status, headers: Object.fromEntries(r.headers), body: parsed };
+      report.clientResponse = { status: r.status, headers: Object.fromEntries(r.headers.filter(([k]) => !ID_HEADERS.has(k))), body: parsed };
       continue;
     }
-    for (const [k, v] of r.headers?.set ?? []) report.headerMutations.set[k] = v;
+    for (const [k, v] of r.headers?.set ?? []) if (!ID_HEADERS.has(k)) report.headerMutations.set[k] = v;
     report.headerMutations.remove.push(...(r.headers?.remove ?? []));
     report.clearRouteCache ||= r.clearRouteCache === true;
     report.bodyReplaced ||= r.body !== undefined;

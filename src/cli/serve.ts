@@ -2,7 +2,7 @@
  * `llm-extproc serve`: load config, start the service, hot-reload the config file, drain on
  * SIGTERM/SIGINT (a second signal exits at once).
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfigFile, loadEmbeddedDefault, type LoadedConfig } from '../config/load.js';
 import { watchConfigFile } from '../config/watch.js';
@@ -12,6 +12,7 @@ import { createTelemetry } from '../metrics/telemetry.js';
 import { parseAddress } from '../server/address.js';
 import { createServer } from '../server/service.js';
 import { accessRuntimeFor, needsAccessStore } from '../access/access-runtime.js';
+import { ledgerRuntimeFor } from '../ledger/open-ledger.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import type { CliContext } from './run-cli.js';
 import { UsageError, type ExitCode } from './io.js';
@@ -82,10 +83,12 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
   const meter = telemetry.meterProvider.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
   // The key store opens on first need (a key to check, an admin API call); checked at start below.
   const access = accessRuntimeFor(loaded, { logger, cwd: io.cwd, ...(env.readEnv ? { readEnv: env.readEnv } : {}) });
+  const ledger = ledgerRuntimeFor(loaded, access, { meter, logger, cwd: io.cwd });
   const server = createServer({
     config: loaded,
     keys: access.keys,
     access,
+    ...(ledger ? { ledger } : {}),
     logger,
     meter,
     metricsHandler: (req, res) => telemetry.handleMetricsRequest(req, res),
@@ -98,10 +101,12 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
   // Signal handlers go in before the server binds: a SIGTERM right after "serving" must drain,
   // not kill the process with the default handler.
   let watcher: ReturnType<typeof watchConfigFile> | undefined;
+  let pricesWatcher: ReturnType<typeof watchConfigFile> | undefined;
   let started: Promise<unknown> = Promise.resolve();
   const exit = waitForShutdown(ctx, logger, async () => {
     await started.catch(() => undefined);
     watcher?.close();
+    pricesWatcher?.close();
     const cfg = loaded.config.shutdown;
     server.markDraining();
     if (cfg.preStopDelayMs > 0) {
@@ -114,6 +119,7 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
   try {
     started = (async () => {
       if (needsAccessStore(loaded.config)) await access.store();
+      await ledger?.start();
       return server.start();
     })();
     await started;
@@ -125,17 +131,17 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
     return 1;
   }
   if (loaded.source !== 'embedded default') {
-    watcher = watchConfigFile(loaded.source, {
-      logger,
-      initialText: loaded.text,
-      onChange: async () => {
-        try {
-          await server.reload(loadConfigFile(loaded.source));
-        } catch {
-          // reload() logged and counted it; the last good config keeps serving
-        }
-      },
-    });
+    const reload = async (): Promise<void> => {
+      try {
+        await server.reload(loadConfigFile(loaded.source));
+      } catch {
+        // reload() logged and counted it; the last good config keeps serving
+      }
+    };
+    watcher = watchConfigFile(loaded.source, { logger, initialText: loaded.text, onChange: reload });
+    // A changed price table reloads the config (which re-reads it); the path is the one at start.
+    const prices = loaded.config.pricing.file;
+    if (prices) pricesWatcher = watchConfigFile(resolve(dirname(loaded.source), prices), { logger, onChange: reload });
   }
   return exit;
 }

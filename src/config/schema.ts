@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { authSchema, policySchema, ruleAccessSchema, secretRefSchema } from './access-schema.js';
+import { budgetSchema, ledgerSchema, pricingSchema } from './ledger-schema.js';
+import { promptCachingSchema } from './prompt-caching-schema.js';
 
 const MiB = 1024 * 1024;
 
@@ -81,6 +83,7 @@ export const backendSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: z.number().int().min(1).max(65535).optional(),
   tls: z.boolean().optional(),
+  promptCaching: promptCachingSchema.optional(),
   weight: z.number().int().min(0).optional(),
   auth: z
     .strictObject({
@@ -107,6 +110,7 @@ export const ruleSchema = z.strictObject({
   access: ruleAccessSchema.optional(),
   /** Request policy of this rule, applied after the global one. */
   policy: policySchema.optional(),
+  promptCaching: promptCachingSchema.optional(),
 });
 
 /** `llmRequestCosts[]` entry (AI Gateway v0.2): what to write into dynamic metadata at end of response. */
@@ -183,6 +187,10 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   auth: authSchema,
+  /** Usage ledger, prices and budgets (docs/ledger.md). */
+  ledger: ledgerSchema,
+  pricing: pricingSchema,
+  budgets: z.array(budgetSchema).default([]),
   /** Global request policy. */
   policy: policySchema.optional(),
   streaming: z

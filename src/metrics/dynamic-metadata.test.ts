@@ -50,3 +50,13 @@ describe('buildUsageMetadata', () => {
     expect(md['ns']!['total_tokens']).toBe(99);
   });
 });
+
+describe('buildUsageMetadata cost', () => {
+  it('writes cost_usd beside the token counts when the request was priced, never a negative or non-finite one', () => {
+    const ns = 'io.envoy.ai_gateway';
+    expect(buildUsageMetadata({ namespace: ns, usage: { input: 1 }, costUsd: 0.0025 })[ns]).toMatchObject({ input_tokens: 1, cost_usd: 0.0025 });
+    for (const bad of [undefined, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(buildUsageMetadata({ namespace: ns, usage: { input: 1 }, costUsd: bad })[ns]).not.toHaveProperty('cost_usd');
+    }
+  });
+});

@@ -20,6 +20,7 @@ export const USAGE_METADATA_KEYS = {
   responseModel: 'response_model',
   routeName: 'route_name',
   backend: 'backend',
+  costUsd: 'cost_usd',
 } as const;
 
 /** What the metadata is built from. */
@@ -31,6 +32,8 @@ export interface UsageMetadataInput {
   readonly responseModel?: string | undefined;
   readonly routeName?: string | undefined;
   readonly backend?: string | undefined;
+  /** Price of the request in USD (from `pricing.file`), when known. */
+  readonly costUsd?: number | undefined;
   /** `llmRequestCosts` results by metadataKey. */
   readonly costs?: Readonly<Record<string, number>>;
 }
@@ -58,6 +61,7 @@ export function buildUsageMetadata(input: UsageMetadataInput): Record<string, Re
   if (input.responseModel) fields[K.responseModel] = input.responseModel;
   if (input.routeName) fields[K.routeName] = input.routeName;
   if (input.backend) fields[K.backend] = input.backend;
+  if (input.costUsd !== undefined && Number.isFinite(input.costUsd) && input.costUsd >= 0) fields[K.costUsd] = input.costUsd;
   for (const [key, value] of Object.entries(input.costs ?? {})) {
     if (Number.isFinite(value)) fields[key] = value;
   }

@@ -6,6 +6,8 @@ import { UpstreamCredentials } from '../credentials/upstream-credentials.js';
 import { FakeKeyLookup, gatewayKey } from '../../test/support/fake-keys.js';
 import { runAccessStep, type AccessInput } from './access-step.js';
 import type { Generation } from './generation.js';
+import { BudgetTracker, type BudgetExceededError } from '../ledger/budgets.js';
+import { ledgerRecord } from '../../test/support/ledger-records.js';
 
 const logger = pino({ level: 'silent' });
 const files = new SecretFiles({ logger });
@@ -50,7 +52,7 @@ describe('runAccessStep', () => {
   it('authenticates, applies policy headers, swaps the credential and counts the request once', async () => {
     const keys = new FakeKeyLookup({ 'gk-good': gatewayKey({ id: 'k1' }) });
     const r = await runAccessStep(generation(YAML, keys), input(), logger);
-    expect(r).toEqual({ ok: true, set: [['x-gw-model', 'gpt-4o'], ['authorization', 'Bearer sk-provider']], remove: [] });
+    expect(r).toEqual({ ok: true, set: [['x-gw-model', 'gpt-4o'], ['authorization', 'Bearer sk-provider']], remove: [], key: expect.objectContaining({ id: 'k1' }) });
     expect(keys.counted).toEqual(['k1']);
   });
 
@@ -73,11 +75,28 @@ describe('runAccessStep', () => {
   it('several backends: the gateway key is stripped here, the credential is left to the upstream-level call', async () => {
     const keys = new FakeKeyLookup({ 'gk-good': gatewayKey({ id: 'k1' }) });
     const r = await runAccessStep(generation(YAML, keys), input({ rule: 'pair' }), logger);
-    expect(r).toEqual({ ok: true, set: [['x-gw-model', 'gpt-4o']], remove: ['authorization'] });
+    expect(r).toEqual({ ok: true, set: [['x-gw-model', 'gpt-4o']], remove: ['authorization'], key: expect.objectContaining({ id: 'k1' }) });
   });
 
   it('keys required but no key store: 503', async () => {
     const r = await runAccessStep(generation(YAML), input(), logger);
     expect(r).toMatchObject({ ok: false, error: { status: 503, code: 'key_store_unavailable' } });
+  });
+});
+
+describe('runAccessStep budgets', () => {
+  it('refuses a request over its project budget with 429 and retry-after, only after authentication', async () => {
+    const keys = new FakeKeyLookup({ 'gk-good': gatewayKey({ id: 'k1', project: 'p1' }) });
+    const tracker = new BudgetTracker();
+    const gen = { ...generation(`${YAML}budgets: [{ project: p1, window: day, maxTokens: 100 }]\n`, keys), budgets: tracker } as Generation;
+    expect(await runAccessStep(gen, input(), logger)).toMatchObject({ ok: true });
+    tracker.record(ledgerRecord({ project: 'p1', keyId: 'k1', totalTokens: 100, ts: Date.now() }));
+    const r = await runAccessStep(gen, input(), logger);
+    expect(r).toMatchObject({ ok: false, error: { status: 429, code: 'budget_exceeded' } });
+    const retry = Number(((r as { error: unknown }).error as BudgetExceededError).replyHeaders['retry-after']);
+    expect(retry).toBeGreaterThan(0);
+    expect(retry).toBeLessThanOrEqual(86_400);
+    expect(await runAccessStep(gen, input({ headers: {} }), logger)).toMatchObject({ ok: false, error: { status: 401 } });
+    expect(keys.counted).toEqual(['k1']);
   });
 });

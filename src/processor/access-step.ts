@@ -34,7 +34,7 @@ export interface AccessInput {
 
 /** Outcome of the step: header changes to add to the reply, or the refusal. */
 export type AccessResult =
-  | { readonly ok: true; readonly set: Array<readonly [string, string]>; readonly remove: string[] }
+  | { readonly ok: true; readonly set: Array<readonly [string, string]>; readonly remove: string[]; readonly key?: GatewayKey }
   | { readonly ok: false; readonly error: UserFacingError };
 
 /** The policies that apply to `rule`: global first. */
@@ -66,6 +66,10 @@ export async function runAccessStep(gen: Generation, input: AccessInput, logger:
         ...(input.listing ? { listing: true } : {}),
       });
     }
+    if (gen.budgets && !input.listing) {
+      const over = gen.budgets.check(gen.config.budgets, key ? { project: key.project, keyId: key.id } : {}, Date.now());
+      if (over) throw over;
+    }
     const policies = policiesOf(gen, input.rule);
     const refused = checkRequestLine(policies, input.method, input.path, input.headers) ?? checkBody(policies, input.body);
     if (refused) throw refused;
@@ -78,7 +82,7 @@ export async function runAccessStep(gen: Generation, input: AccessInput, logger:
     const allSet = new Set(set.map(([k]) => k));
     const remove = [...new Set([...policy.remove, ...creds.remove])].filter((h) => !allSet.has(h));
     if (key) gen.keys!.countRequest(key.id);
-    return { ok: true, set, remove };
+    return { ok: true, set, remove, ...(key ? { key } : {}) };
   } catch (err) {
     if (err instanceof UserFacingError) return { ok: false, error: err };
     if (err instanceof CredentialUnavailableError) {

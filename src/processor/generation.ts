@@ -9,6 +9,8 @@ import type { RequestCostsEvaluator } from '../metrics/request-costs.js';
 import type { ModuleDetails } from '../modules/module-details.js';
 import type { UpstreamCredentials } from '../credentials/upstream-credentials.js';
 import type { KeyLookup } from '../access/key-lookup.js';
+import type { PriceTable } from '../ledger/price-table.js';
+import type { BudgetGate } from '../ledger/budgets.js';
 
 /** Facts about a generation, for logs and the debug endpoints. */
 export interface GenerationInfo {
@@ -39,4 +41,8 @@ export interface Generation {
   readonly credentials?: UpstreamCredentials;
   /** Gateway keys; absent when no key store is open (requests that need a key get 503). */
   readonly keys?: KeyLookup;
+  /** Prices of this config's `pricing.file`; absent: requests are not priced. */
+  readonly pricing?: PriceTable;
+  /** Spend budgets (process-wide spend, this config's limits); absent when the ledger is off. */
+  readonly budgets?: BudgetGate;
 }

@@ -28,6 +28,13 @@ export interface RequestOutcome {
   /** Time to first token, for streaming responses. */
   readonly ttftMs?: number;
   readonly info?: ResponseInfo | undefined;
+  /** Request id (Envoy's `x-request-id` or ours) and the session/trace id (see request-ids.ts). */
+  readonly requestId?: string;
+  readonly traceId?: string;
+  /** The gateway key that authenticated the request, when one did. */
+  readonly key?: { readonly id: string; readonly project: string };
+  /** Price of the request in USD: null when the model has no price; absent when not computed. */
+  readonly costUsd?: number | null;
 }
 
 /** Where processors report. Implementations must be cheap and must not throw. */

@@ -20,8 +20,18 @@ export function removing(names: readonly string[]): HeaderChanges | undefined {
 export function errorReply(shape: ErrorShape, err: UserFacingError): ImmediateReply {
   const rendered = renderError(shape, err);
   const headers: Array<[string, string]> = [['content-type', rendered.contentType]];
-  for (const [k, v] of Object.entries(rendered.headers ?? {})) headers.push([k, v]);
+  for (const [k, v] of Object.entries({ ...rendered.headers, ...replyHeadersOf(err) })) headers.push([k, v]);
   return { kind: 'immediate', status: err.status, headers, body: rendered.body, details: `llm_extproc_${err.code}` };
+}
+
+/** A user-facing error that asks for extra headers on its reply (e.g. `retry-after` on a 429). */
+export interface WithReplyHeaders {
+  readonly replyHeaders: Readonly<Record<string, string>>;
+}
+
+function replyHeadersOf(err: UserFacingError): Readonly<Record<string, string>> {
+  const h = (err as Partial<WithReplyHeaders>).replyHeaders;
+  return h && typeof h === 'object' ? h : {};
 }
 
 /** A local 200 JSON reply (e.g. the models list). */

@@ -6,12 +6,15 @@ import type { Logger } from 'pino';
 import type { ApiMatch } from '../apis/api.js';
 import { detectApi } from '../apis/registry.js';
 import { modelsListShape, renderModelList } from '../apis/models-list.js';
+import { listedModels } from './listed-models.js';
 import { injectIncludeUsage } from '../apis/openai-usage-injection.js';
 import { UserFacingError, isUserFacing } from '../errors.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { RouteRequest } from '../routing/router.js';
 import { checkRequestLine } from '../policy/request-policy.js';
 import { runAccessStep, withResponsePolicy, type AccessInput } from './access-step.js';
+import { runPromptCachingStep } from './prompt-caching-step.js';
+import { RequestIds } from './request-ids.js';
 import { BodyBuffer } from './body-buffer.js';
 import type { Generation } from './generation.js';
 import type { BodyMode, HeaderRecord, PhaseMessage, PhaseReply } from './phase.js';
@@ -61,6 +64,8 @@ export class RequestProcessor {
   private outcome: RequestOutcome | undefined;
   /** Set when this stream comes from an upstream-level filter: credentials only. */
   private upstream: UpstreamCall | undefined;
+  private ids: RequestIds | undefined;
+  private key: { readonly id: string; readonly project: string } | undefined;
 
   constructor(private readonly deps: ProcessorDeps) {
     this.config = deps.generation.config;
@@ -84,6 +89,12 @@ export class RequestProcessor {
       if (cluster !== undefined) this.upstream = new UpstreamCall(this.deps.generation, cluster, this.deps.logger);
     }
     if (this.upstream) return this.upstream.handle(msg);
+    if (msg.phase === 'requestHeaders') this.ids ??= new RequestIds(msg.headers ?? {}, this.config.ledger.traceHeader);
+    const replies = await this.phase(msg);
+    return this.ids && this.state !== 'passthrough' ? this.ids.decorate(replies) : replies; // non-LLM paths stay untouched
+  }
+
+  private async phase(msg: PhaseMessage): Promise<PhaseReply[]> {
     switch (msg.phase) {
       case 'requestHeaders':
         return this.onRequestHeaders(msg);
@@ -133,7 +144,7 @@ export class RequestProcessor {
         const access = await this.access(undefined, { listing: true });
         if (!access.ok) return [this.fail(shape, access.error)];
         this.state = 'done';
-        return [jsonReply(renderModelList(shape, this.listedModels()), 'llm_extproc_models_list')];
+        return [jsonReply(renderModelList(shape, listedModels(this.config)), 'llm_extproc_models_list')];
       }
     }
     this.match = detected;
@@ -239,16 +250,20 @@ export class RequestProcessor {
     body: Buffer | undefined,
     partial = false,
   ): Promise<{ kind: 'routed'; set: Array<readonly [string, string]>; remove: string[]; body?: Buffer } | (PhaseReply & { kind: 'immediate' })> {
+    this.ids?.readBody(body);
     const routed = await this.decide(body, partial);
     if (routed.kind === 'immediate') return routed;
     const access = await this.access(routed.body ?? body);
     if (!access.ok) return this.fail(this.match!.api.errorShape, access.error);
-    const ours = new Set(routed.set.map(([k]) => k));
-    return { ...routed, set: [...routed.set, ...access.set.filter(([k]) => !ours.has(k))], remove: access.remove.filter((h) => !ours.has(h)) };
+    const sent = routed.body ?? body;
+    const hints = sent?.length && !partial ? runPromptCachingStep(this.deps.generation, this.rule, { apiId: this.match!.api.id, body: sent, headers: this.requestHeaders, project: this.key?.project, traceId: this.ids?.traceId }, this.deps.logger) : undefined;
+    const set = [...routed.set, ...(hints?.set ?? [])];
+    const ours = new Set(set.map(([k]) => k));
+    return { ...routed, ...(hints?.body ? { body: hints.body } : {}), set: [...set, ...access.set.filter(([k]) => !ours.has(k))], remove: access.remove.filter((h) => !ours.has(h)) };
   }
 
   /** Runs the access step for what is known of this request now. */
-  private access(body: Buffer | undefined, opts: { listing?: boolean } = {}): ReturnType<typeof runAccessStep> {
+  private async access(body: Buffer | undefined, opts: { listing?: boolean } = {}): ReturnType<typeof runAccessStep> {
     const input: AccessInput = {
       provider: this.match?.api.provider,
       method: this.method,
@@ -259,7 +274,9 @@ export class RequestProcessor {
       body,
       ...(opts.listing ? { listing: true } : {}),
     };
-    return runAccessStep(this.deps.generation, input, this.deps.logger);
+    const result = await runAccessStep(this.deps.generation, input, this.deps.logger);
+    if (result.ok && result.key) this.key = result.key;
+    return result;
   }
 
   /** The response-header changes of the request policies, merged into a response-headers reply. */
@@ -360,20 +377,6 @@ export class RequestProcessor {
     return prefix && path.startsWith(prefix) ? path.slice(prefix.length) || '/' : path;
   }
 
-  private listedModels(): Array<{ name: string; ownedBy?: string; created?: number }> {
-    const seen = new Map<string, { name: string; ownedBy?: string; created?: number }>();
-    for (const m of this.config.models) seen.set(m.name, m);
-    for (const rule of this.config.rules) {
-      for (const h of rule.headers) {
-        const exact = h.type === 'Exact' ? h.value : h.exact;
-        if (h.name === this.config.modelNameHeaderKey && exact !== undefined && !h.invert && !seen.has(exact)) {
-          seen.set(exact, { name: exact, ownedBy: rule.backends[0]?.name ?? rule.name });
-        }
-      }
-    }
-    return [...seen.values()];
-  }
-
   // ---- response side --------------------------------------------------------------------------
 
   private responseSide(): ResponseSide {
@@ -391,7 +394,7 @@ export class RequestProcessor {
     return this.response;
   }
 
-  private complete(o: { status: number; errorType?: string; info?: RequestOutcome['info']; ttftMs?: number }): void {
+  private complete(o: { status: number; errorType?: string; info?: RequestOutcome['info']; ttftMs?: number; costUsd?: number | null }): void {
     if (this.outcome) return;
     const success = o.errorType === undefined && o.status >= 200 && o.status < 300;
     if (this.match) {
@@ -409,6 +412,9 @@ export class RequestProcessor {
       durationMs: performance.now() - this.startedAt,
       ...(o.ttftMs !== undefined ? { ttftMs: o.ttftMs } : {}),
       info: o.info,
+      ...(this.ids ? { requestId: this.ids.requestId, traceId: this.ids.traceId } : {}),
+      ...(this.key ? { key: this.key } : {}),
+      ...(o.costUsd !== undefined ? { costUsd: o.costUsd } : {}),
     };
     this.deps.outcomes.completed(this.outcome);
   }

@@ -24,7 +24,7 @@ export interface ResponseSideOptions {
   readonly generation: Generation;
   readonly identity: () => { model: string | undefined; rule: string | undefined };
   readonly logger: Logger;
-  readonly complete: (o: { status: number; errorType?: string; info?: ResponseInfo; ttftMs?: number }) => void;
+  readonly complete: (o: { status: number; errorType?: string; info?: ResponseInfo; ttftMs?: number; costUsd?: number | null }) => void;
 }
 
 const STREAM_TYPES = ['text/event-stream', 'application/vnd.amazon.eventstream'];
@@ -107,14 +107,16 @@ export class ResponseSide {
     if (info.model) this.opts.metrics.setResponseModel?.(info.model);
     if (ok) this.opts.metrics.recordTokenUsage(info.usage);
     const ttftMs = this.opts.stream && this.firstChunkAt !== undefined ? this.firstChunkAt - this.startedAt : undefined;
+    const costUsd = this.price(info, model, rule);
     this.opts.complete({
+      ...(costUsd !== undefined ? { costUsd } : {}),
       status: this.status,
       ...(ok ? {} : { errorType: info.errorType ?? `http_${this.status}` }),
       info,
       ...(ttftMs !== undefined ? { ttftMs } : {}),
     });
     let dynamicMetadata: Record<string, Record<string, unknown>> | undefined;
-    if (ok) dynamicMetadata = this.metadata(info, model, rule);
+    if (ok) dynamicMetadata = this.metadata(info, model, rule, costUsd);
     return continueReply(phase, {
       ...(remove.length ? { headers: { remove } } : {}),
       ...(body ? { body } : {}),
@@ -122,7 +124,15 @@ export class ResponseSide {
     });
   }
 
-  private metadata(info: ResponseInfo, model: string | undefined, rule: string | undefined): Record<string, Record<string, unknown>> {
+  /** The request's price (undefined without a price table, null for an unpriced model). */
+  private price(info: ResponseInfo, model: string | undefined, rule: string | undefined): number | null | undefined {
+    const table = this.opts.generation.pricing;
+    if (!table || !this.opts.api) return undefined;
+    const backend = rule ? this.opts.generation.backendOfRule.get(rule) : undefined;
+    return table.cost({ provider: this.opts.api.provider, backend, model: info.model ?? model ?? '', requestModel: model, usage: info.usage });
+  }
+
+  private metadata(info: ResponseInfo, model: string | undefined, rule: string | undefined, costUsd: number | null | undefined): Record<string, Record<string, unknown>> {
     const gen = this.opts.generation;
     const backend = rule ? (gen.backendOfRule.get(rule) ?? '') : '';
     const costs = gen.costs({ model: model ?? '', backend, routeName: rule ?? '', usage: info.usage });
@@ -134,6 +144,7 @@ export class ResponseSide {
       responseModel: info.model,
       routeName: rule,
       backend,
+      ...(typeof costUsd === 'number' ? { costUsd } : {}),
       costs: costs.values,
     });
   }

@@ -3,7 +3,7 @@
  * module), request-cost evaluator. Any failure throws and leaves the current generation in place.
  */
 import { createHash } from 'node:crypto';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.js';
@@ -11,12 +11,15 @@ import { compileRequestCosts } from '../metrics/request-costs.js';
 import type { RequestMetricsFactory } from '../metrics/request-metrics.js';
 import { loadMetricsFactory } from '../metrics/load-metrics-module.js';
 import { isolateMetrics } from '../metrics/isolated-metrics.js';
+import { withPromptCacheMetrics } from '../metrics/prompt-cache-metrics.js';
 import { describeModule } from '../modules/module-details.js';
 import type { Generation } from '../processor/generation.js';
 import type { SecretSources } from '../credentials/backend-credential.js';
 import type { KeyLookup } from '../access/key-lookup.js';
 import { UpstreamCredentials } from '../credentials/upstream-credentials.js';
 import { loadRouter } from '../routing/load-router.js';
+import { loadPriceTable } from '../ledger/price-table.js';
+import type { BudgetGate } from '../ledger/budgets.js';
 import { RouteDecider } from '../routing/route-decider.js';
 
 /** What building a generation needs. */
@@ -31,6 +34,10 @@ export interface BuildGenerationDeps {
   readonly secrets?: SecretSources;
   /** Gateway-key lookup shared by every generation. */
   readonly keys?: KeyLookup;
+  /** Budget spend shared by every generation (the ledger's); absent: no budgets are enforced. */
+  readonly budgets?: BudgetGate;
+  /** Counts a request whose model has no price. */
+  readonly pricingMissing?: (model: string) => void;
 }
 
 /** Where a config's relative module paths resolve, and the tag that makes its imports fresh. */
@@ -63,6 +70,7 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
   const routers = await loadRouter(config, { baseDir, logger: deps.logger, meter: deps.meter, cacheBust });
   const metrics = await loadConfigMetrics(config, { baseDir, cacheBust }, deps);
   const costs = compileRequestCosts(config.llmRequestCosts);
+  const pricing = config.pricing.file ? loadPriceTable(resolve(baseDir, config.pricing.file), deps.pricingMissing) : undefined;
   const routerDetails = routers.module ? await describeModule(routers.module, baseDir) : undefined;
   const metricsDetails = config.metrics.module ? await describeModule(config.metrics.module, baseDir) : undefined;
   const backendOfRule = new Map<string, string>();
@@ -93,10 +101,12 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
       failureMode: config.router.failureMode,
       logger: deps.logger.child({ component: 'router' }),
     }),
-    metrics: isolateMetrics(metrics, { logger: deps.logger.child({ component: 'metrics-hooks' }), meter: deps.meter }),
+    metrics: withPromptCacheMetrics(isolateMetrics(metrics, { logger: deps.logger.child({ component: 'metrics-hooks' }), meter: deps.meter }), deps.meter),
     costs,
     backendOfRule,
     ...(deps.secrets ? { credentials: new UpstreamCredentials(config, deps.secrets, { baseDir }) } : {}),
     ...(deps.keys ? { keys: deps.keys } : {}),
+    ...(pricing ? { pricing } : {}),
+    ...(deps.budgets ? { budgets: deps.budgets } : {}),
   };
 }

@@ -14,6 +14,8 @@ export class OutcomeRecorder implements RequestOutcomeSink {
     private readonly ring: DecisionRing,
     private readonly logger: Logger,
     private readonly logPrompts: () => boolean,
+    /** Cost metric, ledger and budget spend (src/ledger/usage-recorder.ts). */
+    private readonly usage?: { completed(o: RequestOutcome): void },
   ) {}
 
   passthrough(): void {
@@ -27,5 +29,6 @@ export class OutcomeRecorder implements RequestOutcomeSink {
   completed(o: RequestOutcome): void {
     this.metrics.request(o.errorType ?? 'ok', o);
     this.logger.info(formatRequestLog(o, { prompts: this.logPrompts() }), 'request finished');
+    this.usage?.completed(o);
   }
 }

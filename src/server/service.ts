@@ -29,6 +29,8 @@ import type { KeyLookup } from '../access/key-lookup.js';
 import { ADMIN_API_PREFIX, createAdminRoutes } from '../access/admin-routes.js';
 import type { AccessRuntime } from '../access/access-runtime.js';
 import { resolveSecretRef } from '../access/secret-ref.js';
+import type { LedgerRuntime } from '../ledger/ledger-runtime.js';
+import { pricingMissingCounter, UsageRecorder } from '../ledger/usage-recorder.js';
 
 /** What the service is built from. Everything is injected; nothing is read from the process. */
 export interface ServerDeps {
@@ -51,6 +53,8 @@ export interface ServerDeps {
   readonly keys?: KeyLookup;
   /** The key store behind the admin API (`/admin/`, on when `admin.token` is set); closed (counts flushed) by `stop()`. */
   readonly access?: AccessRuntime;
+  /** The usage ledger (records, budgets); started by the caller, closed (flushed) by `stop()`. */
+  readonly ledger?: LedgerRuntime;
 }
 
 /** Where the service listens once started. */
@@ -110,7 +114,9 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   // pino runs its wildcard redaction over each field of every line, which cost about 20 µs per
   // request (bench/BENCHMARKS.md). The line's logger therefore has no redaction paths.
   const requestLog = logger.child({ component: 'requests' }, { redact: [] });
-  const outcomes = new OutcomeRecorder(serviceMetrics, ring, requestLog, () => current?.config.log.prompts ?? false);
+  const usage = new UsageRecorder(deps.meter, (rule) => current?.backendOfRule.get(rule), deps.ledger);
+  const outcomes = new OutcomeRecorder(serviceMetrics, ring, requestLog, () => current?.config.log.prompts ?? false, usage);
+  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
 
   const streamDeps = {
     logger,
@@ -205,7 +211,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     },
 
     async start() {
-      current = await buildGeneration(deps.config, 1, { meter: deps.meter, logger, createDefaultMetrics: deps.createDefaultMetrics, cwd: deps.cwd, secrets, ...(deps.keys ? { keys: deps.keys } : {}) });
+      current = await buildGeneration(deps.config, 1, { meter: deps.meter, logger, createDefaultMetrics: deps.createDefaultMetrics, cwd: deps.cwd, secrets, ...ledgerDeps, ...(deps.keys ? { keys: deps.keys } : {}) });
       serviceMetrics.reload('success');
       const cfg = current.config;
       const adminPort = await bindAdmin(deps.adminAddress ?? cfg.admin.address);
@@ -228,6 +234,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
           createDefaultMetrics: deps.createDefaultMetrics,
           cwd: deps.cwd,
           secrets,
+          ...ledgerDeps,
           ...(deps.keys ? { keys: deps.keys } : {}),
         });
         if (previous && (next.config.grpc.address !== previous.config.grpc.address || next.config.admin.address !== previous.config.admin.address)) {
@@ -276,6 +283,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       }
       serving = false;
       secrets.files.close();
+      await deps.ledger?.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
       await deps.access?.close().catch((err: unknown) => logger.error({ err }, 'closing the access store failed'));
       logger.info('stopped');
     },

@@ -1,0 +1,136 @@
+/**
+ * Request and trace ids of one request:
+ *
+ * - **request id**: Envoy's `x-request-id` when present, else a generated UUID; echoed to the
+ *   client on the response (`x-request-id`) and sent upstream when generated.
+ * - **W3C trace context**: a valid `traceparent` from the caller is continued (same trace-id,
+ *   a new parent-id: ours); otherwise a new trace is started. The upstream gets the result.
+ * - **trace id** (what the ledger groups a session's requests by): the configured header
+ *   (`ledger.traceHeader`), else the client's own session metadata in the body (Anthropic
+ *   `metadata.user_id`, OpenAI `user`, then `prompt_cache_key`), else the W3C trace-id.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { scanTopLevel } from '../apis/json-scan.js';
+import type { HeaderRecord, PhaseReply } from './phase.js';
+
+/** The request-id header Envoy sets and we echo. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+/** W3C trace context header. */
+export const TRACEPARENT_HEADER = 'traceparent';
+/** Longest trace id kept (longer ones are cut: they are labels, not secrets). */
+const MAX_TRACE_ID = 256;
+
+const TRACEPARENT_RE = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+/** A parsed W3C traceparent. */
+export interface TraceContext {
+  readonly traceId: string;
+  readonly parentId: string;
+  readonly flags: string;
+}
+
+/** Parses a `traceparent` value; undefined when it is not a valid one (W3C Trace Context, level 1). */
+export function parseTraceparent(value: string | undefined): TraceContext | undefined {
+  const m = TRACEPARENT_RE.exec((value ?? '').trim());
+  if (!m) return undefined;
+  const [, version, traceId, parentId, flags, rest] = m;
+  if (version === 'ff') return undefined;
+  if (version === '00' && rest !== undefined) return undefined;
+  if (/^0+$/.test(traceId!) || /^0+$/.test(parentId!)) return undefined;
+  return { traceId: traceId!, parentId: parentId!, flags: flags! };
+}
+
+/** The traceparent to send upstream: the caller's trace continued with a new span id, or a new trace. */
+export function nextTraceparent(incoming: string | undefined, random: (n: number) => string = randomHex): { traceparent: string; traceId: string } {
+  const parent = parseTraceparent(incoming);
+  const traceId = parent?.traceId ?? random(16);
+  const flags = parent?.flags ?? '01';
+  return { traceparent: `00-${traceId}-${random(8)}-${flags}`, traceId };
+}
+
+function randomHex(bytes: number): string {
+  for (;;) {
+    const hex = randomBytes(bytes).toString('hex');
+    if (!/^0+$/.test(hex)) return hex;
+  }
+}
+
+const SESSION_KEYS: ReadonlySet<string> = new Set(['metadata', 'user', 'prompt_cache_key']);
+
+function clean(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const s = v.trim();
+  return s ? s.slice(0, MAX_TRACE_ID) : undefined;
+}
+
+/**
+ * The client's session id from a JSON request body: Anthropic `metadata.user_id`, OpenAI
+ * `user`, then `prompt_cache_key`. A scan of three top-level keys, not a parse of the body.
+ */
+export function sessionIdFromBody(body: Buffer | undefined): string | undefined {
+  if (!body || body.length === 0) return undefined;
+  const scan = scanTopLevel(body, SESSION_KEYS);
+  if (!scan.ok) return undefined;
+  const metadata = scan.values.get('metadata');
+  const userId = metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? (metadata as Record<string, unknown>)['user_id'] : undefined;
+  return clean(userId) ?? clean(scan.values.get('user')) ?? clean(scan.values.get('prompt_cache_key'));
+}
+
+/** Ids of one request, and the header changes that carry them. */
+export class RequestIds {
+  /** The request id (Envoy's or ours). */
+  readonly requestId: string;
+  /** The traceparent sent upstream. */
+  readonly traceparent: string;
+  private readonly w3cTraceId: string;
+  private readonly generatedRequestId: boolean;
+  private readonly headerTraceId: string | undefined;
+  private sessionId: string | undefined;
+
+  constructor(headers: HeaderRecord, traceHeader: string | undefined, newId: () => string = randomUUID) {
+    const given = clean(headers[REQUEST_ID_HEADER]);
+    this.generatedRequestId = given === undefined;
+    this.requestId = given ?? newId();
+    const trace = nextTraceparent(headers[TRACEPARENT_HEADER]);
+    this.traceparent = trace.traceparent;
+    this.w3cTraceId = trace.traceId;
+    this.headerTraceId = traceHeader ? clean(headers[traceHeader]) : undefined;
+  }
+
+  /** Reads the client's session metadata from the request body (when no trace header was sent). */
+  readBody(body: Buffer | undefined): void {
+    if (this.headerTraceId === undefined && this.sessionId === undefined) this.sessionId = sessionIdFromBody(body);
+  }
+
+  /** The id the ledger groups this request's session by. */
+  get traceId(): string {
+    return this.headerTraceId ?? this.sessionId ?? this.w3cTraceId;
+  }
+
+  /**
+   * Adds the id headers to replies: `traceparent` (and a generated `x-request-id`) on the
+   * request-headers reply, `x-request-id` on the response-headers reply and on local replies.
+   */
+  decorate(replies: PhaseReply[]): PhaseReply[] {
+    return replies.map((r) => {
+      if (r.kind === 'immediate') {
+        return r.headers.some(([k]) => k === REQUEST_ID_HEADER) ? r : { ...r, headers: [...r.headers, [REQUEST_ID_HEADER, this.requestId] as const] };
+      }
+      if (r.phase === 'requestHeaders') {
+        const add: Array<readonly [string, string]> = [[TRACEPARENT_HEADER, this.traceparent]];
+        if (this.generatedRequestId) add.push([REQUEST_ID_HEADER, this.requestId]);
+        return withSet(r, add);
+      }
+      if (r.phase === 'responseHeaders') return withSet(r, [[REQUEST_ID_HEADER, this.requestId]]);
+      return r;
+    });
+  }
+}
+
+function withSet(r: Extract<PhaseReply, { kind: 'continue' }>, add: Array<readonly [string, string]>): PhaseReply {
+  const set = r.headers?.set ?? [];
+  const names = new Set(set.map(([k]) => k));
+  const extra = add.filter(([k]) => !names.has(k));
+  const remove = (r.headers?.remove ?? []).filter((h) => !extra.some(([k]) => k === h));
+  return { ...r, headers: { set: [...set, ...extra], ...(remove.length ? { remove } : {}) } };
+}
