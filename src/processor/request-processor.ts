@@ -10,12 +10,13 @@ import { listedModels } from './listed-models.js';
 import { injectIncludeUsage } from '../apis/openai-usage-injection.js';
 import { UserFacingError, isUserFacing } from '../errors.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
-import type { RouteRequest } from '../routing/router.js';
 import { checkRequestLine } from '../policy/request-policy.js';
 import { runAccessStep, withResponsePolicy, type AccessInput } from './access-step.js';
 import { runPromptCachingStep } from './prompt-caching-step.js';
 import { RequestIds } from './request-ids.js';
 import { BodyBuffer } from './body-buffer.js';
+import { lazyRouteRequest } from './route-request.js';
+import { reemitStreamed } from './streamed-body.js';
 import type { Generation } from './generation.js';
 import type { BodyMode, HeaderRecord, PhaseMessage, PhaseReply } from './phase.js';
 import { continueReply, errorReply, jsonReply, removing } from './replies.js';
@@ -23,8 +24,7 @@ import { ResponseSide } from './response-side.js';
 import type { RequestOutcome, RequestOutcomeSink } from './outcome.js';
 import { UpstreamCall, upstreamCluster } from './upstream-call.js';
 
-/** Largest chunk re-emitted in FULL_DUPLEX_STREAMED mode (Envoy's guidance is below 64 KiB per message). */
-export const MAX_STREAMED_CHUNK = 62_000;
+export { MAX_STREAMED_CHUNK } from './streamed-body.js';
 
 /** APIs whose streaming requests take `stream_options.include_usage`. */
 const INCLUDE_USAGE_APIS = new Set(['openai.chat_completions', 'openai.completions', 'azure.chat_completions', 'azure.completions']);
@@ -201,7 +201,7 @@ export class RequestProcessor {
   private async onRequestBody(msg: PhaseMessage): Promise<PhaseReply[]> {
     if (this.requestEnded || this.state === 'passthrough' || this.state === 'routed' || this.state === 'done') {
       if (msg.endOfStream) this.requestEnded = true;
-      return this.requestBodyMode === 'FULL_DUPLEX_STREAMED' ? this.reemit(msg.body ?? Buffer.alloc(0), msg.endOfStream) : [continueReply('requestBody')];
+      return this.requestBodyMode === 'FULL_DUPLEX_STREAMED' ? reemitStreamed(msg.body ?? Buffer.alloc(0), msg.endOfStream) : [continueReply('requestBody')];
     }
     if (!this.body.append(msg.body ?? Buffer.alloc(0))) {
       return [this.fail(this.match!.api.errorShape, new UserFacingError(413, 'request_too_large', `request body exceeds ${this.config.limits.maxBodyBytes} bytes`))];
@@ -219,7 +219,7 @@ export class RequestProcessor {
     if (this.requestBodyMode === 'FULL_DUPLEX_STREAMED') {
       const removals = [...(this.heldHeaderRemovals ?? []), ...routed.remove];
       const headerReply = continueReply('requestHeaders', { headers: { set, remove: removals }, clearRouteCache: true });
-      return [headerReply, ...this.reemit(newBody ?? body, msg.endOfStream)];
+      return [headerReply, ...reemitStreamed(newBody ?? body, msg.endOfStream)];
     }
     const remove = routed.remove.length ? { remove: routed.remove } : {};
     return [continueReply('requestBody', { headers: { set, ...remove }, clearRouteCache: true, ...(newBody ? { body: newBody } : {}) })];
@@ -227,18 +227,6 @@ export class RequestProcessor {
 
   private onRequestTrailers(): PhaseReply[] {
     return [continueReply('requestTrailers')];
-  }
-
-  /** Re-emits a body as streamed_response chunks of at most {@link MAX_STREAMED_CHUNK} bytes. */
-  private reemit(body: Buffer, endOfStream: boolean): PhaseReply[] {
-    const replies: PhaseReply[] = [];
-    for (let off = 0; off < body.length || (off === 0 && replies.length === 0); off += MAX_STREAMED_CHUNK) {
-      const chunk = body.subarray(off, off + MAX_STREAMED_CHUNK);
-      const last = off + MAX_STREAMED_CHUNK >= body.length;
-      replies.push(continueReply('requestBody', { streamedBody: { chunk, endOfStream: endOfStream && last } }));
-      if (body.length === 0) break;
-    }
-    return replies;
   }
 
   /**
@@ -317,7 +305,7 @@ export class RequestProcessor {
     // Frozen: routers get read-only headers, as the contract suite checks.
     const routerHeaders = Object.freeze({ ...this.requestHeaders, [this.config.modelNameHeaderKey]: model });
     const started = performance.now();
-    const decision = await this.deps.generation.decider.decide(routerHeaders, this.routeRequest(body));
+    const decision = await this.deps.generation.decider.decide(routerHeaders, lazyRouteRequest({ api: this.match!.api.id, model: this.model, stream: this.stream, method: this.method, path: this.path }, body));
     const routeMs = performance.now() - started;
     if (decision.kind === 'none') {
       this.deps.outcomes.decision({ model, rule: undefined, outcome: 'no_route', latencyMs: routeMs });
@@ -343,27 +331,6 @@ export class RequestProcessor {
       }
     }
     return { kind: 'routed', set };
-  }
-
-  private routeRequest(body: Buffer | undefined): RouteRequest {
-    let parsed: { value: unknown } | undefined;
-    return {
-      api: this.match!.api.id,
-      model: this.model,
-      stream: this.stream,
-      method: this.method,
-      path: this.path,
-      body: () => {
-        if (!parsed) {
-          try {
-            parsed = { value: body && body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined };
-          } catch {
-            parsed = { value: undefined };
-          }
-        }
-        return parsed.value;
-      },
-    };
   }
 
   private fail(shape: Parameters<typeof errorReply>[0], err: UserFacingError): PhaseReply & { kind: 'immediate' } {
