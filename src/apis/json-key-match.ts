@@ -14,15 +14,26 @@ export interface PreparedKeys {
   readonly hasNonAscii: boolean;
 }
 
-/** Prepares the requested names for {@link matchKey} (cheap: done once per scan). */
+/** Prepared names by set: APIs pass the same (module-level) set on every request. */
+const prepared = new WeakMap<ReadonlySet<string>, PreparedKeys>();
+
+/**
+ * Prepares the requested names for {@link matchKey}, once per set object (a set must not be
+ * changed after it was scanned with; every caller passes a constant one). Preparing on every
+ * scan cost about 1.7 µs per call for the seven keys of a response reader.
+ */
 export function prepareKeys(names: ReadonlySet<string>): PreparedKeys {
+  const cached = prepared.get(names);
+  if (cached !== undefined && cached.names.size === names.size) return cached;
   const ascii: Array<{ name: string; bytes: Uint8Array }> = [];
   let hasNonAscii = false;
   for (const name of names) {
     if (/^[\x00-\x7f]*$/.test(name)) ascii.push({ name, bytes: Buffer.from(name, 'latin1') });
     else hasNonAscii = true;
   }
-  return { names, ascii, hasNonAscii };
+  const keys = { names, ascii, hasNonAscii };
+  prepared.set(names, keys);
+  return keys;
 }
 
 /**

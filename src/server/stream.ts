@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { toPhaseMessage, toProcessingResponse, UnknownPhaseError } from '../envoy/messages.js';
 import type { WireProcessingRequest, WireProcessingResponse } from '../envoy/wire-types.js';
 import type { PhaseReply } from '../processor/phase.js';
+import { CallMessages } from './call-messages.js';
 
 /** The duplex call as grpc-js hands it to the handler. */
 export type ProcessCall = grpc.ServerDuplexStream<WireProcessingRequest, WireProcessingResponse>;
@@ -42,9 +43,10 @@ export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<
   const processor = deps.newProcessor(logger);
   let end: StreamEnd = 'completed';
   try {
-    // destroyOnReturn: false — the default iterator destroys the call when Envoy half-closes,
-    // and a destroyed call can no longer send its OK status.
-    for await (const message of call.iterator({ destroyOnReturn: false }) as AsyncIterable<WireProcessingRequest>) {
+    // CallMessages, not call.iterator(): same order and flow control, a fraction of the cost;
+    // like iterator({ destroyOnReturn: false }) it never destroys the call, which must still
+    // send its status after Envoy's half-close.
+    for await (const message of new CallMessages<WireProcessingRequest>(call)) {
       const phase = toPhaseMessage(message);
       const replies = await processor.handle(phase);
       if (phase.observabilityMode || call.cancelled) continue; // Envoy does not read replies in observability mode

@@ -1,0 +1,168 @@
+/**
+ * Child process running one server under test: `extproc` (the real llm-extproc service, built as
+ * `llm-extproc serve` builds it, with the embedded default config) or `noop` (the no-op
+ * processor). It reports over IPC what only the server's own process can see: its CPU time,
+ * its heap after GC, and its sampled peak memory.
+ *
+ * Usage (by the orchestrator): `fork('server-process.js', ['extproc' | 'noop', ...variant flags])`.
+ */
+import { devNull } from 'node:os';
+import { pino } from 'pino';
+import { loadEmbeddedDefault } from '../src/config/load.js';
+import { createLogger } from '../src/logger.js';
+import { createGenAiMetrics } from '../src/metrics/genai-metrics.js';
+import type { RequestMetrics } from '../src/metrics/request-metrics.js';
+import { createTelemetry } from '../src/metrics/telemetry.js';
+import { createServer } from '../src/server/service.js';
+import { signalReady } from './children.js';
+import { serveIpc } from './ipc.js';
+import { startNoopProcessor } from './noop-processor.js';
+
+/** Which server a child runs. */
+export type ServerKind = 'extproc' | 'noop';
+
+/** Memory figures a server child reports (bytes). */
+export interface MemorySnapshot {
+  readonly heapUsed: number;
+  readonly arrayBuffers: number;
+  readonly external: number;
+  readonly rss: number;
+}
+
+/** Result of a memory sampling window (bytes; growth is relative to the snapshot taken at its start). */
+export interface PeakSample {
+  /** Largest heapUsed + arrayBuffers seen, minus the value at the start. */
+  readonly peakGrowth: number;
+  /** Largest heapUsed growth alone. */
+  readonly peakHeapUsedGrowth: number;
+  /** Largest arrayBuffers growth alone. */
+  readonly peakArrayBuffersGrowth: number;
+  readonly samples: number;
+}
+
+/**
+ * Variations of the extproc server for finding what costs (never used for reported figures):
+ * `--log-level=LEVEL` overrides the config's level; `--no-genai-metrics` replaces the default
+ * GenAI metrics hooks with no-ops.
+ */
+export interface ExtprocVariant {
+  readonly logLevel?: string;
+  readonly genAiMetrics?: boolean;
+}
+
+function parseVariant(argv: readonly string[]): ExtprocVariant {
+  const level = argv.find((a) => a.startsWith('--log-level='))?.slice('--log-level='.length);
+  return { ...(level ? { logLevel: level } : {}), genAiMetrics: !argv.includes('--no-genai-metrics') };
+}
+
+const NOOP_METRICS: RequestMetrics = {
+  startRequest: () => undefined,
+  setModel: () => undefined,
+  setBackend: () => undefined,
+  recordTokenUsage: () => undefined,
+  recordRequestCompletion: () => undefined,
+  recordTokenLatency: () => undefined,
+};
+
+async function startExtproc(variant: ExtprocVariant): Promise<{ target: string; stop: () => Promise<void> }> {
+  const loaded = loadEmbeddedDefault();
+  // Log lines are produced and serialised as in production (synchronous writes to a file
+  // descriptor), then discarded by the OS.
+  const logger = createLogger(variant.logLevel ?? loaded.config.log.level, pino.destination({ dest: devNull, sync: true }));
+  const telemetry = createTelemetry({ serviceName: 'llm-extproc' });
+  const meter = telemetry.meterProvider.getMeter('llm-extproc');
+  const server = createServer({
+    config: loaded,
+    logger,
+    meter,
+    metricsHandler: (req, res) => telemetry.handleMetricsRequest(req, res),
+    createDefaultMetrics: (config) =>
+      variant.genAiMetrics === false ? { newRequest: () => NOOP_METRICS } : createGenAiMetrics(meter, {
+        requestHeaderAttributes: config.metrics.requestHeaderAttributes,
+        maxAttributeValues: config.metrics.maxAttributeValues,
+        logger,
+      }),
+    grpcAddress: '127.0.0.1:0',
+    adminAddress: '127.0.0.1:0',
+    cwd: process.cwd(),
+  });
+  const bound = await server.start();
+  return {
+    target: bound.grpc,
+    stop: async () => {
+      await server.stop({ drainTimeoutMs: 1_000 });
+      await telemetry.shutdown();
+    },
+  };
+}
+
+async function startNoop(): Promise<{ target: string; stop: () => Promise<void> }> {
+  const noop = await startNoopProcessor(loadEmbeddedDefault().config.grpc.maxMessageBytes);
+  return { target: noop.target, stop: async () => noop.stop() };
+}
+
+function collectGarbage(): void {
+  const gc = globalThis.gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  // Twice: objects with finalizers / weak references need a second pass to go.
+  gc();
+  gc();
+}
+
+function snapshot(): MemorySnapshot {
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, external: m.external, rss: m.rss };
+}
+
+async function main(): Promise<void> {
+  const kind = process.argv[2] as ServerKind;
+  if (kind !== 'extproc' && kind !== 'noop') throw new Error(`unknown server kind ${String(kind)}`);
+  const server = kind === 'extproc' ? await startExtproc(parseVariant(process.argv.slice(3))) : await startNoop();
+  let sampler: { timer: NodeJS.Timeout; take: () => void; peak: number; peakHeap: number; peakAb: number; samples: number } | undefined;
+
+  serveIpc({
+    target: () => server.target,
+    cpu: () => process.cpuUsage(),
+    memory: (args: { gc?: boolean } | undefined) => {
+      if (args?.gc !== false) collectGarbage();
+      return snapshot();
+    },
+    sampleStart: (args: { intervalMs?: number } | undefined) => {
+      collectGarbage();
+      const base = snapshot();
+      const s = { peak: 0, peakHeap: 0, peakAb: 0, samples: 0, timer: undefined as unknown as NodeJS.Timeout, take: () => undefined as void };
+      const take = (): void => {
+        const m = process.memoryUsage();
+        const heap = m.heapUsed - base.heapUsed;
+        const ab = m.arrayBuffers - base.arrayBuffers;
+        s.peak = Math.max(s.peak, heap + ab);
+        s.peakHeap = Math.max(s.peakHeap, heap);
+        s.peakAb = Math.max(s.peakAb, ab);
+        s.samples++;
+      };
+      s.take = take;
+      s.timer = setInterval(take, args?.intervalMs ?? 1);
+      sampler = s;
+      return base;
+    },
+    sampleStop: (): PeakSample => {
+      if (!sampler) throw new Error('no sampling window open');
+      clearInterval(sampler.timer);
+      sampler.take();
+      const s = sampler;
+      sampler = undefined;
+      return { peakGrowth: s.peak, peakHeapUsedGrowth: s.peakHeap, peakArrayBuffersGrowth: s.peakAb, samples: s.samples };
+    },
+    exit: async () => {
+      await server.stop();
+      setImmediate(() => process.exit(0));
+      return true;
+    },
+  });
+  signalReady();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`server-process: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
