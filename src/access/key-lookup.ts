@@ -2,19 +2,10 @@
  * The request path's view of gateway keys: a key's facts (never its secret) and a cached lookup
  * by presented secret. Implemented by {@link ../access/cached-key-lookup.js}.
  */
+import type { StoredKey } from './store.js';
 
-/** A gateway key as the request path sees it (never the secret). */
-export interface GatewayKey {
-  readonly id: string;
-  readonly project: string;
-  readonly name: string;
-  readonly createdAt: number;
-  readonly expiresAt: number | null;
-  readonly revoked: boolean;
-  readonly maxRequests: number | null;
-  readonly requestCount: number;
-  readonly allowedModels: readonly string[]; // globs, empty = any
-  readonly allowedRules: readonly string[]; // empty = any
+/** A gateway key as the request path sees it (never the secret): the stored key plus its project's state. */
+export interface GatewayKey extends StoredKey {
   readonly projectActive: boolean;
 }
 
