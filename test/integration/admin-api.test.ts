@@ -10,9 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessRuntimeFor, type AccessRuntime } from '../../src/access/access-runtime.js';
 import { createSqliteStore } from '../../src/access/sqlite-store.js';
 import { parseConfig } from '../../src/config/load.js';
-import { genAiMetricsPerConfig } from '../../src/metrics/genai-metrics.js';
-import { createTelemetry } from '../../src/metrics/telemetry.js';
-import { createServer, type LlmExtprocServer } from '../../src/server/service.js';
+import type { LlmExtprocServer } from '../../src/server/service.js';
+import { startService } from '../support/service.js';
 
 const TOKEN = 'test-admin-token-1234';
 let dir: string;
@@ -20,33 +19,10 @@ let dbFile: string;
 
 async function start(yaml: string): Promise<{ server: LlmExtprocServer; access: AccessRuntime; url: string; stop(): Promise<void> }> {
   const loaded = parseConfig(yaml, 'test config');
-  const logger = pino({ level: 'silent' });
-  const telemetry = createTelemetry({ serviceName: 'llm-extproc' });
-  const meter = telemetry.meterProvider.getMeter('llm-extproc');
-  const access = accessRuntimeFor(loaded, { logger, cwd: dir, readEnv: (n) => (n === 'ADMIN_TOKEN' ? TOKEN : undefined) });
-  const server = createServer({
-    config: loaded,
-    logger,
-    meter,
-    metricsHandler: (req, res) => telemetry.handleMetricsRequest(req, res),
-    createDefaultMetrics: genAiMetricsPerConfig(meter, logger),
-    grpcAddress: '127.0.0.1:0',
-    adminAddress: '127.0.0.1:0',
-    cwd: dir,
-    readEnv: (n) => (n === 'ADMIN_TOKEN' ? TOKEN : undefined),
-    keys: access.keys,
-    access,
-  });
-  const { adminPort } = await server.start();
-  return {
-    server,
-    access,
-    url: `http://127.0.0.1:${adminPort}`,
-    stop: async () => {
-      await server.stop({ drainTimeoutMs: 1000 });
-      await telemetry.shutdown();
-    },
-  };
+  const readEnv = (n: string): string | undefined => (n === 'ADMIN_TOKEN' ? TOKEN : undefined);
+  const access = accessRuntimeFor(loaded, { logger: pino({ level: 'silent' }), cwd: dir, readEnv });
+  const svc = await startService({ loaded, cwd: dir, readEnv, keys: access.keys, access });
+  return { server: svc.server, access, url: svc.adminUrl, stop: svc.stop };
 }
 
 beforeAll(async () => {

@@ -14,12 +14,10 @@ import type { SqlDb } from '../../src/access/sql-db.js';
 import { parseConfig } from '../../src/config/load.js';
 import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import { sqlDbOf } from '../../src/ledger/open-ledger.js';
-import { genAiMetricsPerConfig } from '../../src/metrics/genai-metrics.js';
-import { createTelemetry } from '../../src/metrics/telemetry.js';
-import { createServer, type LlmExtprocServer } from '../../src/server/service.js';
 import { startHarness, type Harness } from '../harness/harness.js';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream.js';
 import { FakeKeyLookup, gatewayKey } from '../support/fake-keys.js';
+import { startService, type TestService } from '../support/service.js';
 
 const TOKEN = 'ledger-admin-token-1234';
 const KEY_A = 'gk-team-a-0001';
@@ -44,13 +42,12 @@ models:
 `;
 
 let dir: string;
-let server: LlmExtprocServer;
-let access: AccessRuntime;
+let svc: TestService;
 let ledger: LedgerRuntime;
+let access: AccessRuntime;
 let harness: Harness;
 let upstream: MockUpstream;
 let adminUrl: string;
-let stopTelemetry: () => Promise<void>;
 let metricsText: () => Promise<string>;
 /** The ledger's view of the database: fails every statement while `down` is set. */
 const outage = { down: false };
@@ -82,40 +79,32 @@ rules:
 `;
   const loaded = parseConfig(yaml, join(dir, 'config.yaml'));
   const logger = pino({ level: 'silent' });
-  const telemetry = createTelemetry({ serviceName: 'llm-extproc' });
-  const meter = telemetry.meterProvider.getMeter('llm-extproc');
   const readEnv = (n: string): string | undefined => (n === 'ADMIN_TOKEN' ? TOKEN : undefined);
   access = accessRuntimeFor(loaded, { logger, cwd: dir, readEnv });
   const keys = new FakeKeyLookup();
   keys.set(KEY_A, gatewayKey({ id: 'aaaaaaaaaaaaaaaa', project: 'team-a' }));
   keys.set(KEY_B, gatewayKey({ id: 'bbbbbbbbbbbbbbbb', project: 'team-b' }));
-  ledger = new LedgerRuntime({
-    db: async () => flaky(sqlDbOf(await access.store())),
-    config: loaded.config.ledger,
-    spillPath: loaded.config.ledger.spillPath,
-    meter,
-    logger,
-  });
   await access.store();
-  await ledger.start();
-  server = createServer({
-    config: loaded,
-    logger,
-    meter,
-    metricsHandler: (req, res) => telemetry.handleMetricsRequest(req, res),
-    createDefaultMetrics: genAiMetricsPerConfig(meter, logger),
-    grpcAddress: '127.0.0.1:0',
-    adminAddress: '127.0.0.1:0',
+  svc = await startService({
+    loaded,
     cwd: dir,
     readEnv,
     keys,
     access,
-    ledger,
+    ledger: async (meter, serviceLogger) => {
+      ledger = new LedgerRuntime({
+        db: async () => flaky(sqlDbOf(await access.store())),
+        config: loaded.config.ledger,
+        spillPath: loaded.config.ledger.spillPath,
+        meter,
+        logger: serviceLogger,
+      });
+      await ledger.start();
+      return ledger;
+    },
   });
-  const bound = await server.start();
-  adminUrl = `http://127.0.0.1:${bound.adminPort}`;
-  metricsText = async () => (await fetch(`${adminUrl}/metrics`)).text();
-  stopTelemetry = () => telemetry.shutdown();
+  adminUrl = svc.adminUrl;
+  metricsText = svc.metricsText;
   upstream = await startMockUpstream({
     handler: (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -123,7 +112,7 @@ rules:
     },
   });
   harness = await startHarness({
-    processorAddress: bound.grpc,
+    processorAddress: svc.target,
     mode: { requestBody: 'BUFFERED', responseBody: 'BUFFERED' },
     allowModeOverride: true,
     routes: [{ header: 'x-ai-eg-selected-route', value: 'openai', upstream: 'openai' }],
@@ -134,8 +123,7 @@ rules:
 afterAll(async () => {
   await harness?.close();
   await upstream?.close();
-  await server?.stop({ drainTimeoutMs: 1000 });
-  await stopTelemetry?.();
+  await svc?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 

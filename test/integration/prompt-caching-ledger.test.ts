@@ -14,12 +14,10 @@ import { accessRuntimeFor, type AccessRuntime } from '../../src/access/access-ru
 import { parseConfig } from '../../src/config/load.js';
 import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import { sqlDbOf } from '../../src/ledger/open-ledger.js';
-import { genAiMetricsPerConfig } from '../../src/metrics/genai-metrics.js';
-import { createTelemetry } from '../../src/metrics/telemetry.js';
-import { createServer, type LlmExtprocServer } from '../../src/server/service.js';
 import { startHarness, type Harness } from '../harness/harness.js';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream.js';
 import { FakeKeyLookup, gatewayKey } from '../support/fake-keys.js';
+import { startService, type TestService } from '../support/service.js';
 
 describe('Fireworks with project isolation, and the usage ledger', () => {
   const MODEL = 'accounts/fireworks/models/llama-v3p1-70b-instruct';
@@ -31,12 +29,11 @@ describe('Fireworks with project isolation, and the usage ledger', () => {
   const EXPECTED_COST = ((2000 - 1536) * PRICE.input + 1536 * PRICE.cachedInput + 100 * PRICE.output) / 1e6;
 
   let dir: string;
-  let server: LlmExtprocServer;
+  let svc: TestService;
   let access: AccessRuntime;
   let ledger: LedgerRuntime;
   let h: Harness;
   let upstream: MockUpstream;
-  let stopTelemetry: () => Promise<void>;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'prompt-caching-ledger-'));
@@ -56,31 +53,23 @@ rules:
 `;
     const loaded = parseConfig(yaml, join(dir, 'config.yaml'));
     const logger = pino({ level: 'silent' });
-    const telemetry = createTelemetry({ serviceName: 'llm-extproc' });
-    const meter = telemetry.meterProvider.getMeter('llm-extproc');
     const readEnv = (): string | undefined => undefined;
     access = accessRuntimeFor(loaded, { logger, cwd: dir, readEnv });
     const keys = new FakeKeyLookup();
     keys.set(KEY, gatewayKey({ id: 'cccccccccccccccc', project: 'team-cache' }));
-    ledger = new LedgerRuntime({ db: async () => sqlDbOf(await access.store()), config: loaded.config.ledger, spillPath: loaded.config.ledger.spillPath, meter, logger });
     await access.store();
-    await ledger.start();
-    server = createServer({
-      config: loaded,
-      logger,
-      meter,
-      metricsHandler: (req, res) => telemetry.handleMetricsRequest(req, res),
-      createDefaultMetrics: genAiMetricsPerConfig(meter, logger),
-      grpcAddress: '127.0.0.1:0',
-      adminAddress: '127.0.0.1:0',
+    svc = await startService({
+      loaded,
       cwd: dir,
       readEnv,
       keys,
       access,
-      ledger,
+      ledger: async (meter, serviceLogger) => {
+        ledger = new LedgerRuntime({ db: async () => sqlDbOf(await access.store()), config: loaded.config.ledger, spillPath: loaded.config.ledger.spillPath, meter, logger: serviceLogger });
+        await ledger.start();
+        return ledger;
+      },
     });
-    const bound = await server.start();
-    stopTelemetry = () => telemetry.shutdown();
     upstream = await startMockUpstream({
       handler: (_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -88,7 +77,7 @@ rules:
       },
     });
     h = await startHarness({
-      processorAddress: bound.grpc,
+      processorAddress: svc.target,
       mode: { requestBody: 'BUFFERED', responseBody: 'BUFFERED' },
       allowModeOverride: true,
       routes: [{ header: 'x-ai-eg-selected-route', value: 'fireworks', upstream: 'fireworks' }],
@@ -99,8 +88,7 @@ rules:
   afterAll(async () => {
     await h?.close();
     await upstream?.close();
-    await server?.stop({ drainTimeoutMs: 1000 });
-    await stopTelemetry?.();
+    await svc?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -4,7 +4,11 @@
  * whose lines are kept for assertions.
  */
 import { Writable } from 'node:stream';
+import type { Meter } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { AccessRuntime } from '../../src/access/access-runtime.js';
 import type { KeyLookup } from '../../src/access/key-lookup.js';
+import type { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import { parseConfig, loadEmbeddedDefault, type LoadedConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
 import { genAiMetricsPerConfig } from '../../src/metrics/genai-metrics.js';
@@ -42,6 +46,10 @@ export interface StartServiceOptions {
   readonly keys?: KeyLookup;
   /** Environment for `{ env: NAME }` secret references. */
   readonly readEnv?: (name: string) => string | undefined;
+  /** Access runtime (key store, admin API); closed by `stop()`. */
+  readonly access?: AccessRuntime;
+  /** Builds and starts the ledger with the service's meter and logger; closed by `stop()`. */
+  readonly ledger?: (meter: Meter, logger: Logger) => Promise<LedgerRuntime>;
 }
 
 /** Starts the service. */
@@ -60,6 +68,7 @@ export async function startService(opts: StartServiceOptions = {}): Promise<Test
   const logger = createLogger('info', sink);
   const telemetry = createTelemetry({ serviceName: 'llm-extproc' });
   const meter = telemetry.meterProvider.getMeter('llm-extproc');
+  const ledger = opts.ledger ? await opts.ledger(meter, logger) : undefined;
   const server = createServer({
     config: loaded,
     logger,
@@ -71,6 +80,8 @@ export async function startService(opts: StartServiceOptions = {}): Promise<Test
     cwd: opts.cwd ?? process.cwd(),
     ...(opts.keys ? { keys: opts.keys } : {}),
     ...(opts.readEnv ? { readEnv: opts.readEnv } : {}),
+    ...(opts.access ? { access: opts.access } : {}),
+    ...(ledger ? { ledger } : {}),
   });
   const addresses = await server.start();
   const adminUrl = `http://127.0.0.1:${addresses.adminPort}`;
