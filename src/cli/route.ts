@@ -12,6 +12,7 @@ import { RequestProcessor } from '../processor/request-processor.js';
 import { REQUEST_ID_HEADER, TRACEPARENT_HEADER } from '../processor/request-ids.js';
 import type { RequestOutcomeSink } from '../processor/outcome.js';
 import { buildGeneration } from '../server/build-generation.js';
+import { CLIENT_CREDENTIAL_HEADERS } from '../credentials/client-credentials.js';
 import { accessRuntimeFor, needsAccessStore, type AccessRuntime } from '../access/access-runtime.js';
 import { UsageError, type CliIo, type ExitCode } from './io.js';
 import { oneShotDeps } from './quiet-deps.js';
@@ -159,7 +160,7 @@ async function dryRun(r: {
   return report.clientResponse && report.clientResponse.status >= 300 ? 1 : 0;
 }
 
-const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'x-goog-api-key']);
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(CLIENT_CREDENTIAL_HEADERS);
 
 /** The request headers as printed: credentials replaced, so a dry run never echoes a secret. */
 function redactCredentials(headers: Record<string, string>): Record<string, string> {
