@@ -13,7 +13,7 @@ import { createKeySchema, describeZodError, expiryOf, patchOf, projectNameSchema
 import { generateSecret, hashSecret, tokensEqual } from './key-secret.js';
 import { StoreError, type AccessStore } from './store.js';
 import { sqlDbOf } from '../ledger/open-ledger.js';
-import { traceRoute, tracesRoute, usageSummaryRoute, UsageQueryError } from '../ledger/usage-routes.js';
+import { traceRoute, tracesRoute, usageSummaryRoute, usageTimeseriesRoute, UsageQueryError } from '../ledger/usage-routes.js';
 
 /** Path prefix the admin server routes here. */
 export const ADMIN_API_PREFIX = '/admin/';
@@ -207,6 +207,11 @@ const ROUTE_TABLE: ReadonlyArray<AdminRoute & { handle: Handler }> = [
     method: 'GET',
     path: '/admin/usage/summary',
     handle: async ({ url, store, change }) => usageSummaryRoute(sqlDbOf(store), url, change.at),
+  },
+  {
+    method: 'GET',
+    path: '/admin/usage/timeseries',
+    handle: async ({ url, store, change }) => usageTimeseriesRoute(sqlDbOf(store), url, change.at),
   },
   {
     method: 'GET',

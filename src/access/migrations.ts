@@ -2,6 +2,7 @@
  * Versioned schema migrations, applied in order in one transaction and recorded in
  * `schema_migrations`. Never edit a released migration: add the next one.
  */
+import { backfillRollupsSql, createRollupTablesSql } from '../ledger/rollup-sql.js';
 import type { SqlDb, SqlExecutor } from './sql-db.js';
 
 /** One migration: its statements per dialect. */
@@ -82,6 +83,18 @@ export const MIGRATIONS: readonly Migration[] = [
         `CREATE INDEX ledger_trace ON ledger (trace_id)`,
       ];
     },
+  },
+  {
+    version: 3,
+    name: 'ledger rollups',
+    up: (dialect) => [
+      ...createRollupTablesSql(dialect),
+      ...backfillRollupsSql(),
+      // Summaries filtered by key, and one trace's requests in order, read these.
+      `CREATE INDEX ledger_key_ts ON ledger (key_id, ts)`,
+      `DROP INDEX ledger_trace`,
+      `CREATE INDEX ledger_trace_ts ON ledger (trace_id, ts, request_id)`,
+    ],
   },
 ];
 

@@ -2,9 +2,9 @@
  * Spend budgets: tokens and USD per project, per key, or overall, over a calendar window (UTC
  * day or month). Spend is kept in memory, so checking a request costs no database round trip:
  *
- * - at start and every `ledger.budgetSyncIntervalMs` it is re-read from the ledger table
- *   (sums per project and key for the current day and month), plus this process's records not
- *   yet written;
+ * - at start and every `ledger.budgetSyncIntervalMs` it is re-read from the ledger's daily
+ *   rollup (sums per project and key for the current day and month: at most 31 rows per key),
+ *   plus this process's records not yet written;
  * - between syncs, each finished request of this process is added at once.
  *
  * So a replica sees its own traffic at once and other replicas' traffic within one sync
@@ -17,6 +17,7 @@ import type { BudgetConfig } from '../config/ledger-schema.js';
 import { UserFacingError } from '../errors.js';
 import type { WithReplyHeaders } from '../processor/replies.js';
 import type { LedgerRecord } from './ledger-record.js';
+import { sourceSql } from './usage-source.js';
 
 /** Who a request is charged to. */
 export interface BudgetSubject {
@@ -104,12 +105,10 @@ export class BudgetTracker implements BudgetGate {
     const next = new Map<string, Spend>();
     for (const window of WINDOWS) {
       const { start, end } = windowBounds(window, now);
-      const rows = await db.query(
-        'SELECT project, key_id, SUM(total_tokens) AS tokens, SUM(cost_usd) AS cost FROM ledger WHERE ts >= ? AND ts < ? GROUP BY project, key_id',
-        [start, end],
-      );
+      const source = sourceSql(start, end, {});
+      const rows = await db.query(`SELECT project, key_id, SUM(total_tokens) AS tokens, SUM(cost_usd) AS cost FROM (${source.sql}) u GROUP BY project, key_id`, source.params);
       for (const row of rows) {
-        const who = { project: (row['project'] as string | null) ?? undefined, keyId: (row['key_id'] as string | null) ?? undefined };
+        const who = { project: (row['project'] as string | null) || undefined, keyId: (row['key_id'] as string | null) || undefined };
         for (const scope of scopesOf(who)) bump(next, `${window}|${start}|${scope}`, num(row['tokens']), num(row['cost']));
       }
     }

@@ -135,7 +135,7 @@ describe('LedgerWriter', () => {
     // the store comes back for the first replay batch only
     d.down = false;
     let calls = 0;
-    const half: SqlDb = { ...d, run: (sql, p) => (++calls > 1 ? Promise.reject(new Error('gone again')) : db.run(sql, p)) };
+    const half: SqlDb = { ...d, transaction: (fn) => (++calls > 1 ? Promise.reject(new Error('gone again')) : db.transaction(fn)) };
     const second = writer(half, { batchSize: 2 });
     await second.spill.init();
     await second.w.flush();

@@ -1,16 +1,20 @@
 /**
- * Read-side of the ledger for the admin API: usage summaries grouped by provider, model,
- * project, key or rule; traces (sessions) with their totals; one trace's requests. Pages are
- * `limit` rows with an opaque `cursor` (an offset over a stable order).
+ * Usage summaries and time series for the admin API, read through {@link sourceSql} (rollups
+ * for whole hours and days, raw rows for the partial hours at the ends), so their cost depends on
+ * the number of groups and periods, not of requests.
  *
- * Percentiles (p50, p95 of TTFT and duration) are continuous percentiles (linear
- * interpolation between the closest ranks, as PostgreSQL's `percentile_cont`): computed in SQL
- * on PostgreSQL, and in JS over the page's groups' rows on SQLite, which has no percentile
- * function.
+ * Percentiles (p50, p95 of TTFT and duration): a summary whose range holds at most
+ * {@link EXACT_PERCENTILE_LIMIT} requests gets exact continuous percentiles (as PostgreSQL's
+ * `percentile_cont`) from the raw rows; larger ones, and every time series point, get estimates
+ * from the rollups' latency histograms (see latency-histogram.ts). Responses say which.
  */
 import type { SqlDb, SqlRow } from '../access/sql-db.js';
+import { histogramPercentile, HISTOGRAM_BUCKETS } from './latency-histogram.js';
+import { ROLLUP_COUNTERS, type RollupDimension } from './rollup-sql.js';
+import { costOf, num, offsetOf, percentileCont, tokensOf, type Page, type PageCursor, type Percentiles, type TokenTotals } from './usage-common.js';
+import { sourceSql, type DimensionFilters } from './usage-source.js';
 
-/** Columns a summary may be grouped by, by their API name. */
+/** Columns a summary may be grouped or filtered by, by their API name. */
 export const GROUP_COLUMNS = {
   provider: 'provider',
   backend: 'backend',
@@ -19,38 +23,30 @@ export const GROUP_COLUMNS = {
   key: 'key_id',
   rule: 'rule',
   api: 'api',
-} as const;
+} as const satisfies Record<string, RollupDimension>;
 
 /** A group-by field name. */
 export type GroupField = keyof typeof GROUP_COLUMNS;
 
-/** A time range (ms since epoch, `from` inclusive, `to` exclusive) and a page. */
-export interface RangePage {
+/** Sort orders of a summary: by group key, or by a total, largest first. */
+export const SUMMARY_ORDERS = { key: '', requests: 'requests', errors: 'errors', tokens: 'total_tokens', cost: 'cost_usd' } as const;
+
+/** A summary sort order. */
+export type SummaryOrder = keyof typeof SUMMARY_ORDERS;
+
+/** Summaries over ranges of at most this many requests get exact percentiles. */
+export const EXACT_PERCENTILE_LIMIT = 50_000;
+
+/** A time range (ms since epoch, `from` inclusive, `to` exclusive) with filters. */
+export interface UsageRange {
   readonly from: number;
   readonly to: number;
-  readonly limit: number;
-  readonly offset: number;
+  /** Equality filters by API field name. */
+  readonly filters?: Readonly<Partial<Record<GroupField, string>>>;
 }
 
-/** Two percentiles of one measure. */
-export interface Percentiles {
-  readonly p50: number | null;
-  readonly p95: number | null;
-}
-
-/** Token totals by kind. */
-export interface TokenTotals {
-  readonly input: number;
-  readonly cachedInput: number;
-  readonly cacheWrite: number;
-  readonly output: number;
-  readonly reasoning: number;
-  readonly total: number;
-}
-
-/** One group of a usage summary. */
-export interface UsageGroup {
-  readonly key: Readonly<Partial<Record<GroupField, string | null>>>;
+/** Totals of a set of requests. */
+export interface UsageTotals {
   readonly requests: number;
   readonly errors: number;
   readonly tokens: TokenTotals;
@@ -61,198 +57,162 @@ export interface UsageGroup {
   readonly durationMs: Percentiles;
 }
 
-/** A page of results. */
-export interface Page<T> {
-  readonly items: T[];
-  /** Offset of the next page, when there is one. */
-  readonly nextOffset: number | undefined;
+/** One group of a usage summary. */
+export interface UsageGroup extends UsageTotals {
+  readonly key: Readonly<Partial<Record<GroupField, string | null>>>;
 }
 
-const TOTALS = `COUNT(*) AS requests,
-  SUM(CASE WHEN error_type IS NULL THEN 0 ELSE 1 END) AS errors,
-  SUM(input_tokens) AS input_tokens, SUM(cached_input_tokens) AS cached_input_tokens,
-  SUM(cache_write_tokens) AS cache_write_tokens, SUM(output_tokens) AS output_tokens,
-  SUM(reasoning_tokens) AS reasoning_tokens, SUM(total_tokens) AS total_tokens,
-  SUM(cost_usd) AS cost_usd, COUNT(cost_usd) AS priced`;
-
-const PG_PERCENTILES = `,
-  percentile_cont(0.5) WITHIN GROUP (ORDER BY ttft_ms) AS ttft_p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY ttft_ms) AS ttft_p95,
-  percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS duration_p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS duration_p95`;
-
-function num(v: unknown): number {
-  const n = typeof v === 'number' ? v : Number(v ?? 0);
-  return Number.isFinite(n) ? n : 0;
+/** A summary page, with how its percentiles were computed. */
+export interface UsageSummaryPage extends Page<UsageGroup> {
+  readonly percentiles: 'exact' | 'histogram';
 }
 
-function numOrNull(v: unknown): number | null {
-  return v === null || v === undefined ? null : num(v);
+const SUM_COUNTERS = ROLLUP_COUNTERS.map((c) => `SUM(${c}) AS ${c}`).join(', ');
+
+function columnFilters(filters: UsageRange['filters']): DimensionFilters {
+  const out: Partial<Record<RollupDimension, string>> = {};
+  for (const [field, value] of Object.entries(filters ?? {})) {
+    if (typeof value === 'string') out[GROUP_COLUMNS[field as GroupField]] = value;
+  }
+  return out;
 }
 
-function tokens(r: SqlRow): TokenTotals {
-  return {
-    input: num(r['input_tokens']),
-    cachedInput: num(r['cached_input_tokens']),
-    cacheWrite: num(r['cache_write_tokens']),
-    output: num(r['output_tokens']),
-    reasoning: num(r['reasoning_tokens']),
-    total: num(r['total_tokens']),
-  };
+function histogramPercentiles(r: SqlRow, prefix: 't' | 'd'): Percentiles {
+  const counts = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => num(r[`${prefix}${i}`]));
+  return { p50: histogramPercentile(counts, 0.5), p95: histogramPercentile(counts, 0.95) };
 }
 
-/** The continuous percentile `p` (0..1) of `values` (percentile_cont); null when empty. */
-export function percentileCont(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const pos = p * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+function keyOf(r: SqlRow, groupBy: readonly GroupField[]): Partial<Record<GroupField, string | null>> {
+  return Object.fromEntries(groupBy.map((g) => [g, (r[GROUP_COLUMNS[g]] as string | null | undefined) || null]));
 }
 
-function page<T>(rows: T[], q: RangePage): Page<T> {
-  const more = rows.length > q.limit;
-  return { items: more ? rows.slice(0, q.limit) : rows, nextOffset: more ? q.offset + q.limit : undefined };
+function totalsOf(r: SqlRow): Omit<UsageTotals, 'ttftMs' | 'durationMs'> {
+  const requests = num(r['requests']);
+  return { requests, errors: num(r['errors']), tokens: tokensOf(r), costUsd: costOf(r), unpricedRequests: requests - num(r['priced']) };
 }
 
 /** Usage in a range, grouped by `groupBy` (one group overall when empty). */
-export async function usageSummary(db: SqlDb, q: RangePage & { readonly groupBy: readonly GroupField[] }): Promise<Page<UsageGroup>> {
+export async function usageSummary(
+  db: SqlDb,
+  q: UsageRange & {
+    readonly groupBy: readonly GroupField[];
+    readonly orderBy?: SummaryOrder;
+    readonly limit: number;
+    readonly cursor?: PageCursor;
+    /** Exact percentiles up to this many requests in the range (default {@link EXACT_PERCENTILE_LIMIT}). */
+    readonly exactLimit?: number;
+  },
+): Promise<UsageSummaryPage> {
+  const offset = offsetOf(q.cursor);
   const cols = q.groupBy.map((g) => GROUP_COLUMNS[g]);
-  const pg = db.dialect === 'postgres';
-  const select = cols.length ? `${cols.join(', ')}, ` : '';
-  const group = cols.length ? ` GROUP BY ${cols.join(', ')} ORDER BY ${cols.map((c) => `${c} NULLS FIRST`).join(', ')}` : '';
+  const filters = columnFilters(q.filters);
+  const source = sourceSql(q.from, q.to, filters);
+  const metric = SUMMARY_ORDERS[q.orderBy ?? 'key'];
+  const order = [...(metric ? [`SUM(${metric}) DESC`] : []), ...cols].join(', ');
   const rows = await db.query(
-    `SELECT ${select}${TOTALS}${pg ? PG_PERCENTILES : ''} FROM ledger WHERE ts >= ? AND ts < ?${group} LIMIT ? OFFSET ?`,
-    [q.from, q.to, q.limit + 1, q.offset],
+    `SELECT ${cols.map((c) => `${c}, `).join('')}${SUM_COUNTERS}, SUM(SUM(requests)) OVER () AS all_requests
+     FROM (${source.sql}) u${cols.length ? ` GROUP BY ${cols.join(', ')}` : ''}
+     ${order ? `ORDER BY ${order}` : ''} LIMIT ? OFFSET ?`,
+    [...source.params, q.limit + 1, offset],
   );
-  const result = page(rows.filter((r) => num(r['requests']) > 0), q);
-  const percentiles = pg ? undefined : await sqlitePercentiles(db, q, cols, result.items);
+  const groups = rows.filter((r) => num(r['requests']) > 0);
+  const more = groups.length > q.limit;
+  const items = more ? groups.slice(0, q.limit) : groups;
+  const allRequests = num(groups[0]?.['all_requests']);
+  const exact = allRequests <= (q.exactLimit ?? EXACT_PERCENTILE_LIMIT) ? await exactPercentiles(db, q, cols, filters) : undefined;
   return {
-    nextOffset: result.nextOffset,
-    items: result.items.map((r, i) => {
-      const requests = num(r['requests']);
-      const priced = num(r['priced']);
-      const p = percentiles?.[i];
+    next: more ? [offset + q.limit] : undefined,
+    percentiles: exact ? 'exact' : 'histogram',
+    items: items.map((r) => {
+      const p = exact?.get(JSON.stringify(cols.map((c) => r[c] ?? '')));
       return {
-        key: Object.fromEntries(q.groupBy.map((g) => [g, (r[GROUP_COLUMNS[g]] as string | null | undefined) ?? null])),
-        requests,
-        errors: num(r['errors']),
-        tokens: tokens(r),
-        costUsd: priced > 0 ? num(r['cost_usd']) : null,
-        unpricedRequests: requests - priced,
-        ttftMs: p ? p.ttft : { p50: numOrNull(r['ttft_p50']), p95: numOrNull(r['ttft_p95']) },
-        durationMs: p ? p.duration : { p50: numOrNull(r['duration_p50']), p95: numOrNull(r['duration_p95']) },
+        key: keyOf(r, q.groupBy),
+        ...totalsOf(r),
+        ttftMs: p ? p.ttft : histogramPercentiles(r, 't'),
+        durationMs: p ? p.duration : histogramPercentiles(r, 'd'),
       };
     }),
   };
 }
 
-/** SQLite: the percentiles of each group on the page, from the rows of those groups. */
-async function sqlitePercentiles(db: SqlDb, q: RangePage, cols: readonly string[], groups: readonly SqlRow[]): Promise<Array<{ ttft: Percentiles; duration: Percentiles }>> {
-  if (groups.length === 0) return [];
+/** Exact percentiles of every group in a range small enough to read row by row. */
+async function exactPercentiles(
+  db: SqlDb,
+  q: UsageRange,
+  cols: readonly string[],
+  filters: DimensionFilters,
+): Promise<Map<string, { ttft: Percentiles; duration: Percentiles }>> {
   const params: unknown[] = [q.from, q.to];
-  let where = '';
-  if (cols.length) {
-    where = ` AND (${groups.map((g) => `(${cols.map((c) => (params.push(g[c] ?? null), `${c} IS ?`)).join(' AND ')})`).join(' OR ')})`;
-  }
-  const rows = await db.query(`SELECT ${cols.length ? `${cols.join(', ')}, ` : ''}ttft_ms, duration_ms FROM ledger WHERE ts >= ? AND ts < ?${where}`, params);
-  const keyOf = (r: SqlRow): string => JSON.stringify(cols.map((c) => r[c] ?? null));
+  const where = Object.entries(filters).map(([c, v]) => (params.push(v), ` AND ${c} = ?`)).join('');
+  const rows = await db.query(
+    `SELECT ${cols.map((c) => `COALESCE(${c}, '') AS ${c}, `).join('')}ttft_ms, duration_ms FROM ledger WHERE ts >= ? AND ts < ?${where}`,
+    params,
+  );
   const byGroup = new Map<string, { ttft: number[]; duration: number[] }>();
   for (const r of rows) {
-    const k = keyOf(r);
+    const k = JSON.stringify(cols.map((c) => r[c] ?? ''));
     let g = byGroup.get(k);
     if (!g) byGroup.set(k, (g = { ttft: [], duration: [] }));
     if (r['ttft_ms'] !== null && r['ttft_ms'] !== undefined) g.ttft.push(num(r['ttft_ms']));
     g.duration.push(num(r['duration_ms']));
   }
-  return groups.map((g) => {
-    const v = byGroup.get(keyOf(g)) ?? { ttft: [], duration: [] };
-    return {
+  const out = new Map<string, { ttft: Percentiles; duration: Percentiles }>();
+  for (const [k, v] of byGroup) {
+    out.set(k, {
       ttft: { p50: percentileCont(v.ttft, 0.5), p95: percentileCont(v.ttft, 0.95) },
       duration: { p50: percentileCont(v.duration, 0.5), p95: percentileCont(v.duration, 0.95) },
-    };
-  });
-}
-
-/** One trace (session) with its totals. */
-export interface TraceSummary {
-  readonly traceId: string;
-  readonly requests: number;
-  readonly errors: number;
-  readonly firstAt: number;
-  readonly lastAt: number;
-  readonly tokens: TokenTotals;
-  readonly costUsd: number | null;
-  readonly projects: string[];
-}
-
-/** Traces with a request in the range, most recent first. */
-export async function listTraces(db: SqlDb, q: RangePage): Promise<Page<TraceSummary>> {
-  const rows = await db.query(
-    `SELECT trace_id, ${TOTALS}, MIN(ts) AS first_ts, MAX(ts) AS last_ts, MIN(project) AS project_min, MAX(project) AS project_max
-     FROM ledger WHERE ts >= ? AND ts < ? AND trace_id IS NOT NULL
-     GROUP BY trace_id ORDER BY MAX(ts) DESC, trace_id LIMIT ? OFFSET ?`,
-    [q.from, q.to, q.limit + 1, q.offset],
-  );
-  const result = page(rows, q);
-  return { nextOffset: result.nextOffset, items: result.items.map(toTrace) };
-}
-
-function toTrace(r: SqlRow): TraceSummary {
-  const projects = [...new Set([r['project_min'], r['project_max']].filter((p): p is string => typeof p === 'string'))];
-  return {
-    traceId: String(r['trace_id']),
-    requests: num(r['requests']),
-    errors: num(r['errors']),
-    firstAt: num(r['first_ts']),
-    lastAt: num(r['last_ts']),
-    tokens: tokens(r),
-    costUsd: num(r['priced']) > 0 ? num(r['cost_usd']) : null,
-    projects,
-  };
-}
-
-/** One ledger row as the admin API shows it. */
-export type LedgerRow = Record<string, string | number | boolean | null>;
-
-const CAMEL: Record<string, string> = {
-  request_id: 'requestId',
-  trace_id: 'traceId',
-  response_id: 'responseId',
-  key_id: 'keyId',
-  response_model: 'responseModel',
-  error_type: 'errorType',
-  input_tokens: 'inputTokens',
-  cached_input_tokens: 'cachedInputTokens',
-  cache_write_tokens: 'cacheWriteTokens',
-  output_tokens: 'outputTokens',
-  reasoning_tokens: 'reasoningTokens',
-  total_tokens: 'totalTokens',
-  duration_ms: 'durationMs',
-  ttft_ms: 'ttftMs',
-  cost_usd: 'costUsd',
-};
-const TEXT = new Set(['request_id', 'trace_id', 'response_id', 'project', 'key_id', 'rule', 'backend', 'provider', 'api', 'model', 'response_model', 'error_type']);
-
-function toRow(r: SqlRow): LedgerRow {
-  const out: LedgerRow = {};
-  for (const [k, v] of Object.entries(r)) {
-    const name = CAMEL[k] ?? k;
-    if (k === 'stream') out[name] = num(v) !== 0;
-    else if (k === 'ts') out['at'] = new Date(num(v)).toISOString();
-    else if (TEXT.has(k)) out[name] = v === null || v === undefined ? null : String(v);
-    else out[name] = numOrNull(v);
+    });
   }
   return out;
 }
 
-/** A trace's totals and a page of its requests, oldest first; undefined when unknown. */
-export async function getTrace(db: SqlDb, traceId: string, p: { limit: number; offset: number }): Promise<{ trace: TraceSummary; requests: Page<LedgerRow> } | undefined> {
-  const totals = await db.query(
-    `SELECT trace_id, ${TOTALS}, MIN(ts) AS first_ts, MAX(ts) AS last_ts, MIN(project) AS project_min, MAX(project) AS project_max FROM ledger WHERE trace_id = ? GROUP BY trace_id`,
-    [traceId],
+/** Time series intervals, by name. */
+export const INTERVALS = { hour: 3_600_000, day: 86_400_000 } as const;
+
+/** A time series interval. */
+export type Interval = keyof typeof INTERVALS;
+
+/** One point of a time series: a group's totals in one interval. */
+export interface UsagePoint extends UsageTotals {
+  /** Start of the interval (ms since epoch, UTC-aligned). */
+  readonly start: number;
+  readonly key: Readonly<Partial<Record<GroupField, string | null>>>;
+}
+
+/** Most points one time series returns. */
+export const MAX_POINTS = 10_000;
+
+/**
+ * Usage per interval (UTC hours or days) over `[from, to)` widened to whole intervals, by
+ * `groupBy`; only intervals with requests appear. `truncated` when more than
+ * {@link MAX_POINTS} points matched (the first ones by time are returned).
+ */
+export async function usageTimeseries(
+  db: SqlDb,
+  q: UsageRange & { readonly interval: Interval; readonly groupBy: readonly GroupField[] },
+): Promise<{ from: number; to: number; points: UsagePoint[]; truncated: boolean }> {
+  const step = INTERVALS[q.interval];
+  const from = Math.floor(q.from / step) * step;
+  const to = Math.ceil(q.to / step) * step;
+  const cols = q.groupBy.map((g) => GROUP_COLUMNS[g]);
+  const source = sourceSql(from, to, columnFilters(q.filters), step);
+  const rows = await db.query(
+    `SELECT at - at % ${step} AS start, ${cols.map((c) => `${c}, `).join('')}${SUM_COUNTERS}
+     FROM (${source.sql}) u GROUP BY at - at % ${step}${cols.map((c) => `, ${c}`).join('')}
+     ORDER BY start${cols.map((c) => `, ${c}`).join('')} LIMIT ?`,
+    [...source.params, MAX_POINTS + 1],
   );
-  if (!totals[0]) return undefined;
-  const rows = await db.query('SELECT * FROM ledger WHERE trace_id = ? ORDER BY ts, request_id LIMIT ? OFFSET ?', [traceId, p.limit + 1, p.offset]);
-  const result = page(rows, { ...p, from: 0, to: 0 });
-  return { trace: toTrace(totals[0]), requests: { nextOffset: result.nextOffset, items: result.items.map(toRow) } };
+  const truncated = rows.length > MAX_POINTS;
+  return {
+    from,
+    to,
+    truncated,
+    points: rows.slice(0, MAX_POINTS).filter((r) => num(r['requests']) > 0).map((r) => ({
+      start: num(r['start']),
+      key: keyOf(r, q.groupBy),
+      ...totalsOf(r),
+      ttftMs: histogramPercentiles(r, 't'),
+      durationMs: histogramPercentiles(r, 'd'),
+    })),
+  };
 }

@@ -3,7 +3,7 @@ import { applyMigrations } from '../access/migrations.js';
 import { openSqliteDb } from '../access/sqlite-store.js';
 import { ledgerRecord } from '../../test/support/ledger-records.js';
 import { insertRecords } from './ledger-sql.js';
-import { traceRoute, tracesRoute, usageSummaryRoute, UsageQueryError } from './usage-routes.js';
+import { traceRoute, tracesRoute, usageSummaryRoute, usageTimeseriesRoute, UsageQueryError } from './usage-routes.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12);
 const url = (q: string): URL => new URL(`http://admin/admin/usage/summary?${q}`);
@@ -33,6 +33,31 @@ describe('usage routes', () => {
     await db.close();
   });
 
+  it('filters, orders and builds time series', async () => {
+    const db = openSqliteDb(':memory:');
+    await applyMigrations(db);
+    await insertRecords(db, [
+      ledgerRecord({ ts: NOW - 1000, project: 'a', requestModel: 'm1', costUsd: 0.001 }),
+      ledgerRecord({ ts: NOW - 2000, project: 'a', requestModel: 'm2', costUsd: 0.004 }),
+      ledgerRecord({ ts: NOW - 3_700_000, project: 'b', requestModel: 'm2', costUsd: 0.002 }),
+    ]);
+    const [, top] = (await usageSummaryRoute(db, url('groupBy=model&orderBy=cost&project=a'), NOW)) as [number, { groups: Array<{ key: unknown; costUsd: number }>; percentiles: string; filters: unknown }];
+    expect(top.groups.map((g) => g.key)).toEqual([{ model: 'm2' }, { model: 'm1' }]);
+    expect(top.filters).toEqual({ project: 'a' });
+    expect(top.percentiles).toBe('exact');
+    const [, series] = (await usageTimeseriesRoute(db, new URL(`http://admin/x?interval=hour&from=${NOW - 2 * 3_600_000}&to=${NOW}`), NOW)) as [
+      number,
+      { from: string; to: string; points: Array<{ start: string; requests: number; costUsd: number }> },
+    ];
+    expect(series.from).toBe(new Date(NOW - 2 * 3_600_000).toISOString());
+    expect(series.points.map((p) => [p.start, p.requests])).toEqual([
+      [new Date(NOW - 2 * 3_600_000).toISOString(), 1],
+      [new Date(NOW - 3_600_000).toISOString(), 2],
+    ]);
+    expect(series.points[1]!.costUsd).toBeCloseTo(0.005, 12);
+    await db.close();
+  });
+
   it('refuses bad parameters with a clear message', async () => {
     const db = openSqliteDb(':memory:');
     await applyMigrations(db);
@@ -43,10 +68,19 @@ describe('usage routes', () => {
       ['cursor=xyz', /cursor/],
       ['from=yesterday', /from must be/],
       [`from=${NOW}&to=${NOW - 1}`, /before/],
+      ['orderBy=colour', /orderBy must be one of/],
+      ['project=', /project: give one non-empty value/],
+      ['model=a&model=b', /model: give one/],
+      [`cursor=${Buffer.from('{"a":1}').toString('base64url')}`, /cursor/],
+      [`cursor=${Buffer.from('["x"]').toString('base64url')}`, /cursor/],
     ] as const) {
       await expect(usageSummaryRoute(db, url(q), NOW), q).rejects.toThrow(UsageQueryError);
       await expect(usageSummaryRoute(db, url(q), NOW), q).rejects.toThrow(msg);
     }
+    const series = (q: string) => usageTimeseriesRoute(db, new URL(`http://admin/x?${q}`), NOW);
+    await expect(series('interval=week')).rejects.toThrow(/interval must be one of hour, day/);
+    await expect(series(`interval=hour&from=${NOW - 365 * 86_400_000}`)).rejects.toThrow(/more than 5000 hours/);
+    await expect(tracesRoute(db, new URL(`http://admin/x?cursor=${Buffer.from('[1]').toString('base64url')}`), NOW)).rejects.toThrow(/cursor/);
     await db.close();
   });
 });

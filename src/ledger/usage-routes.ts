@@ -1,21 +1,21 @@
 /**
  * The usage endpoints of the admin API (mounted by src/access/admin-routes.ts, behind the
- * admin token): `GET /admin/usage/summary`, `GET /admin/traces`, `GET /admin/traces/{id}`.
- * Query parameters: `from`, `to` (ISO 8601 or ms since epoch; default the last 24 hours),
- * `limit` (default 100, at most 1000), `cursor` (from the previous page's `nextCursor`).
+ * admin token): `GET /admin/usage/summary`, `GET /admin/usage/timeseries`, `GET /admin/traces`,
+ * `GET /admin/traces/{id}`. Query parameters: `from`, `to` (ISO 8601 or ms since epoch; default
+ * the last 24 hours), `limit` (default 100, at most 1000), `cursor` (from the previous page's
+ * `nextCursor`), and on the usage endpoints `groupBy` and equality filters named like the
+ * group fields (`project=team-a&model=gpt-4o`).
  */
 import type { SqlDb } from '../access/sql-db.js';
-import { GROUP_COLUMNS, getTrace, listTraces, usageSummary, type GroupField, type Page } from './usage-queries.js';
+import { getTrace, listTraces } from './trace-queries.js';
+import { UsageQueryError, type PageCursor } from './usage-common.js';
+import { GROUP_COLUMNS, INTERVALS, SUMMARY_ORDERS, usageSummary, usageTimeseries, type GroupField, type Interval, type SummaryOrder } from './usage-queries.js';
 
-/** A query the usage endpoints refuse (400). */
-export class UsageQueryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageQueryError';
-  }
-}
+export { UsageQueryError } from './usage-common.js';
 
 const DAY_MS = 86_400_000;
+/** Longest range a time series may span, in intervals. */
+const MAX_INTERVALS = 5_000;
 
 function time(v: string | null, name: string, fallback: number): number {
   if (v === null || v === '') return fallback;
@@ -24,15 +24,20 @@ function time(v: string | null, name: string, fallback: number): number {
   return n;
 }
 
-function pageOf(url: URL): { limit: number; offset: number } {
+function pageOf(url: URL): { limit: number; cursor?: PageCursor } {
   const rawLimit = url.searchParams.get('limit');
   const limit = rawLimit === null ? 100 : Number(rawLimit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageQueryError('limit must be an integer from 1 to 1000');
   const cursor = url.searchParams.get('cursor');
-  if (cursor === null || cursor === '') return { limit, offset: 0 };
-  const m = /^o:(\d{1,12})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw new UsageQueryError('cursor is not one this API returned');
-  return { limit, offset: Number(m[1]) };
+  if (cursor === null || cursor === '') return { limit };
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    decoded = undefined;
+  }
+  if (!Array.isArray(decoded) || !decoded.every((v) => typeof v === 'string' || typeof v === 'number')) throw new UsageQueryError('cursor is not one this API returned');
+  return { limit, cursor: decoded as PageCursor };
 }
 
 function rangeOf(url: URL, now: number): { from: number; to: number } {
@@ -42,8 +47,8 @@ function rangeOf(url: URL, now: number): { from: number; to: number } {
   return { from, to };
 }
 
-function cursorOf(p: Page<unknown>): string | null {
-  return p.nextOffset === undefined ? null : Buffer.from(`o:${p.nextOffset}`).toString('base64url');
+function cursorOf(next: PageCursor | undefined): string | null {
+  return next === undefined ? null : Buffer.from(JSON.stringify(next)).toString('base64url');
 }
 
 function groupByOf(url: URL): GroupField[] {
@@ -56,12 +61,60 @@ function groupByOf(url: URL): GroupField[] {
   return fields as GroupField[];
 }
 
+function filtersOf(url: URL): Partial<Record<GroupField, string>> {
+  const filters: Partial<Record<GroupField, string>> = {};
+  for (const field of Object.keys(GROUP_COLUMNS) as GroupField[]) {
+    const values = url.searchParams.getAll(field);
+    if (values.length === 0) continue;
+    if (values.length > 1 || values[0] === '') throw new UsageQueryError(`${field}: give one non-empty value`);
+    filters[field] = values[0]!;
+  }
+  return filters;
+}
+
+function choice<T extends string>(url: URL, name: string, options: Record<T, unknown>, fallback: T): T {
+  const v = url.searchParams.get(name);
+  if (v === null || v === '') return fallback;
+  if (!Object.hasOwn(options, v)) throw new UsageQueryError(`${name} must be one of ${Object.keys(options).join(', ')}`);
+  return v as T;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
 /** `GET /admin/usage/summary`. */
 export async function usageSummaryRoute(db: SqlDb, url: URL, now: number): Promise<[number, unknown]> {
   const range = rangeOf(url, now);
   const groupBy = groupByOf(url);
-  const result = await usageSummary(db, { ...range, ...pageOf(url), groupBy });
-  return [200, { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), groupBy, groups: result.items, nextCursor: cursorOf(result) }];
+  const orderBy = choice<SummaryOrder>(url, 'orderBy', SUMMARY_ORDERS, 'key');
+  const filters = filtersOf(url);
+  const result = await usageSummary(db, { ...range, ...pageOf(url), groupBy, orderBy, filters });
+  return [
+    200,
+    { from: iso(range.from), to: iso(range.to), groupBy, orderBy, filters, percentiles: result.percentiles, groups: result.items, nextCursor: cursorOf(result.next) },
+  ];
+}
+
+/** `GET /admin/usage/timeseries`. */
+export async function usageTimeseriesRoute(db: SqlDb, url: URL, now: number): Promise<[number, unknown]> {
+  const range = rangeOf(url, now);
+  const interval = choice<Interval>(url, 'interval', INTERVALS, 'hour');
+  if ((range.to - range.from) / INTERVALS[interval] > MAX_INTERVALS) throw new UsageQueryError(`the range spans more than ${MAX_INTERVALS} ${interval}s; use a longer interval or a shorter range`);
+  const groupBy = groupByOf(url);
+  const filters = filtersOf(url);
+  const result = await usageTimeseries(db, { ...range, interval, groupBy, filters });
+  return [
+    200,
+    {
+      from: iso(result.from),
+      to: iso(result.to),
+      interval,
+      groupBy,
+      filters,
+      percentiles: 'histogram',
+      truncated: result.truncated,
+      points: result.points.map((p) => ({ ...p, start: iso(p.start) })),
+    },
+  ];
 }
 
 /** `GET /admin/traces`. */
@@ -71,10 +124,10 @@ export async function tracesRoute(db: SqlDb, url: URL, now: number): Promise<[nu
   return [
     200,
     {
-      from: new Date(range.from).toISOString(),
-      to: new Date(range.to).toISOString(),
-      traces: result.items.map((t) => ({ ...t, firstAt: new Date(t.firstAt).toISOString(), lastAt: new Date(t.lastAt).toISOString() })),
-      nextCursor: cursorOf(result),
+      from: iso(range.from),
+      to: iso(range.to),
+      traces: result.items.map((t) => ({ ...t, firstAt: iso(t.firstAt), lastAt: iso(t.lastAt) })),
+      nextCursor: cursorOf(result.next),
     },
   ];
 }
@@ -84,12 +137,5 @@ export async function traceRoute(db: SqlDb, id: string, url: URL): Promise<[numb
   const found = await getTrace(db, id, pageOf(url));
   if (!found) return undefined;
   const t = found.trace;
-  return [
-    200,
-    {
-      trace: { ...t, firstAt: new Date(t.firstAt).toISOString(), lastAt: new Date(t.lastAt).toISOString() },
-      requests: found.requests.items,
-      nextCursor: cursorOf(found.requests),
-    },
-  ];
+  return [200, { trace: { ...t, firstAt: iso(t.firstAt), lastAt: iso(t.lastAt) }, requests: found.requests.items, nextCursor: cursorOf(found.requests.next) }];
 }
