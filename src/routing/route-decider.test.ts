@@ -37,6 +37,16 @@ describe('RouteDecider', () => {
     expect(seen).toEqual([headers, request]);
   });
 
+  it('treats an answer naming no configured rule as a router failure, under the failure mode', async () => {
+    const ruleNames = new Set(['openai', 'premium']);
+    const typo: Router = { calculate: async () => 'premuim' };
+    const closed = await decider(typo, { ruleNames }).decide(headers, request);
+    expect(closed).toMatchObject({ kind: 'failed' });
+    expect((closed as { reason: string }).reason).toBe('router returned "premuim", which is not a configured rule (rules: "openai", "premium")');
+    expect(await decider(typo, { ruleNames, failureMode: 'open' }).decide(headers, request)).toEqual({ kind: 'rule', name: 'openai', fallback: true });
+    expect(await decider({ calculate: () => 'premium' }, { ruleNames }).decide(headers, request)).toEqual({ kind: 'rule', name: 'premium' });
+  });
+
   it('answers the rule of an async router within budget', async () => {
     const router: Router = { calculate: async () => 'premium' };
     expect(await decider(router).decide(headers, request)).toEqual({ kind: 'rule', name: 'premium' });

@@ -1,7 +1,8 @@
 /**
  * Calls the active router under a time budget and turns its answer into a decision:
  * a rule, "no matching rule" (404 to the client), or a router failure handled by the
- * configured failure mode (`closed` → 503, `open` → the default router's answer).
+ * configured failure mode (`closed` → 503, `open` → the default router's answer). An answer
+ * naming a rule the config does not have counts as a failure.
  */
 import type { Logger } from 'pino';
 import { NoMatchingRuleError, type RouteRequest, type Router } from './router.js';
@@ -20,8 +21,13 @@ export interface RouteDeciderOptions {
   readonly defaultRouter: Router;
   /** Time budget for an async router, in ms. */
   readonly timeoutMs: number;
-  /** What to do when the router throws or runs over. */
+  /** What to do when the router throws, runs over, or answers a rule that is not configured. */
   readonly failureMode: 'closed' | 'open';
+  /**
+   * The configured rule names. An answer outside them is a router failure (a typo would
+   * otherwise reach Envoy as a header no route matches, and the client would get Envoy's 404).
+   */
+  readonly ruleNames?: ReadonlySet<string>;
   readonly logger: Logger;
 }
 
@@ -53,6 +59,11 @@ export class RouteDecider {
       const name = await this.callRouter(headers, request);
       if (typeof name !== 'string' || name === '') {
         throw new TypeError(`router returned ${JSON.stringify(name)} instead of a rule name`);
+      }
+      const rules = this.opts.ruleNames;
+      if (rules && !rules.has(name)) {
+        const known = [...rules].slice(0, 10).map((r) => JSON.stringify(r)).join(', ');
+        throw new TypeError(`router returned ${JSON.stringify(name)}, which is not a configured rule (rules: ${known}${rules.size > 10 ? ', …' : ''})`);
       }
       return { kind: 'rule', name };
     } catch (err) {

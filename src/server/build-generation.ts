@@ -99,6 +99,7 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
       defaultRouter: routers.defaultRouter,
       timeoutMs: config.router.timeoutMs,
       failureMode: config.router.failureMode,
+      ruleNames: new Set(config.rules.map((r) => r.name)),
       logger: deps.logger.child({ component: 'router' }),
     }),
     metrics: withPromptCacheMetrics(isolateMetrics(metrics, { logger: deps.logger.child({ component: 'metrics-hooks' }), meter: deps.meter }), deps.meter),
