@@ -161,7 +161,13 @@ export const configSchema = z.strictObject({
       token: secretRefSchema.optional(),
     })
     .prefault({}),
-  limits: z.strictObject({ maxBodyBytes: z.number().int().positive().default(32 * MiB) }).prefault({}),
+  limits: z
+    .strictObject({
+      maxBodyBytes: z.number().int().positive().default(32 * MiB),
+      /** Cap on a response body's decompressed size while observing it (a compression bomb stops there). */
+      maxDecodedResponseBytes: z.number().int().positive().default(64 * MiB),
+    })
+    .prefault({}),
   apis: z
     .strictObject({
       pathPrefix: z

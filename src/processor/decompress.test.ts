@@ -137,6 +137,27 @@ describe('createDecoder', () => {
     expect(original.subarray(0, out.length).equals(out)).toBe(true);
   });
 
+  it('stops a compression bomb at the output cap, holding no more than the cap', async () => {
+    // 1 MiB of gzip that expands to 1 GiB of zeros (gzip of a zero stream compresses ~1000:1).
+    const piece = zlib.gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 });
+    const bomb = Buffer.concat(Array.from({ length: 16 }, () => piece)); // 16 gzip members: 1 GiB decoded
+    for (const encoding of ['gzip', 'gzip, identity']) {
+      const d = createDecoder(encoding, 4 * 1024 * 1024);
+      const before = process.memoryUsage().arrayBuffers;
+      const out = await decodeAll(d, split(bomb, [0.5]));
+      expect(d.overLimit).toBe(true);
+      expect(d.failed).toBe(true);
+      expect(out.length).toBeLessThanOrEqual(4 * 1024 * 1024);
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(256 * 1024 * 1024);
+    }
+    const br = createDecoder('br', 1000);
+    await br.push(zlib.brotliCompressSync(Buffer.alloc(5000, 'a')));
+    expect(br.overLimit).toBe(true);
+    const ok = createDecoder('gzip', 1000);
+    expect((await decodeAll(ok, [zlib.gzipSync(Buffer.alloc(1000, 'a'))])).length).toBe(1000);
+    expect(ok.overLimit).toBe(false);
+  });
+
   it('passes identity bodies through', async () => {
     for (const enc of [undefined, '', 'identity', ' IDENTITY ']) {
       const d = createDecoder(enc);

@@ -9,6 +9,11 @@
  * `identity`, and lists of them (`gzip, br`: decoded in reverse order). Anything else passes the
  * bytes through unchanged with `supported` false. Corrupt input sets `failed` and never throws;
  * output decoded before the corruption is still returned, later chunks give nothing.
+ *
+ * Output is capped (`maxOutputBytes` per coding, default {@link DEFAULT_MAX_DECODED_BYTES}): a
+ * small compressed body can expand a thousandfold or more, and one chunk's output is held in
+ * memory until it is returned. Past the cap the decoder stops, sets `failed` and `overLimit`,
+ * and returns nothing more.
  */
 import * as zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
@@ -25,9 +30,14 @@ export interface ResponseDecoder {
   readonly supported: boolean;
   /** The encoding, normalised (lower case, `x-gzip` → `gzip`, empty for none). */
   readonly encoding: string;
+  /** True once the decoded output passed the cap (then `failed` is true too). */
+  readonly overLimit: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Default cap on the decoded size of one response body: 64 MiB. */
+export const DEFAULT_MAX_DECODED_BYTES = 64 * 1024 * 1024;
 
 type ZstdFactory = () => Transform;
 
@@ -45,6 +55,7 @@ export function isZlibHeader(b0: number, b1: number): boolean {
 /** Passes bytes through. */
 class IdentityDecoder implements ResponseDecoder {
   readonly failed = false;
+  readonly overLimit = false;
   constructor(
     readonly encoding: string,
     readonly supported: boolean,
@@ -65,6 +76,8 @@ class ZlibDecoder implements ResponseDecoder {
   private head: Buffer = EMPTY;
   private ended = false;
   private broken = false;
+  private produced = 0;
+  private capped = false;
   private queue: Promise<unknown> = Promise.resolve();
   /** Wakes a pending write or end when the stream errors (its callbacks may never run then). */
   private wake: (() => void) | undefined;
@@ -76,10 +89,15 @@ class ZlibDecoder implements ResponseDecoder {
     readonly encoding: string,
     private readonly makeStream: (head: Buffer) => Transform,
     private readonly headBytes: number,
+    private readonly maxOutput: number,
   ) {}
 
   get failed(): boolean {
     return this.broken;
+  }
+
+  get overLimit(): boolean {
+    return this.capped;
   }
 
   push(chunk: Buffer): Promise<Buffer> {
@@ -125,7 +143,19 @@ class ZlibDecoder implements ResponseDecoder {
 
   private open(head: Buffer): void {
     const stream = this.makeStream(head);
-    stream.on('data', (d: Buffer) => this.out.push(d));
+    stream.on('data', (d: Buffer) => {
+      if (this.capped) return;
+      this.produced += d.length;
+      if (this.produced > this.maxOutput) {
+        this.capped = true;
+        this.broken = true;
+        this.out = [];
+        stream.destroy();
+        this.wake?.();
+        return;
+      }
+      this.out.push(d);
+    });
     stream.on('error', () => {
       this.broken = true;
       this.wake?.();
@@ -190,6 +220,10 @@ class ChainDecoder implements ResponseDecoder {
     return this.stages.some((s) => s.failed);
   }
 
+  get overLimit(): boolean {
+    return this.stages.some((s) => s.overLimit);
+  }
+
   async push(chunk: Buffer): Promise<Buffer> {
     let data = chunk;
     for (const s of this.stages) data = await s.push(data);
@@ -208,21 +242,22 @@ class ChainDecoder implements ResponseDecoder {
 }
 
 /** A decoder for one coding token, or undefined when unsupported. */
-function single(token: string): ResponseDecoder | undefined {
+function single(token: string, max: number): ResponseDecoder | undefined {
   switch (token) {
     case 'gzip':
-      return new ZlibDecoder('gzip', () => zlib.createGunzip(), 1);
+      return new ZlibDecoder('gzip', () => zlib.createGunzip(), 1, max);
     case 'br':
-      return new ZlibDecoder('br', () => zlib.createBrotliDecompress(), 1);
+      return new ZlibDecoder('br', () => zlib.createBrotliDecompress(), 1, max);
     case 'deflate':
       return new ZlibDecoder(
         'deflate',
         (head) => (head.length >= 2 && isZlibHeader(head[0]!, head[1]!) ? zlib.createInflate() : zlib.createInflateRaw()),
         2,
+        max,
       );
     case 'zstd': {
       const make = zstdFactory();
-      return make ? new ZlibDecoder('zstd', make, 1) : undefined;
+      return make ? new ZlibDecoder('zstd', make, 1, max) : undefined;
     }
     default:
       return undefined;
@@ -236,9 +271,9 @@ export function zstdSupported(): boolean {
 
 /**
  * Creates the decoder for a response's `content-encoding` header value (undefined or empty:
- * identity).
+ * identity), whose output stops past `maxOutputBytes`.
  */
-export function createDecoder(contentEncoding: string | undefined): ResponseDecoder {
+export function createDecoder(contentEncoding: string | undefined, maxOutputBytes: number = DEFAULT_MAX_DECODED_BYTES): ResponseDecoder {
   const tokens = (contentEncoding ?? '')
     .split(',')
     .map((t) => t.trim().toLowerCase())
@@ -249,7 +284,7 @@ export function createDecoder(contentEncoding: string | undefined): ResponseDeco
   // Codings are listed in the order they were applied: undo them last first.
   const stages: ResponseDecoder[] = [];
   for (const t of tokens.reverse()) {
-    const d = single(t);
+    const d = single(t, maxOutputBytes);
     if (!d) return new IdentityDecoder(encoding, false);
     stages.push(d);
   }

@@ -18,6 +18,10 @@ export interface ResponseObserverOptions {
   /** Remove the usage-only chunk we asked for (OpenAI streams where the client did not). */
   readonly stripUsageChunk: boolean;
   readonly metrics: RequestMetrics;
+  /** Cap on the decoded body (see decompress.ts); past it decoding stops. */
+  readonly maxDecodedBytes?: number;
+  /** Called once when the decoded body passes the cap. */
+  readonly onDecodeLimit?: () => void;
 }
 
 /** Per-response state. */
@@ -25,9 +29,10 @@ export class ResponseObserver {
   private readonly decoder: ResponseDecoder;
   private readonly stripper: UsageChunkStripper | undefined;
   private chunks = 0;
+  private limitReported = false;
 
   constructor(private readonly opts: ResponseObserverOptions) {
-    this.decoder = createDecoder(opts.contentEncoding);
+    this.decoder = createDecoder(opts.contentEncoding, opts.maxDecodedBytes);
     // An encoding we cannot decode (zstd on Node 20) is never rewritten: the client gets the
     // provider's bytes, usage chunk included, rather than undecodable ones.
     this.stripper = opts.stripUsageChunk && this.decoder.supported ? new UsageChunkStripper() : undefined;
@@ -46,6 +51,10 @@ export class ResponseObserver {
     let decoded = await this.decoder.push(chunk);
     if (endOfStream) decoded = Buffer.concat([decoded, await this.decoder.end()]);
     if (decoded.length > 0) this.opts.parser.push(decoded);
+    if (this.decoder.overLimit && !this.limitReported) {
+      this.limitReported = true;
+      this.opts.onDecodeLimit?.();
+    }
     this.chunks++;
     // Time to first token: the first body chunk of a streaming response.
     if (this.opts.streaming && this.chunks === 1) {

@@ -55,6 +55,12 @@ export class ResponseSide {
       streaming,
       stripUsageChunk: this.opts.stripUsageChunk && streaming && contentType.startsWith('text/event-stream'),
       metrics: this.opts.metrics,
+      maxDecodedBytes: this.opts.generation.config.limits.maxDecodedResponseBytes,
+      onDecodeLimit: () =>
+        this.opts.logger.warn(
+          { limit: this.opts.generation.config.limits.maxDecodedResponseBytes, encoding: headers['content-encoding'], ...this.opts.identity() },
+          'response body decompresses past limits.maxDecodedResponseBytes: stopped decoding it, its usage is not read',
+        ),
     });
     const strip = this.observer.rewritesBody;
     const remove: string[] = [];

@@ -30,6 +30,7 @@ rules:
     backends: [{ name: aws.bedrock }]
 models:
   - { name: gpt-5-nano, ownedBy: openai }
+limits: { maxDecodedResponseBytes: 1048576 }
 `;
 
 const streamUsageBody = loadCassette('chat-streaming-detailed-usage').interactions[0]!.response.body;
@@ -61,6 +62,11 @@ beforeAll(async () => {
       }
       if (body.stream) return sse(res, streamUsageBody);
       const recorded = loadCassette('chat-basic').interactions[0]!.response;
+      if (body.model === 'gpt-bomb') {
+        // 2 MiB of JSON whitespace before the completion: compresses to a few KiB.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        return void res.end(gzipSync(Buffer.concat([Buffer.alloc(2 * 1024 * 1024, ' '), Buffer.from(recorded.body)])));
+      }
       if (body.model === 'gpt-gzip') {
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
         return void res.end(gzipSync(recorded.body));
@@ -161,6 +167,14 @@ describe('OpenAI SDK', () => {
     await harness.settled();
     const headers = Object.fromEntries(harness.lastExchange()!.responseHeaders ?? []);
     expect(headers['content-encoding']).toBeUndefined(); // we rewrote the body, so it is sent decoded
+  });
+
+  it('stops decoding a response past limits.maxDecodedResponseBytes, and the client still gets it whole', async () => {
+    const completion = await client().chat.completions.create({ model: 'gpt-bomb', messages: [{ role: 'user', content: 'x' }] });
+    expect(completion.choices[0]?.message.content).toBeTruthy();
+    await harness.settled();
+    await expect.poll(() => svc.logs.some((l) => typeof l['msg'] === 'string' && l['msg'].includes('limits.maxDecodedResponseBytes') && l['model'] === 'gpt-bomb')).toBe(true);
+    expect(await tokens('input', 'gpt-bomb')).toBe(0);
   });
 
   it('gets a 404 the SDK understands for a model no rule serves', async () => {
