@@ -3,9 +3,11 @@
  * config file's directory) or a package name. Returns its default export, with errors that
  * name the module.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { exports as exportsOf, legacy } from 'resolve.exports';
 
 /** A user module that could not be loaded or does not have the expected shape. */
 export class ModuleLoadError extends Error {
@@ -24,9 +26,41 @@ function isFileSpecifier(specifier: string): boolean {
   return specifier.startsWith('.') || isAbsolute(specifier) || specifier.startsWith('file:');
 }
 
+/** Splits `@scope/name/sub` into the package name and the subpath (`.`, `./sub`). */
+function packageParts(specifier: string): { name: string; subpath: string } {
+  const parts = specifier.split('/');
+  const n = specifier.startsWith('@') ? 2 : 1;
+  const rest = parts.slice(n).join('/');
+  return { name: parts.slice(0, n).join('/'), subpath: rest ? `./${rest}` : '.' };
+}
+
+/**
+ * Resolves a package the way `import` would from `baseDir`: the nearest
+ * `node_modules/<name>` up the tree, then its `exports` with the `import` and `node`
+ * conditions (or `module`/`main` without `exports`). Undefined when no such package is there.
+ */
+function resolveEsmPackage(specifier: string, baseDir: string): string | undefined {
+  const { name, subpath } = packageParts(specifier);
+  for (let dir = resolve(baseDir); ; dir = dirname(dir)) {
+    const pkgDir = join(dir, 'node_modules', name);
+    let pkg: Record<string, unknown> | undefined;
+    try {
+      pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    } catch {
+      pkg = undefined;
+    }
+    if (pkg) {
+      const target = pkg['exports'] !== undefined ? exportsOf(pkg, subpath, { conditions: ['node'] })?.[0] : subpath === '.' ? (legacy(pkg, { fields: ['module', 'main'] }) ?? './index.js') : subpath;
+      return target === undefined ? undefined : pathToFileURL(join(pkgDir, String(target))).href;
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
 /**
  * Resolves a specifier to an importable URL. Files are resolved against `baseDir`;
- * packages are resolved from `baseDir` too, so a config can use packages installed beside it.
+ * packages are resolved from `baseDir` too, so a config can use packages installed beside it,
+ * CommonJS ones and ESM-only ones (whose `exports` have no `require` condition) alike.
  */
 export function resolveModule(specifier: string, baseDir: string): string {
   if (specifier.startsWith('file:')) return specifier;
@@ -35,8 +69,13 @@ export function resolveModule(specifier: string, baseDir: string): string {
     const require = createRequire(resolve(baseDir, 'noop.js'));
     return pathToFileURL(require.resolve(specifier)).href;
   } catch {
-    // ESM-only packages without a "require" condition: let import() resolve it.
-    return specifier;
+    // ESM-only packages without a "require" condition: resolve their "import" export from
+    // baseDir ourselves; failing that (a built-in, say), let import() resolve it.
+    try {
+      return resolveEsmPackage(specifier, baseDir) ?? specifier;
+    } catch {
+      return specifier;
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { createNoopMeter } from '@opentelemetry/api';
 import { parseConfig } from '../config/load.js';
@@ -129,6 +129,29 @@ describe('loadRouter', () => {
   it('keeps the cause of a throwing factory', async () => {
     const err = await loadError('./throws.mjs');
     expect((err.cause as Error).message).toBe('option "rule" is required');
+  });
+
+  it('loads ESM-only packages (exports without a require condition) installed beside the config', async () => {
+    const write = async (pkg: string, files: Record<string, string>) => {
+      const root = join(dir, 'node_modules', pkg);
+      for (const [name, text] of Object.entries(files)) {
+        await mkdir(dirname(join(root, name)), { recursive: true });
+        await writeFile(join(root, name), text);
+      }
+    };
+    const factory = (tag: string) => `export default (defaultRouter) => ({ calculate: (h) => '${tag}:' + defaultRouter.calculate(h) });\n`;
+    await write('esm-only-router', {
+      'package.json': JSON.stringify({ name: 'esm-only-router', type: 'module', exports: { '.': { import: './dist/index.js' }, './canary': { import: './dist/canary.js' } } }),
+      'dist/index.js': factory('esm'),
+      'dist/canary.js': factory('canary'),
+    });
+    await write('@acme/router', { 'package.json': JSON.stringify({ name: '@acme/router', type: 'module', exports: { import: './main.js' } }), 'main.js': factory('acme') });
+    // A nested config directory finds the package up the tree, as import would.
+    const nested = { ...deps, baseDir: join(dir, 'configs', 'prod') };
+    for (const [module, tag] of [['esm-only-router', 'esm'], ['esm-only-router/canary', 'canary'], ['@acme/router', 'acme']] as const) {
+      const { router } = await loadRouter(cfg(module), nested);
+      expect(await router.calculate({ 'x-model': 'gpt-4o' })).toBe(`${tag}:openai`);
+    }
   });
 
   it('names a package that cannot be resolved', async () => {
