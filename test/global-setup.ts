@@ -3,10 +3,15 @@
  * When it is not reachable (and LLM_EXTPROC_TEST_PG_URL does not name another server), runs
  * scripts/ensure-postgres.sh, which starts a local server or installs one. If that fails the
  * PostgreSQL tests fail with a message saying so — they never skip.
+ *
+ * Likewise for the Chromium the dashboard test drives: when the executable is absent (and
+ * LLM_EXTPROC_TEST_CHROMIUM does not name another one), runs scripts/ensure-chromium.sh, which
+ * installs Debian's chromium package; if that fails, the dashboard test fails saying so.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { CHROMIUM_ENV, chromiumPath, isExecutable } from './support/chromium.js';
 
 async function reachable(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
@@ -21,8 +26,7 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-/** vitest global setup. */
-export default async function setup(): Promise<void> {
+async function ensurePostgres(): Promise<void> {
   if (process.env['LLM_EXTPROC_TEST_PG_URL']) return;
   if (await reachable('postgres://postgres@127.0.0.1:5432/test')) return;
   const script = fileURLToPath(new URL('../scripts/ensure-postgres.sh', import.meta.url));
@@ -31,4 +35,20 @@ export default async function setup(): Promise<void> {
   } catch (err) {
     process.stderr.write(`PostgreSQL could not be prepared (${(err as Error).message}); the key-store tests will fail.\n`);
   }
+}
+
+function ensureChromium(): void {
+  if (process.env[CHROMIUM_ENV] || isExecutable(chromiumPath())) return;
+  const script = fileURLToPath(new URL('../scripts/ensure-chromium.sh', import.meta.url));
+  try {
+    execFileSync('bash', [script], { stdio: 'inherit', timeout: 10 * 60_000 });
+  } catch (err) {
+    process.stderr.write(`Chromium could not be installed (${(err as Error).message}); the dashboard test will fail.\n`);
+  }
+}
+
+/** vitest global setup. */
+export default async function setup(): Promise<void> {
+  await ensurePostgres();
+  ensureChromium();
 }

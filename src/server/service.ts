@@ -18,6 +18,7 @@ import { grpcBindTarget, parseAddress } from './address.js';
 import { createAdminServer, type AdminHandler } from './admin-http.js';
 import { buildGeneration } from './build-generation.js';
 import { debugRoutes } from './debug-routes.js';
+import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { DecisionRing } from './decision-ring.js';
 import { removeStaleSocket } from './stale-socket.js';
 import { HealthService } from './health.js';
@@ -177,18 +178,24 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     logger: logger.child({ component: 'admin-api' }),
   });
 
+  // The usage dashboard's static files (no data in them; the page calls the admin API).
+  const dashboard = dashboardRoutes();
+
   async function bindAdmin(address: string): Promise<number> {
     const parsed = parseAddress(address);
     if (parsed.kind === 'unix') await removeStaleSocket(parsed.path);
     const server = createAdminServer({
       ready: () => serving && !notReady && !draining && current !== undefined,
       metrics: deps.metricsHandler,
-      routes: debugRoutes({
-        enabled: () => current?.config.admin.debug ?? false,
-        generation: () => current,
-        inFlight: () => serviceMetrics.inFlight,
-        decisions: () => ring.list(),
-      }),
+      routes: new Map([
+        ...debugRoutes({
+          enabled: () => current?.config.admin.debug ?? false,
+          generation: () => current,
+          inFlight: () => serviceMetrics.inFlight,
+          decisions: () => ring.list(),
+        }),
+        ...dashboard,
+      ]),
       prefixRoutes: [{ prefix: ADMIN_API_PREFIX, handler: adminApi }],
       logger,
     });
