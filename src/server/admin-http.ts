@@ -15,7 +15,7 @@ export interface AdminDeps {
   ready(): boolean;
   /** Writes the Prometheus exposition. */
   metrics: AdminHandler;
-  /** Extra GET routes by exact path (debug endpoints). */
+  /** Extra GET routes by exact path (debug endpoints, the dashboard's static files). */
   routes?: ReadonlyMap<string, AdminHandler>;
   /** Handlers for every path under a prefix, any method (the admin API under `/admin/`). */
   prefixRoutes?: ReadonlyArray<{ readonly prefix: string; readonly handler: AdminHandler }>;
