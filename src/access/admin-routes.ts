@@ -1,6 +1,7 @@
 /**
  * The key and project admin API, mounted by the admin HTTP server under `/admin/`. Off (404)
- * unless `admin.token` is configured; every request needs `Authorization: Bearer <token>`
+ * unless `admin.token` is configured (503, and an error logged, while it is configured but its
+ * file or variable is empty or unreadable); every request needs `Authorization: Bearer <token>`
  * (compared in constant time). Every change is audited with actor `admin-api`, and invalidates
  * this process's key cache at once. Described in docs/admin-api.openapi.yaml.
  */
@@ -21,10 +22,16 @@ export const ADMIN_API_PREFIX = '/admin/';
 /** Largest request body accepted. */
 const MAX_BODY_BYTES = 64 * 1024;
 
+/** The admin token's state: not configured, configured but unreadable, or its value. */
+export type AdminToken = { readonly state: 'off' } | { readonly state: 'unavailable'; readonly where: string } | { readonly state: 'on'; readonly value: string };
+
 /** What the admin API needs. */
 export interface AdminRoutesDeps {
-  /** The admin token now (re-read per request, so rotation applies); undefined: the API is off. */
-  token(): Promise<string | undefined>;
+  /**
+   * The admin token now (re-read per request, so rotation applies): `off` when none is
+   * configured, `unavailable` when one is configured but cannot be read (naming where).
+   */
+  token(): Promise<AdminToken>;
   /** The access store (opened on first use). */
   store(): Promise<AccessStore>;
   /** This process's key cache, invalidated on changes. */
@@ -259,9 +266,13 @@ export function createAdminRoutes(deps: AdminRoutesDeps): (req: IncomingMessage,
   const routes = ROUTE_TABLE.map((r) => ({ ...r, ...compile(r.path) }));
   return async (req, res, url) => {
     const token = await deps.token();
-    if (token === undefined) return sendError(res, 404, 'not_found', 'the admin API is off: set admin.token to enable it');
+    if (token.state === 'off') return sendError(res, 404, 'not_found', 'the admin API is off: set admin.token to enable it');
+    if (token.state === 'unavailable') {
+      deps.logger.error({ where: token.where }, 'admin.token is configured but empty or unreadable: the admin API refuses every request');
+      return sendError(res, 503, 'admin_token_unavailable', `admin.token (${token.where}) is configured but empty or unreadable`);
+    }
     const presented = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    if (!tokensEqual(presented, token)) {
+    if (!tokensEqual(presented, token.value)) {
       res.setHeader('www-authenticate', 'Bearer realm="llm-extproc admin"');
       return sendError(res, 401, 'unauthorized', 'a valid admin token is required (Authorization: Bearer <token>)');
     }

@@ -29,7 +29,7 @@ import { SecretFiles } from '../credentials/secret-files.js';
 import type { KeyLookup } from '../access/key-lookup.js';
 import { ADMIN_API_PREFIX, createAdminRoutes } from '../access/admin-routes.js';
 import type { AccessRuntime } from '../access/access-runtime.js';
-import { resolveSecretRef } from '../access/secret-ref.js';
+import { describeSecretRef, resolveSecretRef } from '../access/secret-ref.js';
 import type { LedgerRuntime } from '../ledger/ledger-runtime.js';
 import { pricingMissingCounter, UsageRecorder } from '../ledger/usage-recorder.js';
 
@@ -168,10 +168,11 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   const adminApi = createAdminRoutes({
     token: async () => {
       const ref = current?.config.admin.token;
-      if (!ref) return undefined;
+      if (!ref) return { state: 'off' };
       const source = current?.info.source;
       const baseDir = !source || source === 'embedded default' ? deps.cwd : dirname(source);
-      return resolveSecretRef(ref, { baseDir, ...(deps.readEnv ? { readEnv: deps.readEnv } : {}) });
+      const value = await resolveSecretRef(ref, { baseDir, ...(deps.readEnv ? { readEnv: deps.readEnv } : {}) });
+      return value === undefined ? { state: 'unavailable', where: describeSecretRef(ref) } : { state: 'on', value };
     },
     store: () => (deps.access ? deps.access.store() : Promise.reject(new Error('no access store configured'))),
     ...(deps.access ? { cache: deps.access } : {}),

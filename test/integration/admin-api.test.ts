@@ -142,6 +142,31 @@ describe('admin API on the admin port', () => {
   });
 });
 
+describe('admin API with an unreadable admin.token', () => {
+  it('answers 503 naming where the token should come from, and logs it, until the file appears', async () => {
+    const tokenFile = join(dir, 'admin-token');
+    const svc = await startService({
+      loaded: parseConfig(`admin: { token: { filename: ${JSON.stringify(tokenFile)} } }\nauth: { store: { driver: sqlite, path: ${JSON.stringify(join(dir, 'unreadable.db'))} } }\n`, 'test config'),
+      cwd: dir,
+      access: accessRuntimeFor(parseConfig(`auth: { store: { driver: sqlite, path: ${JSON.stringify(join(dir, 'unreadable.db'))} } }\n`, 'test config'), { logger: pino({ level: 'silent' }), cwd: dir }),
+    });
+    try {
+      const r = await fetch(`${svc.adminUrl}/admin/keys`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(r.status).toBe(503);
+      expect(((await r.json()) as { error: { code: string; message: string } }).error).toEqual({
+        code: 'admin_token_unavailable',
+        message: `admin.token (file ${tokenFile}) is configured but empty or unreadable`,
+      });
+      expect(svc.logText()).toContain('admin.token is configured but empty or unreadable');
+      await import('node:fs/promises').then((fs) => fs.writeFile(tokenFile, `${TOKEN}\n`));
+      const ok = await fetch(`${svc.adminUrl}/admin/keys`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(ok.status).toBe(200);
+    } finally {
+      await svc.stop();
+    }
+  });
+});
+
 describe('admin API without admin.token', () => {
   it('is off: 404 even with a token, and no store is opened', async () => {
     const file = join(dir, 'never.db');
