@@ -15,10 +15,9 @@ import { openPostgresDb } from '../../src/access/postgres-store.js';
 import type { SqlDb } from '../../src/access/sql-db.js';
 import { parseConfig } from '../../src/config/load.js';
 import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
-import { startHarness, type Harness } from '../harness/harness.js';
-import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream.js';
 import { createTestSchema, type TestSchema } from '../support/postgres.js';
 import { startService, type TestService } from '../support/service.js';
+import { jsonReply, startSingleRoute, type SingleRoute } from '../support/single-route.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const COMPLETION = JSON.stringify({
@@ -37,8 +36,7 @@ let proxied: SqlDb;
 let proxy: TcpProxy;
 let ledger: LedgerRuntime;
 let svc: TestService;
-let upstream: MockUpstream;
-let harness: Harness;
+let route: SingleRoute;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ledger-kill-'));
@@ -70,24 +68,11 @@ rules:
       return ledger;
     },
   });
-  upstream = await startMockUpstream({
-    handler: (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(COMPLETION);
-    },
-  });
-  harness = await startHarness({
-    processorAddress: svc.target,
-    mode: { requestBody: 'BUFFERED', responseBody: 'BUFFERED' },
-    allowModeOverride: true,
-    routes: [{ header: 'x-ai-eg-selected-route', value: 'openai', upstream: 'openai' }],
-    upstreams: { openai: upstream },
-  });
+  route = await startSingleRoute({ processorAddress: svc.target, handler: jsonReply(COMPLETION) });
 });
 
 afterAll(async () => {
-  await harness?.close();
-  await upstream?.close();
+  await route?.close();
   await svc?.stop();
   await proxy?.close();
   await proxied?.close();
@@ -96,7 +81,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const client = () => new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: 'sk-client', maxRetries: 0 });
+const client = () => new OpenAI({ baseURL: `${route.harness.url}/v1`, apiKey: 'sk-client', maxRetries: 0 });
 
 async function send(n: number, tag: string): Promise<string[]> {
   const ids: string[] = [];
@@ -136,6 +121,6 @@ describe('ledger on PostgreSQL killed mid-run', () => {
     const [hourly] = await direct.query('SELECT SUM(requests) AS n, SUM(input_tokens) AS input FROM ledger_hourly');
     expect(Number(hourly!['n'])).toBe(all.length);
     expect(Number(hourly!['input'])).toBe(30 * all.length);
-    expect(harness.violations).toEqual([]);
+    expect(route.harness.violations).toEqual([]);
   });
 });

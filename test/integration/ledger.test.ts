@@ -14,10 +14,10 @@ import type { SqlDb } from '../../src/access/sql-db.js';
 import { parseConfig } from '../../src/config/load.js';
 import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import { sqlDbOf } from '../../src/ledger/open-ledger.js';
-import { startHarness, type Harness } from '../harness/harness.js';
-import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream.js';
+import type { Harness } from '../harness/harness.js';
 import { FakeKeyLookup, gatewayKey } from '../support/fake-keys.js';
 import { startService, type TestService } from '../support/service.js';
+import { jsonReply, startSingleRoute, type SingleRoute } from '../support/single-route.js';
 
 const TOKEN = 'ledger-admin-token-1234';
 const KEY_A = 'gk-team-a-0001';
@@ -46,7 +46,7 @@ let svc: TestService;
 let ledger: LedgerRuntime;
 let access: AccessRuntime;
 let harness: Harness;
-let upstream: MockUpstream;
+let route: SingleRoute;
 let adminUrl: string;
 let metricsText: () => Promise<string>;
 /** The ledger's view of the database: fails every statement while `down` is set. */
@@ -105,24 +105,12 @@ rules:
   });
   adminUrl = svc.adminUrl;
   metricsText = svc.metricsText;
-  upstream = await startMockUpstream({
-    handler: (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(COMPLETION);
-    },
-  });
-  harness = await startHarness({
-    processorAddress: svc.target,
-    mode: { requestBody: 'BUFFERED', responseBody: 'BUFFERED' },
-    allowModeOverride: true,
-    routes: [{ header: 'x-ai-eg-selected-route', value: 'openai', upstream: 'openai' }],
-    upstreams: { openai: upstream },
-  });
+  route = await startSingleRoute({ processorAddress: svc.target, handler: jsonReply(COMPLETION) });
+  harness = route.harness;
 });
 
 afterAll(async () => {
-  await harness?.close();
-  await upstream?.close();
+  await route?.close();
   await svc?.stop();
   await rm(dir, { recursive: true, force: true });
 });
@@ -147,7 +135,7 @@ describe('usage ledger through the real service', () => {
       .withResponse();
     const requestId = raw.response.headers.get('x-request-id');
     expect(requestId).toBeTruthy();
-    const sent = upstream.requests.at(-1)!;
+    const sent = route.upstream.requests.at(-1)!;
     expect(sent.headers['x-request-id']).toBe(requestId);
     expect(sent.headers['traceparent']).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
     expect(sent.headers['traceparent']).not.toBe(CALLER_TRACE);

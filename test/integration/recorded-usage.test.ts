@@ -4,11 +4,11 @@
  * metadata Envoy receives.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../harness/harness.js';
-import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream.js';
+import type { Harness } from '../harness/harness.js';
 import { headerValue, listCassettes, loadCassette } from '../support/cassettes.js';
 import { startService, type TestService } from '../support/service.js';
 import { histogramSum } from '../support/prometheus.js';
+import { startSingleRoute, type SingleRoute } from '../support/single-route.js';
 
 interface ExpectedUsage {
   input: number;
@@ -58,24 +58,16 @@ const cases = listCassettes()
   .filter((c): c is typeof c & { usage: ExpectedUsage } => c.usage !== undefined);
 
 let svc: TestService;
-let upstream: MockUpstream;
+let route: SingleRoute;
 let harness: Harness;
 
 beforeAll(async () => {
   svc = await startService({ yaml: 'rules: [{ name: openai }]\n' });
-  upstream = await startMockUpstream();
-  harness = await startHarness({
-    processorAddress: svc.target,
-    mode: { requestBody: 'BUFFERED', responseBody: 'BUFFERED' },
-    allowModeOverride: true,
-    bufferLimitBytes: 32 * 1024 * 1024,
-    routes: [{ header: 'x-ai-eg-selected-route', value: 'openai', upstream: 'openai' }],
-    upstreams: { openai: upstream },
-  });
+  route = await startSingleRoute({ processorAddress: svc.target, harness: { bufferLimitBytes: 32 * 1024 * 1024 } });
+  harness = route.harness;
 });
 afterAll(async () => {
-  await harness?.close();
-  await upstream?.close();
+  await route?.close();
   await svc?.stop();
 });
 

@@ -17,10 +17,10 @@ import { accessRuntimeFor, type AccessRuntime } from '../../src/access/access-ru
 import { parseConfig } from '../../src/config/load.js';
 import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import { sqlDbOf } from '../../src/ledger/open-ledger.js';
-import { startHarness, type Harness } from '../harness/harness.js';
-import { startMockUpstream, type MockUpstream, type RecordedRequest } from '../harness/mock-upstream.js';
+import type { RecordedRequest } from '../harness/mock-upstream.js';
 import { FakeKeyLookup, gatewayKey } from './fake-keys.js';
 import { ledgerRecord } from './ledger-records.js';
+import { startSingleRoute, type SingleRoute } from './single-route.js';
 import { startService, type TestService } from './service.js';
 
 /** The admin token of the fixture's service. */
@@ -156,26 +156,18 @@ rules:
       return ledger;
     },
   });
-  let upstream: MockUpstream | undefined;
-  let harness: Harness | undefined;
+  let route: SingleRoute | undefined;
   const close = async (): Promise<void> => {
-    await harness?.close();
-    await upstream?.close();
+    await route?.close();
     await service.stop();
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    upstream = await startMockUpstream({ handler: upstreamAnswer });
-    harness = await startHarness({
-      processorAddress: service.target,
-      mode: { requestBody: 'BUFFERED', responseBody: 'BUFFERED' },
-      allowModeOverride: true,
-      routes: [{ header: 'x-ai-eg-selected-route', value: 'openai', upstream: 'openai' }],
-      upstreams: { openai: upstream },
-    });
+    route = await startSingleRoute({ processorAddress: service.target, handler: upstreamAnswer });
+    const harness = route.harness;
     const records: ExpectedRecord[] = [];
     const send = async (project: 'team-a' | 'team-b', model: Model, opts: { stream?: boolean; fail?: boolean } = {}): Promise<void> => {
-      const client = new OpenAI({ baseURL: `${harness!.url}/v1`, apiKey: KEYS[project], maxRetries: 0 });
+      const client = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: KEYS[project], maxRetries: 0 });
       const messages = [{ role: 'user' as const, content: opts.fail ? 'fail' : 'hello' }];
       if (opts.fail) {
         const err = await client.chat.completions.create({ model, messages }).catch((e: unknown) => e);
