@@ -3,7 +3,7 @@
  * change and its audit entry commit together.
  */
 import { applyMigrations } from './migrations.js';
-import { isUniqueViolation, type SqlDb, type SqlExecutor, type SqlRow } from './sql-db.js';
+import { isUniqueViolation, num, numOrNull, type SqlDb, type SqlExecutor, type SqlRow } from './sql-db.js';
 import {
   StoreError,
   type AccessStore,
@@ -18,14 +18,6 @@ import {
 } from './store.js';
 
 const KEY_COLUMNS = 'id, project, name, created_at, expires_at, revoked, max_requests, request_count, allowed_models, allowed_rules';
-
-function num(v: unknown): number {
-  return typeof v === 'number' ? v : Number(v);
-}
-
-function numOrNull(v: unknown): number | null {
-  return v === null || v === undefined ? null : num(v);
-}
 
 function strings(v: unknown): string[] {
   try {

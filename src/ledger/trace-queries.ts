@@ -4,9 +4,9 @@
  * the ledger's `(trace_id, ts, request_id)` index. Both page with keyset cursors (the last row's
  * sort key), so a deep page costs what the first does.
  */
-import type { SqlDb, SqlRow } from '../access/sql-db.js';
+import { num, numOrNull, type SqlDb, type SqlRow } from '../access/sql-db.js';
 import { TRACE_COUNTERS } from './rollup-sql.js';
-import { costOf, keysetOf, num, numOrNull, tokensOf, type Page, type PageCursor, type TokenTotals } from './usage-common.js';
+import { costOf, keysetOf, tokensOf, type Page, type PageCursor, type TokenTotals } from './usage-common.js';
 
 /** One trace (session) with its totals over all its requests. */
 export interface TraceSummary {

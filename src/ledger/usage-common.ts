@@ -2,7 +2,7 @@
  * Shapes and helpers shared by the ledger's read queries: pages with opaque cursors, token
  * totals, percentiles, and the error a malformed query raises.
  */
-import type { SqlRow } from '../access/sql-db.js';
+import { num, type SqlRow } from '../access/sql-db.js';
 
 /** A query the usage endpoints refuse (400). */
 export class UsageQueryError extends Error {
@@ -36,17 +36,6 @@ export interface TokenTotals {
   readonly output: number;
   readonly reasoning: number;
   readonly total: number;
-}
-
-/** A database value as a number (drivers return BIGINT sums as strings); 0 when absent. */
-export function num(v: unknown): number {
-  const n = typeof v === 'number' ? v : Number(v ?? 0);
-  return Number.isFinite(n) ? n : 0;
-}
-
-/** {@link num}, keeping null for a missing value. */
-export function numOrNull(v: unknown): number | null {
-  return v === null || v === undefined ? null : num(v);
 }
 
 /** Token totals from a row with the rollup's token columns. */
