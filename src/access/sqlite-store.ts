@@ -24,8 +24,10 @@ function rows(db: Db, sql: string, params: readonly unknown[]): SqlRow[] {
 export function openSqliteDb(path: string): SqlDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
-  db.exec('PRAGMA journal_mode = WAL');
+  // busy_timeout first: switching to WAL needs a lock, and another connection may be
+  // checkpointing a large WAL at that moment (after a migration, say).
   db.exec('PRAGMA busy_timeout = 5000');
+  db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA foreign_keys = ON');
   let queue: Promise<unknown> = Promise.resolve();
   const exec: SqlExecutor = {
