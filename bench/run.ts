@@ -16,6 +16,7 @@ import { startChild } from './children.js';
 import { machineInfo, type MachineInfo } from './machine.js';
 import type { RunOptions } from './measure.js';
 import { renderMarkdown, renderTable } from './report.js';
+import { extractSection, spliceSection } from './ledger-report.js';
 import { repoPath } from './run-paths.js';
 import { QUICK_SCENARIOS } from './quick-set.js';
 import { SCENARIO, type Row } from './rows.js';
@@ -194,7 +195,10 @@ function writeOutputs(run: RunRecord, full: boolean): void {
     chartPath: 'bench/cost-vs-body-size.svg',
     durationS: run.durationS,
   });
-  writeFileSync(full ? repoPath('BENCHMARKS.md') : `${outDir}BENCHMARKS.partial.md`, markdown);
+  // The ledger section is written by bench:ledger; keep it when this run rewrites the file.
+  const ledgerSection = extractSection(readFileSync(repoPath('BENCHMARKS.md'), 'utf8'));
+  const doc = ledgerSection ? spliceSection(markdown, ledgerSection) : markdown;
+  writeFileSync(full ? repoPath('BENCHMARKS.md') : `${outDir}BENCHMARKS.partial.md`, doc);
   if (full) {
     const baseline = run.rows.filter((r) => QUICK_SCENARIOS.includes(r.scenario));
     writeFileSync(repoPath('bench/baseline.json'), `${JSON.stringify({ date: run.machine.date, rows: baseline }, null, 2)}\n`);
