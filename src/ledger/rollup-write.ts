@@ -2,7 +2,9 @@
  * Adds newly inserted ledger records to the rollups (`ledger_hourly`, `ledger_daily`,
  * `ledger_traces`), inside the transaction that inserted them: records are first summed per
  * rollup row in memory, then each row is upserted once, adding to what is there, so replicas
- * writing the same hour at once both count (the database serialises the row updates).
+ * writing the same hour at once both count (the database serialises the row updates). Rows are
+ * upserted in key order, so two replicas' transactions lock shared rows in the same order and
+ * cannot deadlock on them.
  */
 import type { SqlExecutor } from '../access/sql-db.js';
 import { bucketOf } from './latency-histogram.js';
@@ -69,7 +71,8 @@ export async function addToRollups(tx: SqlExecutor, dialect: 'sqlite' | 'postgre
       if (row) addInto(row.counters, counters[i]!);
       else rows.set(k, { bucket, dims: dims[i]!, counters: [...counters[i]!] });
     });
-    for (const chunk of chunks([...rows.values()])) {
+    const ordered = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+    for (const chunk of chunks(ordered)) {
       const params: unknown[] = [];
       const values = chunk.map((row) => {
         params.push(row.bucket, ...row.dims);
@@ -104,7 +107,8 @@ async function addToTraces(tx: SqlExecutor, dialect: 'sqlite' | 'postgres', reco
   const least = dialect === 'postgres' ? 'LEAST' : 'MIN';
   const greatest = dialect === 'postgres' ? 'GREATEST' : 'MAX';
   const keepOr = (fn: string, col: string): string => `${fn}(COALESCE(ledger_traces.${col}, excluded.${col}), COALESCE(excluded.${col}, ledger_traces.${col}))`;
-  for (const chunk of chunks([...traces.entries()])) {
+  const ordered = [...traces.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const chunk of chunks(ordered)) {
     const params: unknown[] = [];
     const values = chunk.map(([id, t]) => {
       const sorted = [...t.projects].sort();
