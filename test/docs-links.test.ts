@@ -1,7 +1,9 @@
 /**
  * Relative links in the repository's Markdown files must resolve: the file must exist, and a
  * `#fragment` into a Markdown file must name one of its headings (GitHub's anchor rules) or an
- * explicit `<a id>`. External links (`http:`, `https:`, `mailto:`) are not fetched.
+ * explicit `<a id>`. External links (`http:`, `https:`, `mailto:`) are not fetched. The npm
+ * commands the files tell readers to run (`npm start`, `npm test`, `npm run X`) must be scripts
+ * of package.json.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -131,5 +133,23 @@ describe('headingAnchor', () => {
     expect(headingAnchor('"Why did this go there?"')).toBe('why-did-this-go-there');
     expect(headingAnchor('Validate a config: `check`')).toBe('validate-a-config-check');
     expect(headingAnchor('Usage ledger, prices and budgets')).toBe('usage-ledger-prices-and-budgets');
+  });
+});
+
+describe('npm commands in Markdown files', () => {
+  it('name scripts package.json has', () => {
+    const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const missing: string[] = [];
+    for (const file of markdownFiles(ROOT)) {
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          for (const m of line.matchAll(/\bnpm (?:run ([\w:.-]+)|(start|test)\b)/g)) {
+            const script = m[1] ?? m[2]!;
+            if (!Object.hasOwn(scripts, script)) missing.push(`${path.relative(ROOT, file)}:${i + 1}: npm ${m[1] ? 'run ' : ''}${script}`);
+          }
+        });
+    }
+    expect(missing).toEqual([]);
   });
 });
