@@ -9,8 +9,8 @@ const JSON_CT = 'application/json';
 describe('anthropic.messages', () => {
   it('reads model and stream from the body', () => {
     const body = Buffer.from('{"model":"claude-sonnet-4-20250514","max_tokens":1024,"stream":true,"messages":[]}');
-    expect(anthropicMessages.parseRequestBody(body, JSON_CT)).toEqual({ model: 'claude-sonnet-4-20250514', stream: true });
-    expect(anthropicCountTokens.parseRequestBody(Buffer.from('{"model":"claude-3-haiku","messages":[]}'), JSON_CT)).toEqual({
+    expect(anthropicMessages.parseRequestBody(body, JSON_CT)).toMatchObject({ model: 'claude-sonnet-4-20250514', stream: true });
+    expect(anthropicCountTokens.parseRequestBody(Buffer.from('{"model":"claude-3-haiku","messages":[]}'), JSON_CT)).toMatchObject({
       model: 'claude-3-haiku',
       stream: false,
     });

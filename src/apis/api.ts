@@ -60,6 +60,11 @@ export interface ApiMatch {
 export interface BodyFacts {
   model?: string;
   stream?: boolean;
+  /**
+   * The client's session id (`session-id.ts`), when the parser read the session keys: `null`
+   * when it read them and found none; absent when it did not look (the caller reads them itself).
+   */
+  sessionId?: string | null;
 }
 
 /** Incremental response reader: bytes in (already decompressed), facts out at the end. */

@@ -17,9 +17,9 @@ describe('Azure OpenAI', () => {
 
   it('reads stream from the body and leaves the model to the URL', () => {
     const body = Buffer.from('{"model":"gpt-4o","stream":true,"messages":[]}');
-    expect(azureChatCompletions.parseRequestBody(body, 'application/json')).toEqual({ stream: true });
-    expect(azureChatCompletions.parseRequestBody(Buffer.from('{"messages":[]}'), 'application/json')).toEqual({ stream: false });
-    expect(azureEmbeddings.parseRequestBody(Buffer.from('{"input":"x","stream":true}'), 'application/json')).toEqual({ stream: false });
+    expect(azureChatCompletions.parseRequestBody(body, 'application/json')).toMatchObject({ stream: true });
+    expect(azureChatCompletions.parseRequestBody(Buffer.from('{"messages":[]}'), 'application/json')).toMatchObject({ stream: false });
+    expect(azureEmbeddings.parseRequestBody(Buffer.from('{"input":"x","stream":true}'), 'application/json')).toMatchObject({ stream: false });
     expect(() => azureChatCompletions.parseRequestBody(Buffer.from('{"messages":'), 'application/json')).toThrow(UserFacingError);
   });
 

@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { errorOf } from '../../test/support/user-facing-error.js';
 import type { UserFacingError } from '../errors.js';
 import { MODEL_AND_STREAM, MODEL_ONLY, STREAM_ONLY, readJsonBodyFacts } from './body-facts.js';
+import { cleanIdLabel } from './session-id.js';
 
 const facts = (json: string, partial = false) => readJsonBodyFacts(Buffer.from(json), MODEL_AND_STREAM, { partial });
 
 describe('readJsonBodyFacts', () => {
   it('reads model and stream', () => {
-    expect(facts('{"model":"gpt-4o","stream":true,"messages":[]}')).toEqual({ model: 'gpt-4o', stream: true });
-    expect(facts('{"messages":[{"model":"inner"}],"model":"gpt-4o"}')).toEqual({ model: 'gpt-4o', stream: false });
+    expect(facts('{"model":"gpt-4o","stream":true,"messages":[]}')).toEqual({ model: 'gpt-4o', stream: true, sessionId: null });
+    expect(facts('{"messages":[{"model":"inner"}],"model":"gpt-4o"}')).toEqual({ model: 'gpt-4o', stream: false, sessionId: null });
   });
 
   it('takes stream only when it is the literal true', () => {
@@ -20,7 +21,7 @@ describe('readJsonBodyFacts', () => {
 
   it('agrees with JSON.parse on duplicates and escaped keys', () => {
     expect(facts('{"model":"a","model":"b"}').model).toBe('b');
-    expect(facts('{"mod\\u0065l":"escaped","stream":true}')).toEqual({ model: 'escaped', stream: true });
+    expect(facts('{"mod\\u0065l":"escaped","stream":true}')).toEqual({ model: 'escaped', stream: true, sessionId: null });
     expect(facts('{"model":"caf\\u00e9"}').model).toBe('café');
   });
 
@@ -55,26 +56,27 @@ describe('readJsonBodyFacts', () => {
     expect(facts('{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hel', true)).toEqual({
       model: 'gpt-4o',
       stream: true,
+      sessionId: null,
     });
-    expect(facts('{"messages":[{"role":"user","content":"hel', true)).toEqual({ stream: false });
-    expect(facts('{"model":"gpt-4', true)).toEqual({ stream: false });
+    expect(facts('{"messages":[{"role":"user","content":"hel', true)).toEqual({ stream: false, sessionId: null });
+    expect(facts('{"model":"gpt-4', true)).toEqual({ stream: false, sessionId: null });
     expect(errorOf(() => facts('{"model":"m" "x', true)).code).toBe('invalid_json');
     expect(errorOf(() => facts('{"model":5,', true)).code).toBe('invalid_model');
   });
 
   it('never reports stream for APIs that do not stream', () => {
-    expect(readJsonBodyFacts(Buffer.from('{"model":"e","stream":true}'), MODEL_ONLY)).toEqual({ model: 'e', stream: false });
+    expect(readJsonBodyFacts(Buffer.from('{"model":"e","stream":true}'), MODEL_ONLY)).toEqual({ model: 'e', stream: false, sessionId: null });
   });
 
   it('reads only stream for URL-model APIs', () => {
-    expect(readJsonBodyFacts(Buffer.from('{"model":"ignored","stream":true}'), STREAM_ONLY)).toEqual({ stream: true });
+    expect(readJsonBodyFacts(Buffer.from('{"model":"ignored","stream":true}'), STREAM_ONLY)).toEqual({ stream: true, sessionId: null });
     expect(errorOf(() => readJsonBodyFacts(Buffer.from('{'), STREAM_ONLY)).code).toBe('invalid_json');
   });
 
   it('agrees with JSON.parse on arbitrary objects', () => {
     const value = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }));
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom('model', 'stream', 'messages', 'x'), value), { maxLength: 6 }), (members) => {
+      fc.property(fc.array(fc.tuple(fc.constantFrom('model', 'stream', 'messages', 'x', 'user', 'prompt_cache_key'), value), { maxLength: 6 }), (members) => {
         const json = `{${members.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
         const parsed = JSON.parse(json) as Record<string, unknown>;
         let got: ReturnType<typeof facts> | UserFacingError;
@@ -86,7 +88,7 @@ describe('readJsonBodyFacts', () => {
         const model = parsed['model'];
         if (model !== undefined && typeof model !== 'string') expect((got as UserFacingError).code).toBe('invalid_model');
         else if (!model) expect((got as UserFacingError).code).toBe('missing_model');
-        else expect(got).toEqual({ model, stream: parsed['stream'] === true });
+        else expect(got).toEqual({ model, stream: parsed['stream'] === true, sessionId: cleanIdLabel(parsed['user']) ?? cleanIdLabel(parsed['prompt_cache_key']) ?? null });
       }),
     );
   });

@@ -6,6 +6,7 @@ import { UserFacingError } from '../errors.js';
 import type { BodyFacts } from './api.js';
 import { scanTopLevelPrefix } from './json-prefix-scan.js';
 import { scanTopLevel } from './json-scan.js';
+import { SESSION_KEYS, sessionIdOf } from './session-id.js';
 
 /** How an API reads its body. */
 export interface JsonBodyRules {
@@ -26,14 +27,27 @@ export const MODEL_ONLY: JsonBodyRules = { keys: new Set(['model']), modelKey: '
 /** Rules for URL-model APIs that still take `stream` in the body (Azure OpenAI deployments). */
 export const STREAM_ONLY: JsonBodyRules = { keys: new Set(['stream']) };
 
+/** Each rule set's keys plus the session keys, made once per set (the scanner caches per set object). */
+const scanKeysOf = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
+
+function scanKeys(rules: JsonBodyRules): ReadonlySet<string> {
+  let keys = scanKeysOf.get(rules.keys);
+  if (!keys) {
+    keys = new Set([...rules.keys, ...SESSION_KEYS]);
+    scanKeysOf.set(rules.keys, keys);
+  }
+  return keys;
+}
+
 /**
- * Reads model and stream flag. Throws `UserFacingError(400)`: `invalid_json` for a body that is
+ * Reads model, stream flag and the client's session id (see `session-id.ts`) in one scan. Throws `UserFacingError(400)`: `invalid_json` for a body that is
  * not JSON (or not an object), `invalid_model` for a non-string model, `missing_model` for an
  * absent or empty one (not raised for `partial` bodies, where the model may lie beyond the prefix).
  */
 export function readJsonBodyFacts(body: Uint8Array, rules: JsonBodyRules, opts?: { partial?: boolean }): BodyFacts {
   const partial = opts?.partial === true;
-  const scan = partial ? scanTopLevelPrefix(body, rules.keys) : scanTopLevel(body, rules.keys);
+  const keys = scanKeys(rules);
+  const scan = partial ? scanTopLevelPrefix(body, keys) : scanTopLevel(body, keys);
   if (!scan.ok) throw new UserFacingError(400, 'invalid_json', `The request body is not valid JSON: ${scan.error}`);
   if (!startsWithObject(body)) {
     throw new UserFacingError(400, 'invalid_json', 'The request body must be a JSON object.');
@@ -52,6 +66,7 @@ export function readJsonBodyFacts(body: Uint8Array, rules: JsonBodyRules, opts?:
     }
   }
   facts.stream = rules.stream ? rules.stream(values) : values.get('stream') === true;
+  facts.sessionId = sessionIdOf(values) ?? null;
   return facts;
 }
 

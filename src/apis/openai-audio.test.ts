@@ -4,7 +4,7 @@ import { openAiAudioSpeech, openAiAudioTranscriptions } from './openai-audio.js'
 
 describe('OpenAI audio', () => {
   it('reads speech model and SSE stream format from the body', () => {
-    expect(openAiAudioSpeech.parseRequestBody(Buffer.from('{"model":"gpt-4o-mini-tts","input":"hi","voice":"alloy","stream_format":"sse"}'), 'application/json')).toEqual({
+    expect(openAiAudioSpeech.parseRequestBody(Buffer.from('{"model":"gpt-4o-mini-tts","input":"hi","voice":"alloy","stream_format":"sse"}'), 'application/json')).toMatchObject({
       model: 'gpt-4o-mini-tts',
       stream: true,
     });

@@ -8,7 +8,7 @@ const JSON_CT = 'application/json';
 
 describe('openai.responses', () => {
   it('reads model and stream from the body', () => {
-    expect(openAiResponses.parseRequestBody(Buffer.from('{"model":"o4-mini","input":"hi","stream":true}'), JSON_CT)).toEqual({
+    expect(openAiResponses.parseRequestBody(Buffer.from('{"model":"o4-mini","input":"hi","stream":true}'), JSON_CT)).toMatchObject({
       model: 'o4-mini',
       stream: true,
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { continueReply } from './replies.js';
-import { nextTraceparent, parseTraceparent, RequestIds, sessionIdFromBody } from './request-ids.js';
+import { nextTraceparent, parseTraceparent, RequestIds } from './request-ids.js';
 
 const CALLER = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -35,22 +35,6 @@ describe('traceparent', () => {
   });
 });
 
-describe('sessionIdFromBody', () => {
-  it('reads Anthropic metadata.user_id, then OpenAI user, then prompt_cache_key', () => {
-    expect(sessionIdFromBody(Buffer.from('{"model":"claude","metadata":{"user_id":"sess-1"},"user":"u"}'))).toBe('sess-1');
-    expect(sessionIdFromBody(Buffer.from('{"model":"gpt","user":"u-2","prompt_cache_key":"pk"}'))).toBe('u-2');
-    expect(sessionIdFromBody(Buffer.from('{"model":"gpt","prompt_cache_key":"pk"}'))).toBe('pk');
-  });
-
-  it('ignores what is not a non-empty string, and bodies that are not JSON', () => {
-    expect(sessionIdFromBody(Buffer.from('{"metadata":{"user_id":5},"user":"  "}'))).toBeUndefined();
-    expect(sessionIdFromBody(Buffer.from('{"metadata":"x"}'))).toBeUndefined();
-    expect(sessionIdFromBody(Buffer.from('{"user":'))).toBeUndefined();
-    expect(sessionIdFromBody(Buffer.alloc(0))).toBeUndefined();
-    expect(sessionIdFromBody(undefined)).toBeUndefined();
-  });
-});
-
 describe('RequestIds', () => {
   it("keeps Envoy's request id; trace id from the configured header first", () => {
     const ids = new RequestIds({ 'x-request-id': 'envoy-1', 'x-session': 'S', traceparent: CALLER }, 'x-session');
@@ -65,6 +49,15 @@ describe('RequestIds', () => {
     expect(a.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     a.readBody(Buffer.from('{"metadata":{"user_id":"sess"}}'));
     expect(a.traceId).toBe('sess');
+  });
+
+  it("takes the body parser's session id without scanning the body again; null means none", () => {
+    const a = new RequestIds({ traceparent: CALLER }, undefined);
+    a.readBody(Buffer.from('{"user":"in-body"}'), 'from-parser');
+    expect(a.traceId).toBe('from-parser');
+    const b = new RequestIds({ traceparent: CALLER }, undefined);
+    b.readBody(Buffer.from('{"user":"in-body"}'), null);
+    expect(b.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
   });
 
   it('sets traceparent (and a generated request id) upstream, echoes the request id on responses and local replies', () => {

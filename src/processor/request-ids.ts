@@ -10,16 +10,13 @@
  *   `metadata.user_id`, OpenAI `user`, then `prompt_cache_key`), else the W3C trace-id.
  */
 import { randomUUID } from 'node:crypto';
-import { scanTopLevel } from '../apis/json-scan.js';
+import { cleanIdLabel, sessionIdFromBody } from '../apis/session-id.js';
 import type { HeaderRecord, PhaseReply } from './phase.js';
 
 /** The request-id header Envoy sets and we echo. */
 export const REQUEST_ID_HEADER = 'x-request-id';
 /** W3C trace context header. */
 export const TRACEPARENT_HEADER = 'traceparent';
-/** Longest trace id kept (longer ones are cut: they are labels, not secrets). */
-const MAX_TRACE_ID = 256;
-
 const TRACEPARENT_RE = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
 /** A parsed W3C traceparent. */
@@ -60,27 +57,6 @@ function randomHex(bytes: number): string {
   }
 }
 
-const SESSION_KEYS: ReadonlySet<string> = new Set(['metadata', 'user', 'prompt_cache_key']);
-
-function clean(v: unknown): string | undefined {
-  if (typeof v !== 'string') return undefined;
-  const s = v.trim();
-  return s ? s.slice(0, MAX_TRACE_ID) : undefined;
-}
-
-/**
- * The client's session id from a JSON request body: Anthropic `metadata.user_id`, OpenAI
- * `user`, then `prompt_cache_key`. A scan of three top-level keys, not a parse of the body.
- */
-export function sessionIdFromBody(body: Buffer | undefined): string | undefined {
-  if (!body || body.length === 0) return undefined;
-  const scan = scanTopLevel(body, SESSION_KEYS);
-  if (!scan.ok) return undefined;
-  const metadata = scan.values.get('metadata');
-  const userId = metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? (metadata as Record<string, unknown>)['user_id'] : undefined;
-  return clean(userId) ?? clean(scan.values.get('user')) ?? clean(scan.values.get('prompt_cache_key'));
-}
-
 /** Ids of one request, and the header changes that carry them. */
 export class RequestIds {
   /** The request id (Envoy's or ours). */
@@ -93,18 +69,22 @@ export class RequestIds {
   private sessionId: string | undefined;
 
   constructor(headers: HeaderRecord, traceHeader: string | undefined, newId: () => string = randomUUID) {
-    const given = clean(headers[REQUEST_ID_HEADER]);
+    const given = cleanIdLabel(headers[REQUEST_ID_HEADER]);
     this.generatedRequestId = given === undefined;
     this.requestId = given ?? newId();
     const trace = nextTraceparent(headers[TRACEPARENT_HEADER]);
     this.traceparent = trace.traceparent;
     this.w3cTraceId = trace.traceId;
-    this.headerTraceId = traceHeader ? clean(headers[traceHeader]) : undefined;
+    this.headerTraceId = traceHeader ? cleanIdLabel(headers[traceHeader]) : undefined;
   }
 
-  /** Reads the client's session metadata from the request body (when no trace header was sent). */
-  readBody(body: Buffer | undefined): void {
-    if (this.headerTraceId === undefined && this.sessionId === undefined) this.sessionId = sessionIdFromBody(body);
+  /**
+   * Takes the client's session id from the request body (when no trace header was sent):
+   * `known` is what the API's body parser already read (`null`: none), else the body is scanned.
+   */
+  readBody(body: Buffer | undefined, known?: string | null): void {
+    if (this.headerTraceId !== undefined || this.sessionId !== undefined) return;
+    this.sessionId = known === undefined ? sessionIdFromBody(body) : (known ?? undefined);
   }
 
   /** The id the ledger groups this request's session by. */

@@ -238,7 +238,6 @@ export class RequestProcessor {
     body: Buffer | undefined,
     partial = false,
   ): Promise<{ kind: 'routed'; set: Array<readonly [string, string]>; remove: string[]; body?: Buffer } | (PhaseReply & { kind: 'immediate' })> {
-    this.ids?.readBody(body);
     const routed = await this.decide(body, partial);
     if (routed.kind === 'immediate') return routed;
     const access = await this.access(routed.body ?? body);
@@ -287,6 +286,7 @@ export class RequestProcessor {
         const facts = api.parseRequestBody(body, this.requestHeaders['content-type'], partial ? { partial: true } : undefined);
         this.model = match.urlModel ?? facts.model;
         this.stream = match.urlStream ?? facts.stream ?? false;
+        this.ids?.readBody(body, facts.sessionId);
       }
       if (!this.model && partial) {
         // The model lies beyond the part Envoy buffered: leave the route to Envoy's table.
