@@ -68,13 +68,6 @@ export const schemaNameSchema = z.enum([
 
 const versionedSchema = z.strictObject({ name: schemaNameSchema, version: z.string().optional() });
 
-/** Where a secret comes from: a file (re-read on change) or an environment variable. */
-const secretSource = z.union([
-  z.strictObject({ filename: z.string().min(1) }),
-  z.strictObject({ env: z.string().min(1) }),
-  z.strictObject({ key: z.string().min(1) }),
-]);
-
 /** A backend of a rule (AI Gateway v0.2 `rules[].backends[]`, plus the upstream address for generated Envoy clusters). */
 export const backendSchema = z.strictObject({
   name: z.string().min(1),
@@ -87,7 +80,7 @@ export const backendSchema = z.strictObject({
   weight: z.number().int().min(0).optional(),
   auth: z
     .strictObject({
-      apiKey: secretSource.optional(),
+      apiKey: secretRefSchema.optional(),
       aws: z
         .strictObject({
           credentialFileName: z.string().optional(),
