@@ -4,9 +4,13 @@
  * signals and exit codes.
  *
  *   llm-extproc [serve] [--config FILE] [--grpc-address A] [--admin-address A] [--log-level L]
- *   llm-extproc check --config FILE
+ *   llm-extproc check --config FILE [--json]
  *   llm-extproc route --config FILE [--path P] [--header k=v ...] [--body FILE | --model M] [--json]
- *   llm-extproc envoy-config [--config FILE] [--full] [--extproc-address A]
+ *   llm-extproc envoy-config [--config FILE] [--full] [--extproc-address A] [--listener-port N]
+ *   llm-extproc keys <create|list|get|revoke|update> …
+ *   llm-extproc projects <create|list|activate|deactivate> …
+ *
+ * Every flag: src/cli/commands.ts and docs/configuration.md.
  */
 import { runCli } from './cli/run-cli.js';
 
