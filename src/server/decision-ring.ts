@@ -15,20 +15,26 @@ export interface TimedDecision extends RouteDecisionRecord {
   readonly at: string;
 }
 
+/** A decision as kept: a copy, with its time as epoch milliseconds (formatted only when listed). */
+interface KeptDecision extends RouteDecisionRecord {
+  readonly atMs: number;
+}
+
 /** A ring buffer of recent decisions. */
 export class DecisionRing {
-  private readonly items: Array<TimedDecision | undefined>;
+  private readonly items: Array<KeptDecision | undefined>;
   private next = 0;
 
   constructor(readonly capacity: number) {
-    this.items = new Array<TimedDecision | undefined>(Math.max(0, capacity));
+    this.items = new Array<KeptDecision | undefined>(Math.max(0, capacity));
   }
 
   /** Records a decision (dropping the oldest when full). */
   push(d: RouteDecisionRecord, now: number = Date.now()): void {
     if (this.capacity === 0) return;
     const model = d.model.length > MAX_MODEL_CHARS ? `${d.model.slice(0, MAX_MODEL_CHARS)}…` : d.model;
-    this.items[this.next] = { ...d, model, at: new Date(now).toISOString() };
+    // One literal, no spread and no date formatting: this runs on every routed request.
+    this.items[this.next] = { model, rule: d.rule, outcome: d.outcome, latencyMs: d.latencyMs, atMs: now };
     this.next = (this.next + 1) % this.capacity;
   }
 
@@ -37,7 +43,7 @@ export class DecisionRing {
     const out: TimedDecision[] = [];
     for (let i = 1; i <= this.capacity; i++) {
       const item = this.items[(this.next - i + this.capacity) % this.capacity];
-      if (item) out.push(item);
+      if (item) out.push({ model: item.model, rule: item.rule, outcome: item.outcome, latencyMs: item.latencyMs, at: new Date(item.atMs).toISOString() });
     }
     return out;
   }
