@@ -19,15 +19,9 @@ import { createTestSchema, type TestSchema } from '../support/postgres.js';
 import { startService, type TestService } from '../support/service.js';
 import { jsonReply, startSingleRoute, type SingleRoute } from '../support/single-route.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { chatCompletionJson } from '../support/openai-bodies.js';
 
-const COMPLETION = JSON.stringify({
-  id: 'chatcmpl-kill',
-  object: 'chat.completion',
-  created: 1,
-  model: 'gpt-4o-mini',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 30, completion_tokens: 7, total_tokens: 37 },
-});
+const COMPLETION = chatCompletionJson({ id: 'chatcmpl-kill', model: 'gpt-4o-mini', usage: { prompt_tokens: 30, completion_tokens: 7, total_tokens: 37 } });
 
 let dir: string;
 let schema: TestSchema;

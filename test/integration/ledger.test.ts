@@ -18,6 +18,7 @@ import type { Harness } from '../harness/harness.js';
 import { FakeKeyLookup, gatewayKey } from '../support/fake-keys.js';
 import { startService, type TestService } from '../support/service.js';
 import { jsonReply, startSingleRoute, type SingleRoute } from '../support/single-route.js';
+import { chatCompletionJson } from '../support/openai-bodies.js';
 
 const TOKEN = 'ledger-admin-token-1234';
 const KEY_A = 'gk-team-a-0001';
@@ -25,14 +26,7 @@ const KEY_B = 'gk-team-b-0002';
 const CALLER_TRACE = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 /** A chat completion with 1000 prompt tokens of which 400 cached, and 100 completion tokens. */
-const COMPLETION = JSON.stringify({
-  id: 'chatcmpl-ledger-1',
-  object: 'chat.completion',
-  created: 1,
-  model: 'gpt-4o-2024-08-06',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 1000, completion_tokens: 100, total_tokens: 1100, prompt_tokens_details: { cached_tokens: 400 } },
-});
+const COMPLETION = chatCompletionJson({ id: 'chatcmpl-ledger-1', model: 'gpt-4o-2024-08-06', content: 'hi', usage: { prompt_tokens: 1000, completion_tokens: 100, total_tokens: 1100, prompt_tokens_details: { cached_tokens: 400 } } });
 /** (600 × 2.50 + 400 × 1.25 + 100 × 10) / 1e6 */
 const EXPECTED_COST = 0.003;
 

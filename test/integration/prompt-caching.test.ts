@@ -12,6 +12,7 @@ import { startHarness, type Harness } from '../harness/harness.js';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream.js';
 import { histogramSum, sampleSum } from '../support/prometheus.js';
 import { startService, type TestService } from '../support/service.js';
+import { chatCompletionJson } from '../support/openai-bodies.js';
 
 const CONFIG = `
 rules:
@@ -41,14 +42,7 @@ rules:
 
 const SYSTEM = 'You are a careful assistant. '.repeat(200); // ≈ 1450 estimated tokens
 
-const openaiReply = JSON.stringify({
-  id: 'chatcmpl-1',
-  object: 'chat.completion',
-  created: 1,
-  model: 'gpt-4o-cache',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 2000, completion_tokens: 5, total_tokens: 2005, prompt_tokens_details: { cached_tokens: 1536 } },
-});
+const openaiReply = chatCompletionJson({ id: 'chatcmpl-1', model: 'gpt-4o-cache', usage: { prompt_tokens: 2000, completion_tokens: 5, total_tokens: 2005, prompt_tokens_details: { cached_tokens: 1536 } } });
 const anthropicReply = JSON.stringify({
   id: 'msg_1',
   type: 'message',

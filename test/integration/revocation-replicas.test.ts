@@ -14,6 +14,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createTestSchema, type TestSchema } from '../support/postgres.js';
 import { startService, type TestService } from '../support/service.js';
 import { jsonReply, startSingleRoute, type SingleRoute } from '../support/single-route.js';
+import { chatCompletionJson } from '../support/openai-bodies.js';
 
 const TOKEN = 'replica-admin-token-5e6f';
 /** Short, so the test is quick; long enough that a few local requests fit well inside it. */
@@ -22,14 +23,7 @@ const TTL_MS = 800;
 const MARGIN_MS = 500;
 const POLL_MS = 20;
 
-const COMPLETION = JSON.stringify({
-  id: 'chatcmpl-replica',
-  object: 'chat.completion',
-  created: 1,
-  model: 'gpt-4o-mini',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
-});
+const COMPLETION = chatCompletionJson({ id: 'chatcmpl-replica', model: 'gpt-4o-mini', usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } });
 
 const CONFIG = `
 admin: { token: { env: ADMIN_TOKEN } }
