@@ -22,10 +22,7 @@ const code = await runCli(process.argv.slice(2), {
     adminAddress: env['LLM_EXTPROC_ADMIN_ADDRESS'],
     logLevel: env['LLM_EXTPROC_LOG_LEVEL'],
     readEnv: (name: string) => env[name],
-    otlp: {
-      metricsExporter: env['OTEL_METRICS_EXPORTER'],
-      endpoint: env['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'] ?? env['OTEL_EXPORTER_OTLP_ENDPOINT'],
-    },
+    otlp: { metricsExporter: env['OTEL_METRICS_EXPORTER'] },
   },
   io: {
     out: (t) => process.stdout.write(t),

@@ -163,7 +163,7 @@ describe('runCli: flag values are checked before anything starts', () => {
   });
 
   it('treats empty environment variables as unset, as serve does when it uses them', () => {
-    const env: CliContext['env'] = { config: '', grpcAddress: '', adminAddress: '', logLevel: '', otlp: { metricsExporter: undefined, endpoint: undefined } };
+    const env: CliContext['env'] = { config: '', grpcAddress: '', adminAddress: '', logLevel: '', otlp: { metricsExporter: undefined } };
     expect(() => validateServeOptions({}, env)).not.toThrow();
     expect(() => validateServeOptions({ 'grpc-address': '' }, env)).toThrow('--grpc-address: invalid address ""');
   });

@@ -23,7 +23,11 @@ export interface ServeEnv {
   readonly grpcAddress: string | undefined;
   readonly adminAddress: string | undefined;
   readonly logLevel: string | undefined;
-  readonly otlp: { readonly metricsExporter: string | undefined; readonly endpoint: string | undefined };
+  /**
+   * `OTEL_METRICS_EXPORTER`: OTLP export is on when it lists `otlp`. Where to send is left to the
+   * exporter, which reads the standard `OTEL_EXPORTER_OTLP_*` variables itself.
+   */
+  readonly otlp: { readonly metricsExporter: string | undefined };
   /** Reads one environment variable (secret references `{ env: NAME }` in backend auth). */
   readonly readEnv?: (name: string) => string | undefined;
 }

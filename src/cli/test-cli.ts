@@ -25,7 +25,7 @@ export async function runCliIn(cwd: string, argv: readonly string[], env: Partia
   let err = '';
   let handlers = 0;
   const ctx: CliContext = {
-    env: { config: undefined, grpcAddress: undefined, adminAddress: undefined, logLevel: undefined, otlp: { metricsExporter: undefined, endpoint: undefined }, ...env },
+    env: { config: undefined, grpcAddress: undefined, adminAddress: undefined, logLevel: undefined, otlp: { metricsExporter: undefined }, ...env },
     io: { out: (t) => void (out += t), err: (t) => void (err += t), cwd },
     signals: { on: () => void handlers++ },
   };

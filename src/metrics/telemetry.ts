@@ -1,9 +1,9 @@
 /**
  * The OpenTelemetry SDK side of metrics: one MeterProvider with a Prometheus reader served by our
  * own admin HTTP server (the exporter never opens a port of its own), plus an OTLP/HTTP exporter
- * pushing periodically when enabled. `main.ts` decides whether OTLP is on (from the standard
- * `OTEL_METRICS_EXPORTER` / `OTEL_EXPORTER_OTLP_*` variables) and passes the decision in; the OTLP
- * exporter itself still honours its standard endpoint, header and timeout variables.
+ * pushing periodically when enabled. The CLI decides whether OTLP is on (from the standard
+ * `OTEL_METRICS_EXPORTER` variable, read by `main.ts`) and passes the decision in; the OTLP
+ * exporter itself reads its standard endpoint, header and timeout variables (`OTEL_EXPORTER_OTLP_*`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Meter, MeterProvider as MeterProviderApi } from '@opentelemetry/api';

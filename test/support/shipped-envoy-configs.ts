@@ -46,7 +46,7 @@ export async function generateShipped(target: ShippedEnvoyConfig): Promise<strin
   let out = '';
   let err = '';
   const code = await runCli(target.args, {
-    env: { config: undefined, grpcAddress: undefined, adminAddress: undefined, logLevel: undefined, otlp: { metricsExporter: undefined, endpoint: undefined } },
+    env: { config: undefined, grpcAddress: undefined, adminAddress: undefined, logLevel: undefined, otlp: { metricsExporter: undefined } },
     io: { out: (t) => void (out += t), err: (t) => void (err += t), cwd: REPO_ROOT },
     signals: { on: () => undefined },
   });
