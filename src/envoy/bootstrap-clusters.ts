@@ -128,7 +128,8 @@ function assignClusters(
     const list: Array<{ cluster: BackendCluster; backend: BackendConfig }> = [];
     for (const b of rule.backends) {
       const ep = endpoint(rule.name, b);
-      const key = `${b.name}|${ep.host}|${ep.port}|${ep.tls}`;
+      // The model name is part of a cluster's identity: the upstream-level call sets it per cluster.
+      const key = `${b.name}|${b.modelNameOverride ?? ''}|${ep.host}|${ep.port}|${ep.tls}`;
       let cluster = byKey.get(key);
       if (!cluster) {
         let name = `backend_${sanitize(b.name)}`;

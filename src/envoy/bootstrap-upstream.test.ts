@@ -51,3 +51,40 @@ describe('upstream-level ext_proc in the generated Envoy config', () => {
     expect(clusters(generateEnvoyConfig(plain, opts)).some((c) => filtersOf(c))).toBe(false);
   });
 });
+
+describe('upstream-level ext_proc for modelNameOverride', () => {
+  const renaming = parseConfig(
+    `
+rules:
+  - name: dated
+    headers: [{ name: x-ai-eg-model, exact: gpt-4o }]
+    backends:
+      - { name: openai, host: api.openai.com, modelNameOverride: gpt-4o-2024-08-06 }
+      - { name: local, host: vllm.default.svc, port: 8000, modelNameOverride: meta-llama/Llama-3.1-8B-Instruct }
+  - name: mini
+    headers: [{ name: x-ai-eg-model, exact: gpt-4o-mini }]
+    backends:
+      - { name: openai, host: api.openai.com }
+`,
+    'test',
+  ).config;
+  const yaml = generateEnvoyConfig(renaming, opts);
+  const byName = new Map(clusters(yaml).map((c) => [c['name'] as string, c]));
+
+  it('loads in Envoy (checked against Envoy’s API)', () => {
+    expect(validateEnvoyConfig(yaml, { allowlist: ENVOY_API_ALLOWLIST }).map((p) => `${p.path}: ${p.message}`)).toEqual([]);
+  });
+
+  it('buffers the request body on the clusters of backends that rename the model, without any auth', () => {
+    const mode = (name: string) => filtersOf(byName.get(name))?.[0]?.['typed_config']['processing_mode']['request_body_mode'];
+    expect(mode('backend_openai')).toBe('BUFFERED');
+    expect(mode('backend_local')).toBe('BUFFERED');
+    expect(filtersOf(byName.get('backend_openai_2'))).toBeUndefined();
+  });
+
+  it('gives a backend name used with two model names one cluster each, so each maps back to its own', () => {
+    const backends = backendsByClusterName(renaming);
+    expect(backends.get('backend_openai')?.modelNameOverride).toBe('gpt-4o-2024-08-06');
+    expect(backends.get('backend_openai_2')?.modelNameOverride).toBeUndefined();
+  });
+});

@@ -2,7 +2,8 @@
  * The upstream-level ext_proc filter: an ext_proc filter in a backend cluster's `http_filters`
  * (HttpProtocolOptions), run by Envoy for every upstream attempt after it picked the cluster.
  * llm-extproc recognises these calls by the `xds.cluster_name` attribute and puts that backend's
- * credential on the attempt, so retries and fallback to another provider carry the right key.
+ * credential (and its `modelNameOverride`) on the attempt, so retries and fallback to another
+ * provider carry the right key and model name.
  * The filter chain must end with the upstream codec filter.
  */
 import type { BackendConfig } from '../config/schema.js';
@@ -16,10 +17,10 @@ export const UPSTREAM_CLUSTER_ATTRIBUTE = 'xds.cluster_name';
 
 /**
  * The upstream `http_filters` for a backend: ext_proc (request headers, plus the buffered body
- * when the credential is a signature over it) then the upstream codec.
+ * when the credential is a signature over it or the model name is rewritten) then the upstream codec.
  */
 export function upstreamHttpFilters(backend: BackendConfig): Json[] {
-  const signsBody = backend.auth?.aws !== undefined;
+  const needsBody = backend.auth?.aws !== undefined || Boolean(backend.modelNameOverride);
   return [
     {
       name: 'envoy.filters.http.ext_proc',
@@ -31,7 +32,7 @@ export function upstreamHttpFilters(backend: BackendConfig): Json[] {
         request_attributes: [UPSTREAM_CLUSTER_ATTRIBUTE],
         processing_mode: {
           request_header_mode: 'SEND',
-          request_body_mode: signsBody ? 'BUFFERED' : 'NONE',
+          request_body_mode: needsBody ? 'BUFFERED' : 'NONE',
           request_trailer_mode: 'SKIP',
           response_header_mode: 'SKIP',
           response_body_mode: 'NONE',
@@ -46,9 +47,14 @@ export function upstreamHttpFilters(backend: BackendConfig): Json[] {
   ];
 }
 
-/** True when some backend has `auth` (the default for adding the upstream filter). */
-export function anyBackendAuth(rules: ReadonlyArray<{ readonly backends: readonly BackendConfig[] }>): boolean {
-  return rules.some((r) => r.backends.some((b) => b.auth !== undefined));
+/** True when `backend` needs the upstream-level call: it has `auth` or a `modelNameOverride`. */
+export function needsUpstreamCall(backend: BackendConfig): boolean {
+  return backend.auth !== undefined || Boolean(backend.modelNameOverride);
+}
+
+/** True when some backend needs the upstream-level call (the default for adding the upstream filter). */
+export function anyUpstreamCall(rules: ReadonlyArray<{ readonly backends: readonly BackendConfig[] }>): boolean {
+  return rules.some((r) => r.backends.some(needsUpstreamCall));
 }
 
 /** Adds the upstream filters to a generated backend cluster (in its HttpProtocolOptions). */

@@ -18,7 +18,7 @@ import {
   type BackendCluster,
   type ExtprocAddress,
 } from './bootstrap-clusters.js';
-import { anyBackendAuth, withUpstreamFilters } from './bootstrap-upstream.js';
+import { anyUpstreamCall, needsUpstreamCall, withUpstreamFilters } from './bootstrap-upstream.js';
 import {
   ENVOY_READY_PATH,
   IDLE_TIMEOUT,
@@ -48,8 +48,8 @@ export interface EnvoyConfigOptions {
   /** A whole bootstrap (true) or only the route table and clusters (false). */
   readonly full: boolean;
   /**
-   * Add the upstream-level ext_proc filter (provider credentials per attempt) to the clusters of
-   * backends with `auth`. Default: on when any backend has `auth`.
+   * Add the upstream-level ext_proc filter (provider credentials and model name per attempt) to
+   * the clusters of backends with `auth` or `modelNameOverride`. Default: on when any backend has one.
    */
   readonly upstreamCredentials?: boolean;
 }
@@ -297,12 +297,12 @@ function snippet(config: Config, opts: EnvoyConfigOptions, routes: Json, cluster
 export function generateEnvoyConfig(config: Config, opts: EnvoyConfigOptions): string {
   const plan = planBackendClusters(config);
   const routes = routeConfiguration(config, plan.byRule);
-  const upstream = opts.upstreamCredentials ?? anyBackendAuth(config.rules);
+  const upstream = opts.upstreamCredentials ?? anyUpstreamCall(config.rules);
   const backendOf = upstream ? backendsByClusterName(config) : undefined;
   const withCredentials = (c: BackendCluster) => {
     const cluster = backendCluster(c);
     const backend = backendOf?.get(c.name);
-    return backend?.auth ? withUpstreamFilters(cluster, backend) : cluster;
+    return backend && needsUpstreamCall(backend) ? withUpstreamFilters(cluster, backend) : cluster;
   };
   const clusters = [extprocCluster(opts.extprocAddress), ...plan.clusters.map(withCredentials)];
   const doc = opts.full ? fullBootstrap(config, opts, routes, clusters) : snippet(config, opts, routes, clusters);

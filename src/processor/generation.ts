@@ -37,6 +37,8 @@ export interface Generation {
   readonly costs: RequestCostsEvaluator;
   /** Backend name of each rule's first backend, for `gen_ai.provider.name` and metadata. */
   readonly backendOfRule: ReadonlyMap<string, string>;
+  /** Rules whose backends all take one `modelNameOverride`, with that name (see model-override.ts). */
+  readonly modelOverrideOfRule?: ReadonlyMap<string, string>;
   /** Provider credentials of the backends (`backends[].auth`); absent: requests keep their headers. */
   readonly credentials?: UpstreamCredentials;
   /** Gateway keys; absent when no key store is open (requests that need a key get 503). */

@@ -16,6 +16,7 @@ import { runPromptCachingStep } from './prompt-caching-step.js';
 import { RequestIds } from './request-ids.js';
 import { BodyBuffer } from './body-buffer.js';
 import { lazyRouteRequest } from './route-request.js';
+import { withModel } from './model-override.js';
 import { reemitStreamed } from './streamed-body.js';
 import type { Generation } from './generation.js';
 import type { BodyMode, HeaderRecord, PhaseMessage, PhaseReply } from './phase.js';
@@ -323,14 +324,18 @@ export class RequestProcessor {
       [this.config.selectedRouteHeaderKey, decision.name],
       [this.config.modelNameHeaderKey, model],
     ];
-    if (body && !partial && this.stream && this.config.streaming.injectUsage && INCLUDE_USAGE_APIS.has(api.id)) {
-      const injected = injectIncludeUsage(body);
+    if (!body || partial) return { kind: 'routed', set };
+    let sent = body;
+    if (this.stream && this.config.streaming.injectUsage && INCLUDE_USAGE_APIS.has(api.id)) {
+      const injected = injectIncludeUsage(sent);
       if (injected) {
         this.injectedUsage = true;
-        return { kind: 'routed', set, body: injected };
+        sent = injected;
       }
     }
-    return { kind: 'routed', set };
+    const override = api.modelSource === 'body' ? this.deps.generation.modelOverrideOfRule?.get(decision.name) : undefined;
+    if (override !== undefined) sent = withModel(sent, override) ?? sent;
+    return sent === body ? { kind: 'routed', set } : { kind: 'routed', set, body: sent };
   }
 
   private fail(shape: Parameters<typeof errorReply>[0], err: UserFacingError): PhaseReply & { kind: 'immediate' } {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
@@ -80,5 +81,59 @@ describe('upstream-level calls', () => {
   it('an unknown cluster gets client credentials stripped (keys are on) and nothing set', async () => {
     const r = await processor().handle(headersMsg('somewhere_else'));
     expect(r[0]).toMatchObject({ headers: { set: [[':path', '/v1/chat/completions']], remove: ['authorization'] } });
+  });
+});
+
+describe('upstream-level calls with modelNameOverride', () => {
+  const renaming = parseConfig(
+    `
+rules:
+  - name: chat
+    backends:
+      - { name: dated, host: api.openai.com, modelNameOverride: gpt-4o-2024-08-06, auth: { apiKey: { key: sk-dated } } }
+      - { name: plain, host: api.openai.com, auth: { apiKey: { key: sk-plain } } }
+      - { name: signed, host: runtime.sagemaker.us-east-1.amazonaws.com, modelNameOverride: my-endpoint-model, auth: { aws: { credentialFileLiteral: "[default]\\naws_access_key_id=AKIDX\\naws_secret_access_key=S", region: us-east-1 } } }
+`,
+    'test',
+  ).config;
+  const call = (): RequestProcessor =>
+    new RequestProcessor({
+      generation: { config: renaming, credentials: new UpstreamCredentials(renaming, { files, readEnv: () => undefined, logger }), metrics: { newRequest: () => ({}) } } as unknown as Generation,
+      logger,
+      outcomes: { completed: () => undefined, passthrough: () => undefined, decision: () => undefined } as never,
+      warnStreamedOnce: () => undefined,
+    });
+  const body = (text: string, endOfStream = true): PhaseMessage => ({ phase: 'requestBody', body: Buffer.from(text), endOfStream, observabilityMode: false });
+  const replyOf = (r: unknown[]) => r[0] as { kind: string; body?: Buffer; headers?: { set: Array<[string, string]>; remove: string[] } };
+
+  it("sends the picked backend's model name in the body, with its length", async () => {
+    const p = call();
+    const h = await p.handle(headersMsg('backend_dated'));
+    expect(h[0]).toMatchObject({ headers: { set: [['authorization', 'Bearer sk-dated'], [':path', '/v1/chat/completions']] } });
+    expect(replyOf(await p.handle(body('{"model":"gpt-4o",', false)))).toEqual({ kind: 'continue', phase: 'requestBody' });
+    const r = replyOf(await p.handle(body('"messages":[]}')));
+    expect(r.body?.toString()).toBe('{"model":"gpt-4o-2024-08-06","messages":[]}');
+    expect(r.headers?.set).toEqual([['content-length', String(r.body!.length)]]);
+  });
+
+  it('leaves the body of a backend without an override, and a body already carrying the name', async () => {
+    const plain = call();
+    await plain.handle(headersMsg('backend_plain'));
+    expect(replyOf(await plain.handle(body('{"model":"gpt-4o"}')))).toEqual({ kind: 'continue', phase: 'requestBody' });
+    const same = call();
+    await same.handle(headersMsg('backend_dated'));
+    expect(replyOf(await same.handle(body('{"model":"gpt-4o-2024-08-06"}')))).toEqual({ kind: 'continue', phase: 'requestBody' });
+  });
+
+  it('signs over the renamed body', async () => {
+    const p = call();
+    const h = replyOf(await p.handle(headersMsg('backend_signed', false, { 'x-amz-date': 'x' })));
+    expect(h.headers?.remove).toEqual(['authorization']);
+    const r = replyOf(await p.handle(body('{"model":"m","messages":[]}')));
+    expect(r.body?.toString()).toBe('{"model":"my-endpoint-model","messages":[]}');
+    const set = Object.fromEntries(r.headers!.set);
+    expect(set['authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDX\//);
+    expect(set['content-length']).toBe(String(r.body!.length));
+    expect(set['x-amz-content-sha256']).toBe(createHash('sha256').update(r.body!).digest('hex'));
   });
 });

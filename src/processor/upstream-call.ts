@@ -2,8 +2,9 @@
  * A call from the upstream-level ext_proc filter (in a backend cluster's `http_filters`), which
  * runs once per attempt after Envoy picked the cluster: the router-level call has already routed
  * and authenticated, so this only puts the picked backend's credential on the request (client
- * credentials and `?key=` removed). Retries and fallback to another provider each get their own
- * call, so each attempt carries the right key. The backend is found from the `xds.cluster_name`
+ * credentials and `?key=` removed) and, when the backend has a `modelNameOverride`, its model
+ * name in the body. Retries and fallback to another provider each get their own call, so each
+ * attempt carries the right key and name. The backend is found from the `xds.cluster_name`
  * attribute, by the names the generated Envoy config gives clusters.
  */
 import type { Logger } from 'pino';
@@ -13,6 +14,7 @@ import { CredentialUnavailableError } from '../credentials/backend-credential.js
 import { UserFacingError } from '../errors.js';
 import type { Generation } from './generation.js';
 import type { PhaseMessage, PhaseReply } from './phase.js';
+import { withModel } from './model-override.js';
 import { continueReply, errorReply } from './replies.js';
 
 /** The attribute an upstream-level filter is configured to send (`request_attributes`). */
@@ -27,7 +29,10 @@ export function upstreamCluster(msg: PhaseMessage): string | undefined {
 /** One upstream attempt. */
 export class UpstreamCall {
   private headers: Record<string, string> = {};
-  private pendingSign = false;
+  /** The body is held for a signature over it or a model rename (set at request headers). */
+  private holdBody = false;
+  private signsBody = false;
+  private modelOverride: string | undefined;
   private body: Buffer[] = [];
 
   constructor(
@@ -41,21 +46,28 @@ export class UpstreamCall {
     switch (msg.phase) {
       case 'requestHeaders': {
         this.headers = { ...msg.headers };
-        const sign = this.backend() !== undefined && this.generation.credentials?.has(this.backend()!) === true;
-        const needsBody = sign && this.kind() === 'sigv4' && !msg.endOfStream;
-        if (needsBody) {
+        const backend = this.backend();
+        const sign = backend !== undefined && this.generation.credentials?.has(backend) === true;
+        this.signsBody = sign && this.kind() === 'sigv4';
+        this.modelOverride = this.bodyModelOverride();
+        this.holdBody = !msg.endOfStream && (this.signsBody || this.modelOverride !== undefined);
+        if (this.holdBody && this.signsBody) {
           // The signature covers the body: strip client credentials now, sign when the body is in.
-          this.pendingSign = true;
           return [await this.reply('requestHeaders', undefined, true)];
         }
         return [await this.reply('requestHeaders', msg.endOfStream ? Buffer.alloc(0) : undefined, false)];
       }
-      case 'requestBody':
-        if (!this.pendingSign) return [continueReply('requestBody')];
+      case 'requestBody': {
+        if (!this.holdBody) return [continueReply('requestBody')];
         this.body.push(msg.body ?? Buffer.alloc(0));
         if (!msg.endOfStream) return [continueReply('requestBody')];
-        this.pendingSign = false;
-        return [await this.reply('requestBody', Buffer.concat(this.body), false)];
+        this.holdBody = false;
+        const received = Buffer.concat(this.body);
+        const renamed = this.modelOverride !== undefined ? withModel(received, this.modelOverride) : undefined;
+        const body = renamed ?? received;
+        const reply = this.signsBody ? await this.reply('requestBody', body, false) : continueReply('requestBody');
+        return [renamed && reply.kind === 'continue' ? withBody(reply, renamed) : reply];
+      }
       default:
         return [continueReply(msg.phase)];
     }
@@ -63,6 +75,15 @@ export class UpstreamCall {
 
   private backend(): string | undefined {
     return this.generation.credentials?.backendOfCluster(this.cluster)?.name;
+  }
+
+  /** The picked backend's `modelNameOverride`, for APIs whose model is in the JSON body. */
+  private bodyModelOverride(): string | undefined {
+    const override = this.generation.credentials?.backendOfCluster(this.cluster)?.modelNameOverride;
+    if (!override) return undefined;
+    const cfg = this.generation.config;
+    const api = detectApi(this.headers[':method'] ?? 'GET', this.headers[':path'] ?? '/', { pathPrefix: cfg.apis.pathPrefix })?.api;
+    return api?.modelSource === 'body' ? override : undefined;
   }
 
   private kind(): string | undefined {
@@ -89,4 +110,10 @@ export class UpstreamCall {
       return errorReply(shape, new UserFacingError(503, 'upstream_credential_unavailable', 'the gateway cannot authenticate to the provider right now'));
     }
   }
+}
+
+/** `reply` also replacing the body (and its content-length) with `body`. */
+function withBody(reply: Extract<PhaseReply, { kind: 'continue' }>, body: Buffer): PhaseReply {
+  const set = (reply.headers?.set ?? []).filter(([k]) => k !== 'content-length');
+  return { ...reply, body, headers: { set: [...set, ['content-length', String(body.length)]], remove: (reply.headers?.remove ?? []).filter((h) => h !== 'content-length') } };
 }

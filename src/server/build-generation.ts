@@ -21,6 +21,7 @@ import { loadRouter } from '../routing/load-router.js';
 import { loadPriceTable } from '../ledger/price-table.js';
 import type { BudgetGate } from '../ledger/budgets.js';
 import { RouteDecider } from '../routing/route-decider.js';
+import { modelOverridesOfRules } from '../processor/model-override.js';
 
 /** What building a generation needs. */
 export interface BuildGenerationDeps {
@@ -105,6 +106,7 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
     metrics: withPromptCacheMetrics(isolateMetrics(metrics, { logger: deps.logger.child({ component: 'metrics-hooks' }), meter: deps.meter }), deps.meter),
     costs,
     backendOfRule,
+    modelOverrideOfRule: modelOverridesOfRules(config),
     ...(deps.secrets ? { credentials: new UpstreamCredentials(config, deps.secrets, { baseDir }) } : {}),
     ...(deps.keys ? { keys: deps.keys } : {}),
     ...(pricing ? { pricing } : {}),
