@@ -58,6 +58,19 @@ router:
     type: CEL
     celExpression: "input_tokens *"
 `,
+  'budgets-no-ledger.yaml': `rules: [{ name: openai }]
+budgets:
+  - { project: acme, window: day, maxTokens: 1000 }
+  - { window: month, maxCostUsd: 50 }
+`,
+  'budgets-with-ledger.yaml': `ledger: { enabled: true }
+budgets:
+  - { project: acme, window: day, maxTokens: 1000 }
+`,
+  'budgets-and-bad-cel.yaml': `llmRequestCosts:
+  - { metadataKey: broken, type: CEL, celExpression: "input_tokens *" }
+budgets: [{ window: day, maxTokens: 10 }]
+`,
   'many-problems.yaml': `router: { module: ./not-a-function.mjs }
 metrics: { module: ./bad-metrics.mjs }
 llmRequestCosts:
@@ -188,6 +201,39 @@ describe('llm-extproc check', () => {
     const json = await run('check', '--config', 'nowhere.yaml', '--json');
     expect(json.code).toBe(1);
     expect(JSON.parse(json.out)).toMatchObject({ file: 'nowhere.yaml', valid: false, problems: [{ path: '' }] });
+  });
+
+  it('warns, with path and line, about budgets that would not be enforced because the ledger is off, and still exits 0', async () => {
+    const r = await run('check', '--config', 'budgets-no-ledger.yaml');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('budgets-no-ledger.yaml: valid (1 rules)\n');
+    expect(r.err).toBe(
+      'budgets-no-ledger.yaml: 1 warning(s)\n' +
+        '  budgets (line 2): 2 budgets are not enforced: budgets need ledger.enabled (their spend is counted from the ledger)\n',
+    );
+    const json = await run('check', '--config', 'budgets-no-ledger.yaml', '--json');
+    expect(json.code).toBe(0);
+    expect(json.err).toBe('');
+    const report = JSON.parse(json.out) as CheckReport;
+    expect(report.valid).toBe(true);
+    expect(report.problems).toEqual([]);
+    expect(report.warnings).toEqual([{ path: 'budgets', line: 2, message: expect.stringContaining('budgets need ledger.enabled') as unknown }]);
+  });
+
+  it('gives no warning for budgets with the ledger on', async () => {
+    const r = await run('check', '--config', 'budgets-with-ledger.yaml');
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect(JSON.parse((await run('check', '--config', 'budgets-with-ledger.yaml', '--json')).out)).toMatchObject({ valid: true, warnings: [] });
+  });
+
+  it('lists warnings after the problems of an invalid file; the problems decide the exit code', async () => {
+    const r = await run('check', '--config', 'budgets-and-bad-cel.yaml');
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(
+      /^budgets-and-bad-cel\.yaml: 1 problem\(s\)\n {2}llmRequestCosts\[0\]\.celExpression \(line 2\): [^\n]+\nbudgets-and-bad-cel\.yaml: 1 warning\(s\)\n {2}budgets \(line 3\): 1 budget is not enforced: /,
+    );
   });
 
   it('takes the file from LLM_EXTPROC_CONFIG when --config is not given', async () => {

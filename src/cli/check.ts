@@ -2,9 +2,12 @@
  * `llm-extproc check --config FILE`: validates the config and loads every module it names — the
  * router module, the metrics module, the CEL request costs — without serving. Every problem is
  * printed with its YAML path and line. Exit 0 when the service would start on this file, 1 when not.
+ * Settings that load but would not take effect (budgets without the ledger) are printed as
+ * warnings with path and line; they do not change the exit code.
  */
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
+import { configWarnings } from '../config/config-warnings.js';
 import { ConfigError, type ConfigProblem, type LoadedConfig } from '../config/load.js';
 import { compileRequestCosts, RequestCostConfigError } from '../metrics/request-costs.js';
 import { describeModule, type ModuleDetails } from '../modules/module-details.js';
@@ -23,6 +26,8 @@ export interface CheckReport {
   readonly valid: boolean;
   /** Every problem found, with its config path and line. */
   readonly problems: readonly ConfigProblem[];
+  /** Settings that load but would not take effect, with their config path and line (none when the file did not load). */
+  readonly warnings: readonly ConfigProblem[];
   /** Number of route rules (when the file parsed). */
   readonly rules?: number;
   /** Modules loaded, with their package version or file modification time. */
@@ -70,7 +75,7 @@ export async function checkConfig(file: string, env: ServeEnv, io: CliIo): Promi
   try {
     loaded = await loadConfigFrom(file, env, io.cwd);
   } catch (err) {
-    return { file, valid: false, problems: err instanceof ConfigError ? err.problems : [{ path: '', message: messageOf(err) }] };
+    return { file, valid: false, problems: err instanceof ConfigError ? err.problems : [{ path: '', message: messageOf(err) }], warnings: [] };
   }
   const { config } = loaded;
   const deps = oneShotDeps(io.cwd, io.err);
@@ -97,6 +102,7 @@ export async function checkConfig(file: string, env: ServeEnv, io: CliIo): Promi
     file,
     valid: problems.length === 0,
     problems,
+    warnings: configWarnings(config).map((w) => problemAt(loaded, w.path, w.message)),
     rules: config.rules.length,
     modules,
     requestCosts: config.llmRequestCosts.map((c) => ({ metadataKey: c.metadataKey, type: c.type })),
@@ -107,7 +113,11 @@ function describeLoaded(kind: string, m: ModuleDetails): string {
   return m.kind === 'package' && m.version ? `${kind} module ${m.name}@${m.version}` : `${kind} module ${m.specifier}`;
 }
 
-/** Runs the check; exit 0 valid, 1 invalid. */
+function formatProblem(p: ConfigProblem): string {
+  return `  ${p.path || '(root)'}${p.line ? ` (line ${p.line})` : ''}: ${p.message}\n`;
+}
+
+/** Runs the check; exit 0 valid (warnings or not), 1 invalid. */
 export async function runCheck(values: Record<string, unknown>, io: CliIo, env: ServeEnv): Promise<ExitCode> {
   const file = (values['config'] as string | undefined) ?? env.config;
   if (!file) throw new UsageError('--config FILE is required (or set LLM_EXTPROC_CONFIG)');
@@ -119,7 +129,11 @@ export async function runCheck(values: Record<string, unknown>, io: CliIo, env: 
     io.out(`${file}: valid (${report.rules ?? 0} rules${mods.length ? `; ${mods.join(', ')} loaded` : ''})\n`);
   } else {
     io.err(`${file}: ${report.problems.length} problem(s)\n`);
-    for (const p of report.problems) io.err(`  ${p.path || '(root)'}${p.line ? ` (line ${p.line})` : ''}: ${p.message}\n`);
+    for (const p of report.problems) io.err(formatProblem(p));
+  }
+  if (!values['json'] && report.warnings.length > 0) {
+    io.err(`${file}: ${report.warnings.length} warning(s)\n`);
+    for (const w of report.warnings) io.err(formatProblem(w));
   }
   return report.valid ? 0 : 1;
 }

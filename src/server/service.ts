@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { configWarnings } from '../config/config-warnings.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadServiceDefinitions } from '../envoy/protos.js';
 import type { RequestMetricsFactory } from '../metrics/request-metrics.js';
@@ -182,6 +183,11 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   // The usage dashboard's static files (no data in them; the page calls the admin API).
   const dashboard = dashboardRoutes();
 
+  /** Logs each setting of `config` that does not take effect in this process (budgets without the ledger). */
+  function warnIneffective(config: LoadedConfig['config']): void {
+    for (const w of configWarnings(config, { ledger: deps.ledger !== undefined })) logger.warn({ path: w.path }, w.message);
+  }
+
   async function bindAdmin(address: string): Promise<number> {
     const parsed = parseAddress(address);
     if (parsed.kind === 'unix') await removeStaleSocket(parsed.path);
@@ -221,6 +227,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     async start() {
       current = await buildGeneration(deps.config, 1, { meter: deps.meter, logger, createDefaultMetrics: deps.createDefaultMetrics, cwd: deps.cwd, secrets, ...ledgerDeps, ...(deps.keys ? { keys: deps.keys } : {}) });
       serviceMetrics.reload('success');
+      warnIneffective(current.config);
       const cfg = current.config;
       const adminPort = await bindAdmin(deps.adminAddress ?? cfg.admin.address);
       const grpcBound = await bindGrpc(deps.grpcAddress ?? cfg.grpc.address, cfg.grpc.maxMessageBytes);
@@ -251,6 +258,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
         current = next; // in-flight requests keep the generation they captured
         serviceMetrics.reload('success');
         logger.info({ generation: next.info.id, hash: next.info.hash, source: next.info.source }, 'config reloaded');
+        warnIneffective(next.config);
         return next.info;
       } catch (err) {
         serviceMetrics.reload('failure');

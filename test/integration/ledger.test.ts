@@ -123,6 +123,10 @@ async function ledgerRows(): Promise<Array<Record<string, unknown>>> {
 }
 
 describe('usage ledger through the real service', () => {
+  it('logs no warning about its budgets: the ledger counts their spend', () => {
+    expect(svc.logs.filter((l) => l['path'] === 'budgets')).toEqual([]);
+  });
+
   it('records requests with ids, tokens and cost (cached input priced separately); the summary returns them', async () => {
     const raw = await client(KEY_A, { traceparent: CALLER_TRACE })
       .chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], user: 'session-42' })

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { configWarnings } from './config-warnings.js';
+import { parseConfig } from './load.js';
+
+const configOf = (yaml: string) => parseConfig(yaml, 'test.yaml').config;
+const BUDGET = 'budgets: [{ project: acme, window: day, maxTokens: 1000 }]\n';
+
+describe('configWarnings', () => {
+  it('warns that budgets are not enforced when the ledger is off', () => {
+    expect(configWarnings(configOf(BUDGET))).toEqual([
+      { path: 'budgets', message: '1 budget is not enforced: budgets need ledger.enabled (their spend is counted from the ledger)' },
+    ]);
+  });
+
+  it('has nothing to say about budgets with the ledger on, or about a ledger without budgets', () => {
+    expect(configWarnings(configOf(`ledger: { enabled: true }\n${BUDGET}`))).toEqual([]);
+    expect(configWarnings(configOf('ledger: { enabled: false }\n'))).toEqual([]);
+  });
+
+  it('judges by the running ledger when given: one started with the process still counts after a reload turns the setting off', () => {
+    expect(configWarnings(configOf(BUDGET), { ledger: true })).toEqual([]);
+  });
+
+  it('says a restart is needed when a reload turns the ledger on for a process started without it', () => {
+    const [warning] = configWarnings(configOf(`ledger: { enabled: true }\n${BUDGET}`), { ledger: false });
+    expect(warning?.path).toBe('budgets');
+    expect(warning?.message).toMatch(/^1 budget is not enforced until a restart: .*ledger\.enabled is read at start/);
+  });
+});
