@@ -89,7 +89,11 @@ export const backendSchema = z.strictObject({
         })
         .optional(),
       azure: z.strictObject({ accessToken: z.string().optional(), filename: z.string().optional() }).optional(),
-      gcp: z.looseObject({}).optional(),
+      // AI Gateway v0.2: an OAuth access token its controller obtains and rotates; region and
+      // project name serve its request translation, which llm-extproc does not do.
+      gcp: z
+        .looseObject({ accessToken: z.string().optional(), filename: z.string().optional(), region: z.string().optional(), projectName: z.string().optional() })
+        .optional(),
     })
     .optional(),
 });

@@ -66,6 +66,7 @@ function kindOf(b: BackendConfig): CredentialKind | undefined {
   if (!auth) return undefined;
   if (auth.aws) return 'sigv4';
   if (auth.azure) return 'bearer'; // an Entra ID access token
+  if (auth.gcp) return 'bearer'; // a Google OAuth access token (Vertex AI, Gemini)
   if (!auth.apiKey) return undefined;
   switch (b.schema?.name) {
     case 'Anthropic':
@@ -94,7 +95,7 @@ export class BackendCredential {
     this.kind = kind;
   }
 
-  /** The backend's credential, or undefined when `auth` names none we can apply (e.g. `gcp`). */
+  /** The backend's credential, or undefined when `auth` names none. */
   static of(backend: BackendConfig, sources: SecretSources, opts: CredentialOptions = { baseDir: '.' }): BackendCredential | undefined {
     const kind = kindOf(backend);
     return kind ? new BackendCredential(backend, kind, sources, opts.baseDir) : undefined;
@@ -121,8 +122,9 @@ export class BackendCredential {
   private secret(): string {
     const auth = this.backend.auth!;
     let value: string | undefined;
-    if (auth.azure) {
-      value = auth.azure.accessToken ?? (auth.azure.filename ? this.sources.files.get(resolve(this.baseDir, auth.azure.filename)) : undefined);
+    const token = auth.azure ?? auth.gcp;
+    if (token) {
+      value = token.accessToken ?? (token.filename ? this.sources.files.get(resolve(this.baseDir, token.filename)) : undefined);
     } else if (auth.apiKey) {
       value = readRef(auth.apiKey, this.sources, this.baseDir);
     }

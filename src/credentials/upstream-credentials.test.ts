@@ -11,6 +11,7 @@ import { UpstreamCredentials } from './upstream-credentials.js';
 const logger = pino({ level: 'silent' });
 const dir = mkdtempSync(join(tmpdir(), 'creds-'));
 writeFileSync(join(dir, 'openai'), 'sk-provider-file\n');
+writeFileSync(join(dir, 'gcp-token'), 'ya29.file-token\n');
 writeFileSync(join(dir, 'aws'), '[default]\naws_access_key_id=AKIDTEST\naws_secret_access_key=secret\n');
 const secretFiles = new SecretFiles({ logger });
 afterAll(() => secretFiles.close());
@@ -25,6 +26,8 @@ rules:
       - { name: azure, schema: { name: AzureOpenAI }, auth: { apiKey: { key: az-key } } }
       - { name: entra, schema: { name: AzureOpenAI }, auth: { azure: { accessToken: entra-token } } }
       - { name: gemini, schema: { name: GCPGemini }, auth: { apiKey: { key: g-key } } }
+      - { name: vertex, schema: { name: GCPVertexAI }, auth: { gcp: { accessToken: ya29.literal-token, region: us-central1, projectName: my-project } } }
+      - { name: vertex-file, schema: { name: GCPAnthropic }, auth: { gcp: { filename: ${JSON.stringify(join(dir, 'gcp-token'))} } } }
       - { name: bedrock, schema: { name: AWSBedrock }, auth: { aws: { credentialFileName: ${JSON.stringify(join(dir, 'aws'))}, region: us-east-1 } } }
       - { name: nokey }
       - { name: missing, auth: { apiKey: { env: UNSET } } }
@@ -47,6 +50,11 @@ describe('UpstreamCredentials', () => {
     expect((await creds.changes(req(), 'azure', false)).set).toEqual([['api-key', 'az-key']]);
     expect((await creds.changes(req(), 'entra', false)).set).toEqual([['authorization', 'Bearer entra-token']]);
     expect((await creds.changes(req(), 'gemini', false)).set).toEqual([['x-goog-api-key', 'g-key']]);
+  });
+
+  it('sends a GCP access token (AI Gateway v0.2 auth.gcp, literal or from a file) as a Bearer token', async () => {
+    expect(await creds.changes(req(), 'vertex', false)).toEqual({ set: [['authorization', 'Bearer ya29.literal-token']], remove: ['x-api-key', 'api-key', 'x-goog-api-key'] });
+    expect((await creds.changes(req(), 'vertex-file', false)).set).toEqual([['authorization', 'Bearer ya29.file-token']]);
   });
 
   it('removes a client ?key= by rewriting :path', async () => {
