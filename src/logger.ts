@@ -37,3 +37,21 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     destination,
   );
 }
+
+/**
+ * Sets the root logger's level. Child loggers (per component, per stream) set no level of their
+ * own, so they follow it, those created earlier included. The change is logged at `info` while
+ * either level shows `info`.
+ */
+export function setLogLevel(logger: Logger, level: string): void {
+  const from = logger.level;
+  if (from === level) return;
+  const announce = () => logger.info({ from, to: level }, 'log level changed');
+  if (logger.isLevelEnabled('info')) {
+    announce();
+    logger.level = level;
+  } else {
+    logger.level = level;
+    announce();
+  }
+}

@@ -1,12 +1,13 @@
 /**
  * `llm-extproc serve`: load config, start the service, hot-reload the config file, drain on
- * SIGTERM/SIGINT (a second signal exits at once).
+ * SIGTERM/SIGINT (a second signal exits at once). A reload also sets the root logger's level
+ * (unless a flag or variable fixed it) and the shutdown settings a later signal uses.
  */
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfigFile, loadEmbeddedDefault, type LoadedConfig } from '../config/load.js';
 import { watchConfigFile } from '../config/watch.js';
-import { createLogger } from '../logger.js';
+import { createLogger, setLogLevel } from '../logger.js';
 import { genAiMetricsPerConfig } from '../metrics/genai-metrics.js';
 import { createTelemetry } from '../metrics/telemetry.js';
 import { parseAddress } from '../server/address.js';
@@ -81,7 +82,9 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
     io.err(`${err instanceof ConfigError ? err.message : String(err)}\n`);
     return 1;
   }
-  const logger = createLogger((values['log-level'] as string | undefined) ?? (env.logLevel || undefined) ?? loaded.config.log.level);
+  // A level from the flag or the environment holds for the life of the process; else `log.level` of the current config.
+  const fixedLevel = (values['log-level'] as string | undefined) ?? (env.logLevel || undefined);
+  const logger = createLogger(fixedLevel ?? loaded.config.log.level);
   const otlpEnabled = (env.otlp.metricsExporter ?? '').split(',').map((s) => s.trim()).includes('otlp');
   const telemetry = createTelemetry({ serviceName: PACKAGE_NAME, otlp: { enabled: otlpEnabled } });
   const meter = telemetry.meterProvider.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
@@ -111,7 +114,8 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
     await started.catch(() => undefined);
     watcher?.close();
     pricesWatcher?.close();
-    const cfg = loaded.config.shutdown;
+    // The settings of the config serving when the signal came, reloads included.
+    const cfg = (server.config ?? loaded.config).shutdown;
     server.markDraining();
     if (cfg.preStopDelayMs > 0) {
       logger.info({ preStopDelayMs: cfg.preStopDelayMs }, 'readiness off; waiting for Envoy to stop sending');
@@ -140,7 +144,9 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
         await server.reload(loadConfigFile(loaded.source));
       } catch {
         // reload() logged and counted it; the last good config keeps serving
+        return;
       }
+      if (fixedLevel === undefined && server.config) setLogLevel(logger, server.config.log.level);
     };
     watcher = watchConfigFile(loaded.source, { logger, initialText: loaded.text, onChange: reload });
     // A changed price table reloads the config (which re-reads it); the path is the one at start.

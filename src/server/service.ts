@@ -87,6 +87,8 @@ export interface LlmExtprocServer {
   markDraining(): void;
   /** The generation serving new requests. */
   readonly generation: GenerationInfo | undefined;
+  /** The config of the generation serving new requests (undefined before `start()`). */
+  readonly config: LoadedConfig['config'] | undefined;
   /** Streams open now. */
   readonly inFlight: number;
 }
@@ -219,6 +221,9 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   return {
     get generation() {
       return current?.info;
+    },
+    get config() {
+      return current?.config;
     },
     get inFlight() {
       return serviceMetrics.inFlight;

@@ -1,7 +1,7 @@
 /**
  * The CLI as a process: starts on the embedded default and routes, hot-reloads its config file
- * (keeping the last good config on a broken one), drains an in-flight streaming request on
- * SIGTERM and exits 0, and fails fast on a bad config.
+ * (keeping the last good config on a broken one; applying its log level and shutdown settings),
+ * drains an in-flight streaming request on SIGTERM and exits 0, and fails fast on a bad config.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -119,6 +119,69 @@ describe('llm-extproc process', () => {
     expect(sampleSum(metrics, 'llm_extproc_config_reloads_total', { outcome: 'failure' })).toBe(1);
     expect(sampleSum(metrics, 'llm_extproc_config_reloads_total', { outcome: 'success' })).toBe(2);
     p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('a reload applies log.level to the running logger and to the loggers made from it before', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-extproc-loglevel-'));
+    dirs.push(dir);
+    const file = join(dir, 'config.yaml');
+    const config = (rule: string, level?: string) =>
+      `${level ? `log: { level: ${level} }\n` : ''}rules:\n  - name: ${rule}\n    headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]\n`;
+    writeFileSync(file, config('first'));
+    const p = await start(['--config', file]);
+    expect(await routeOf(p.grpc, 'gpt-4o')).toBe('first');
+    await p.waitForLog((l) => l['msg'] === 'request finished' && l['rule'] === 'first');
+
+    writeFileSync(file, config('second', 'debug'));
+    await p.waitForLog((l) => l['msg'] === 'config reloaded' && l['generation'] === 2);
+    await p.waitForLog((l) => l['msg'] === 'log level changed' && l['from'] === 'info' && l['to'] === 'debug');
+    // A debug line, shown only at the reloaded level: the file touched with the same content.
+    writeFileSync(file, config('second', 'debug'));
+    await p.waitForLog((l) => l['msg'] === 'config file touched, content unchanged; not reloading' && l['level'] === 'debug');
+
+    writeFileSync(file, config('third', 'warn'));
+    await p.waitForLog((l) => l['msg'] === 'log level changed' && l['from'] === 'debug' && l['to'] === 'warn');
+    const quietFrom = p.lines.length;
+    // Served, but its request line (info, from a child logger made at start) is no longer written.
+    expect(await routeOf(p.grpc, 'gpt-4o')).toBe('third');
+    // An error line marks the point by which anything the request logged would have been written.
+    writeFileSync(file, 'log: { level: nope }\n');
+    await p.waitForLog((l) => l['msg'] === 'config reload failed; keeping the current config');
+    expect(p.lines.slice(quietFrom).map((l) => l['level'])).toEqual(['error']);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('keeps the level of --log-level over log.level across reloads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-extproc-loglevel-flag-'));
+    dirs.push(dir);
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'log: { level: error }\nrules: [{ name: first }]\n');
+    const p = await start(['--config', file, '--log-level', 'info']);
+    writeFileSync(file, 'log: { level: error }\nrules: [{ name: second }]\n');
+    await p.waitForLog((l) => l['msg'] === 'config reloaded' && l['generation'] === 2);
+    expect(await routeOf(p.grpc, 'gpt-4o')).toBe('second');
+    await p.waitForLog((l) => l['msg'] === 'request finished' && l['rule'] === 'second');
+    expect(p.lines.some((l) => l['msg'] === 'log level changed')).toBe(false);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('on SIGTERM uses the shutdown settings of the config reloaded last', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-extproc-shutdown-reload-'));
+    dirs.push(dir);
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'rules: [{ name: openai }]\n');
+    const p = await start(['--config', file]);
+    writeFileSync(file, 'shutdown: { preStopDelayMs: 300, drainTimeoutMs: 1500 }\nrules: [{ name: openai }]\n');
+    await p.waitForLog((l) => l['msg'] === 'config reloaded' && l['generation'] === 2);
+    p.child.kill('SIGTERM');
+    const waiting = await p.waitForLog((l) => l['msg'] === 'readiness off; waiting for Envoy to stop sending');
+    expect(waiting['preStopDelayMs']).toBe(300);
+    const draining = await p.waitForLog((l) => l['msg'] === 'draining');
+    expect(draining['drainMs']).toBe(1500);
+    expect(Date.parse(String(draining['time'])) - Date.parse(String(waiting['time']))).toBeGreaterThanOrEqual(290);
     expect(await p.exited).toBe(0);
   });
 
