@@ -52,6 +52,11 @@ export interface ApiMatch {
   readonly api: ApiSpec;
   /** Model named in the URL (Gemini, Vertex AI, Bedrock, Azure deployment). */
   readonly urlModel?: string;
+  /**
+   * Where {@link ApiMatch.urlModel} sits in the `:path` as sent (character offsets, `end`
+   * exclusive; the segment still percent-encoded), for renaming it (`modelNameOverride`).
+   */
+  readonly urlModelAt?: { readonly start: number; readonly end: number };
   /** Stream flag decided by the URL (`:streamGenerateContent`, `alt=sse`, `converse-stream`, …). */
   readonly urlStream?: boolean;
 }

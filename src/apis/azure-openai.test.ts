@@ -7,7 +7,7 @@ const q = new URLSearchParams('api-version=2024-10-21');
 
 describe('Azure OpenAI', () => {
   it('routes by the deployment in the URL', () => {
-    expect(matchAzure('POST', '/openai/deployments/prod-gpt4o/chat/completions', q)).toEqual({ api: azureChatCompletions, urlModel: 'prod-gpt4o' });
+    expect(matchAzure('POST', '/openai/deployments/prod-gpt4o/chat/completions', q)).toMatchObject({ api: azureChatCompletions, urlModel: 'prod-gpt4o' });
     expect(matchAzure('POST', '/openai/deployments/d1/completions', q)?.api).toBe(azureCompletions);
     expect(matchAzure('POST', '/openai/deployments/d1/embeddings', q)?.api).toBe(azureEmbeddings);
     expect(matchAzure('POST', '/openai/deployments/d1/chat/completions/x', q)).toBeUndefined();

@@ -54,7 +54,7 @@ export function matchAzure(method: string, path: string, _query: URLSearchParams
   if (slash <= 0) return undefined;
   const api = OPERATIONS.get(rest.slice(slash + 1));
   if (api === undefined) return undefined;
-  return { api, urlModel: decodeSegment(rest.slice(0, slash)) };
+  return { api, urlModel: decodeSegment(rest.slice(0, slash)), urlModelAt: { start: PREFIX.length, end: PREFIX.length + slash } };
 }
 
 /** Registry entry of Azure OpenAI. */

@@ -26,8 +26,8 @@ const concat = (frames: Uint8Array[]): Buffer => Buffer.concat(frames);
 describe('Bedrock matching', () => {
   it('decodes model ids and ARNs from the URL', () => {
     const arn = 'arn:aws:bedrock:us-east-1:123:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0';
-    expect(matchBedrock('POST', `/model/${encodeURIComponent(arn)}/converse-stream`, q)).toEqual({ api: bedrockConverse, urlModel: arn, urlStream: true });
-    expect(matchBedrock('POST', '/model/amazon.nova-pro-v1%3A0/invoke', q)).toEqual({ api: bedrockInvoke, urlModel: 'amazon.nova-pro-v1:0', urlStream: false });
+    expect(matchBedrock('POST', `/model/${encodeURIComponent(arn)}/converse-stream`, q)).toMatchObject({ api: bedrockConverse, urlModel: arn, urlStream: true });
+    expect(matchBedrock('POST', '/model/amazon.nova-pro-v1%3A0/invoke', q)).toMatchObject({ api: bedrockInvoke, urlModel: 'amazon.nova-pro-v1:0', urlStream: false });
     expect(matchBedrock('POST', '/model/bad%ZZid/converse', q)?.urlModel).toBe('bad%ZZid');
     expect(bedrockConverse.parseRequestBody(Buffer.from('{"messages":[]}'), JSON_CT)).toEqual({});
     expect(bedrockConverse.provider).toBe('aws.bedrock');

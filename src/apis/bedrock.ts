@@ -51,7 +51,7 @@ export function matchBedrock(method: string, path: string, _query: URLSearchPara
   if (entry === undefined) return undefined;
   const model = decodeSegment(rest.slice(0, slash));
   if (model === '') return undefined;
-  return { api: entry.api, urlModel: model, urlStream: entry.stream };
+  return { api: entry.api, urlModel: model, urlModelAt: { start: PREFIX.length, end: PREFIX.length + slash }, urlStream: entry.stream };
 }
 
 /** Registry entry of Bedrock. */

@@ -10,7 +10,7 @@ const q = new URLSearchParams();
 
 describe('Gemini API matching', () => {
   it('reads model and method from the URL', () => {
-    expect(matchGemini('POST', '/v1beta/models/gemini-2.5-flash:streamGenerateContent', q)).toEqual({
+    expect(matchGemini('POST', '/v1beta/models/gemini-2.5-flash:streamGenerateContent', q)).toMatchObject({
       api: geminiGenerateContent,
       urlModel: 'gemini-2.5-flash',
       urlStream: true,

@@ -82,7 +82,8 @@ export function matchGemini(method: string, path: string, _query: URLSearchParam
   if (parts === undefined) return undefined;
   const entry = METHODS.get(parts.method);
   if (entry === undefined) return undefined;
-  return { api: entry.api, urlModel: parts.model, urlStream: entry.stream };
+  const at = { start: prefix.length, end: prefix.length + path.slice(prefix.length).lastIndexOf(':') };
+  return { api: entry.api, urlModel: parts.model, urlModelAt: at, urlStream: entry.stream };
 }
 
 /** Registry entry of the Gemini API. */

@@ -90,6 +90,10 @@ export function detectApi(method: string, rawPath: string, opts: DetectOptions):
   const stripped = stripPrefix(path, opts.pathPrefix);
   if (stripped !== undefined) {
     const found = matchPath(m, stripped, query);
+    if (found?.urlModelAt) {
+      const shift = path.length - stripped.length;
+      return { ...found, urlModelAt: { start: found.urlModelAt.start + shift, end: found.urlModelAt.end + shift } };
+    }
     if (found !== undefined) return found;
   }
   return matchPath(m, path, query);

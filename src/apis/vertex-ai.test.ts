@@ -9,7 +9,7 @@ const BASE = '/v1/projects/my-proj/locations/us-central1/publishers';
 
 describe('Vertex AI', () => {
   it('matches Gemini publisher models', () => {
-    expect(matchVertex('POST', `${BASE}/google/models/gemini-2.5-flash:streamGenerateContent`, q)).toEqual({
+    expect(matchVertex('POST', `${BASE}/google/models/gemini-2.5-flash:streamGenerateContent`, q)).toMatchObject({
       api: vertexGenerateContent,
       urlModel: 'gemini-2.5-flash',
       urlStream: true,
@@ -20,7 +20,7 @@ describe('Vertex AI', () => {
 
   it('matches Claude on Vertex AI and reads its Anthropic responses', () => {
     const m = matchVertex('POST', `${BASE}/anthropic/models/claude-3-5-sonnet-v2@20241022:rawPredict`, q);
-    expect(m).toEqual({ api: vertexAnthropicMessages, urlModel: 'claude-3-5-sonnet-v2@20241022', urlStream: false });
+    expect(m).toMatchObject({ api: vertexAnthropicMessages, urlModel: 'claude-3-5-sonnet-v2@20241022', urlStream: false });
     const info = feedChunked(vertexAnthropicMessages.newResponseParser({ stream: true, contentType: 'text/event-stream' }), providerFixture('anthropic-message-stream.txt'), 3);
     expect(info.usage).toEqual({ input: 1825, cachedInput: 1800, cacheCreationInput: 0, output: 42, total: 1867 });
   });

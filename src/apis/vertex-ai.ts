@@ -101,14 +101,16 @@ export function matchVertex(method: string, path: string, _query: URLSearchParam
   const parts = splitModelMethod(seg[6]!);
   if (parts === undefined) return undefined;
   const publisher = decodeSegment(seg[4]);
+  const start = path.length - seg[6]!.length;
+  const urlModelAt = { start, end: start + seg[6]!.lastIndexOf(':') };
   if (publisher === 'anthropic') {
     if (parts.model === 'count-tokens' && parts.method === 'rawPredict') return { api: vertexAnthropicCountTokens, urlStream: false };
     const entry = ANTHROPIC_METHODS.get(parts.method);
-    return entry ? { api: entry.api, urlModel: parts.model, urlStream: entry.stream } : undefined;
+    return entry ? { api: entry.api, urlModel: parts.model, urlModelAt, urlStream: entry.stream } : undefined;
   }
   if (publisher !== 'google') return undefined;
   const entry = GOOGLE_METHODS.get(parts.method);
-  return entry ? { api: entry.api, urlModel: parts.model, urlStream: entry.stream } : undefined;
+  return entry ? { api: entry.api, urlModel: parts.model, urlModelAt, urlStream: entry.stream } : undefined;
 }
 
 /** Registry entry of Vertex AI. */

@@ -28,6 +28,11 @@ export interface AccessInput {
   readonly rule: string | undefined;
   /** The body as it will go upstream; undefined when not seen. */
   readonly body: Buffer | undefined;
+  /**
+   * The `:path` to send upstream when it differs from `path` (a URL model renamed by
+   * `modelNameOverride`): set on the request, and what credentials are computed (signed) on.
+   */
+  readonly upstreamPath?: string;
   /** The models list (answered locally): key checked, model and rule restrictions not. */
   readonly listing?: boolean;
 }
@@ -75,10 +80,11 @@ export async function runAccessStep(gen: Generation, input: AccessInput, logger:
     if (refused) throw refused;
     const policy = headerChanges(policies, 'requestHeaders', { request_id: input.headers['x-request-id'], model: input.model, rule: input.rule });
     const creds = gen.credentials
-      ? await gen.credentials.changes({ method: input.method, path: input.path, headers: input.headers, body: input.body }, singleBackend(gen, input.rule), required)
+      ? await gen.credentials.changes({ method: input.method, path: input.upstreamPath ?? input.path, headers: input.headers, body: input.body }, singleBackend(gen, input.rule), required)
       : { set: [], remove: [] };
     const setNames = new Set(creds.set.map(([k]) => k));
     const set = [...policy.set.filter(([k]) => !setNames.has(k)), ...creds.set];
+    if (input.upstreamPath !== undefined && !setNames.has(':path')) set.push([':path', input.upstreamPath]);
     const allSet = new Set(set.map(([k]) => k));
     const remove = [...new Set([...policy.remove, ...creds.remove])].filter((h) => !allSet.has(h));
     if (key) gen.keys!.countRequest(key.id);

@@ -1,7 +1,8 @@
 /**
  * `backends[].modelNameOverride` (Envoy AI Gateway v0.2): the model name a backend is sent in
- * place of the client's. Applied to APIs whose model is in the JSON body, by replacing the
- * body's top-level `model` (see `apis/top-level-replace.ts`):
+ * place of the client's: the body's top-level `model` replaced (see `apis/top-level-replace.ts`)
+ * for APIs whose model is in the JSON body, the model segment of `:path` (`apis/url-path.ts`)
+ * for those whose model is in the URL. Applied:
  *
  * - by the router-level call when every backend of the routed rule has the same override (one
  *   backend, or several that agree), so no upstream-level filter is needed;

@@ -17,6 +17,7 @@ import { RequestIds } from './request-ids.js';
 import { BodyBuffer } from './body-buffer.js';
 import { lazyRouteRequest } from './route-request.js';
 import { withModel } from './model-override.js';
+import { pathWithModel } from '../apis/url-path.js';
 import { reemitStreamed } from './streamed-body.js';
 import type { Generation } from './generation.js';
 import type { BodyMode, HeaderRecord, PhaseMessage, PhaseReply } from './phase.js';
@@ -67,6 +68,8 @@ export class RequestProcessor {
   private upstream: UpstreamCall | undefined;
   private ids: RequestIds | undefined;
   private key: { readonly id: string; readonly project: string } | undefined;
+  /** `:path` with the URL model renamed (`modelNameOverride`), when it was. */
+  private upstreamPath: string | undefined;
 
   constructor(private readonly deps: ProcessorDeps) {
     this.config = deps.generation.config;
@@ -261,6 +264,7 @@ export class RequestProcessor {
       rule: this.rule,
       body,
       ...(opts.listing ? { listing: true } : {}),
+      ...(this.upstreamPath !== undefined ? { upstreamPath: this.upstreamPath } : {}),
     };
     const result = await runAccessStep(this.deps.generation, input, this.deps.logger);
     if (result.ok && result.key) this.key = result.key;
@@ -324,6 +328,8 @@ export class RequestProcessor {
       [this.config.selectedRouteHeaderKey, decision.name],
       [this.config.modelNameHeaderKey, model],
     ];
+    const override = this.deps.generation.modelOverrideOfRule?.get(decision.name);
+    if (override !== undefined && api.modelSource === 'url') this.upstreamPath = pathWithModel(this.path, this.match!, override);
     if (!body || partial) return { kind: 'routed', set };
     let sent = body;
     if (this.stream && this.config.streaming.injectUsage && INCLUDE_USAGE_APIS.has(api.id)) {
@@ -333,8 +339,7 @@ export class RequestProcessor {
         sent = injected;
       }
     }
-    const override = api.modelSource === 'body' ? this.deps.generation.modelOverrideOfRule?.get(decision.name) : undefined;
-    if (override !== undefined) sent = withModel(sent, override) ?? sent;
+    if (override !== undefined && api.modelSource === 'body') sent = withModel(sent, override) ?? sent;
     return sent === body ? { kind: 'routed', set } : { kind: 'routed', set, body: sent };
   }
 

@@ -93,6 +93,8 @@ rules:
       - { name: dated, host: api.openai.com, modelNameOverride: gpt-4o-2024-08-06, auth: { apiKey: { key: sk-dated } } }
       - { name: plain, host: api.openai.com, auth: { apiKey: { key: sk-plain } } }
       - { name: signed, host: runtime.sagemaker.us-east-1.amazonaws.com, modelNameOverride: my-endpoint-model, auth: { aws: { credentialFileLiteral: "[default]\\naws_access_key_id=AKIDX\\naws_secret_access_key=S", region: us-east-1 } } }
+      - { name: bedrock, schema: { name: AWSBedrock }, host: bedrock-runtime.us-east-1.amazonaws.com, modelNameOverride: "anthropic.claude-3-5-haiku-20241022-v1:0", auth: { aws: { credentialFileLiteral: "[default]\\naws_access_key_id=AKIDX\\naws_secret_access_key=S", region: us-east-1 } } }
+      - { name: gem, schema: { name: GCPGemini }, host: generativelanguage.googleapis.com, modelNameOverride: gemini-2.0-flash-001 }
 `,
     'test',
   ).config;
@@ -135,5 +137,18 @@ rules:
     expect(set['authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDX\//);
     expect(set['content-length']).toBe(String(r.body!.length));
     expect(set['x-amz-content-sha256']).toBe(createHash('sha256').update(r.body!).digest('hex'));
+  });
+
+  it('renames a model named in the URL in :path, also on attempts that are signed', async () => {
+    const gem = call();
+    const g = replyOf(await gem.handle({ ...headersMsg('backend_gem', true), headers: { ':method': 'POST', ':path': '/v1beta/models/gemini-pro:generateContent', 'x-ai-eg-selected-route': 'chat' } }));
+    expect(g.headers?.set).toEqual([[':path', '/v1beta/models/gemini-2.0-flash-001:generateContent']]);
+    const bed = call();
+    const path = '/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse';
+    const h = replyOf(await bed.handle({ ...headersMsg('backend_bedrock'), headers: { ':method': 'POST', ':path': path, 'x-ai-eg-selected-route': 'chat' } }));
+    expect(Object.fromEntries(h.headers!.set)[':path']).toBe('/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse');
+    const r = replyOf(await bed.handle(body('{"messages":[]}')));
+    expect(r.body).toBeUndefined();
+    expect(Object.fromEntries(r.headers!.set)['authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDX\//);
   });
 });

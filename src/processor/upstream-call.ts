@@ -15,6 +15,7 @@ import { UserFacingError } from '../errors.js';
 import type { Generation } from './generation.js';
 import type { PhaseMessage, PhaseReply } from './phase.js';
 import { withModel } from './model-override.js';
+import { pathWithModel } from '../apis/url-path.js';
 import { continueReply, errorReply } from './replies.js';
 
 /** The attribute an upstream-level filter is configured to send (`request_attributes`). */
@@ -33,6 +34,8 @@ export class UpstreamCall {
   private holdBody = false;
   private signsBody = false;
   private modelOverride: string | undefined;
+  /** `:path` with the URL model renamed to the backend's `modelNameOverride`, when it was. */
+  private upstreamPath: string | undefined;
   private body: Buffer[] = [];
 
   constructor(
@@ -49,7 +52,7 @@ export class UpstreamCall {
         const backend = this.backend();
         const sign = backend !== undefined && this.generation.credentials?.has(backend) === true;
         this.signsBody = sign && this.kind() === 'sigv4';
-        this.modelOverride = this.bodyModelOverride();
+        this.renameModel();
         this.holdBody = !msg.endOfStream && (this.signsBody || this.modelOverride !== undefined);
         if (this.holdBody && this.signsBody) {
           // The signature covers the body: strip client credentials now, sign when the body is in.
@@ -77,13 +80,19 @@ export class UpstreamCall {
     return this.generation.credentials?.backendOfCluster(this.cluster)?.name;
   }
 
-  /** The picked backend's `modelNameOverride`, for APIs whose model is in the JSON body. */
-  private bodyModelOverride(): string | undefined {
+  /**
+   * Takes the picked backend's `modelNameOverride`: renamed in the body (held for it) for APIs
+   * whose model is in the JSON body, in `:path` for those whose model is in the URL.
+   */
+  private renameModel(): void {
+    this.modelOverride = undefined;
+    this.upstreamPath = undefined;
     const override = this.generation.credentials?.backendOfCluster(this.cluster)?.modelNameOverride;
-    if (!override) return undefined;
-    const cfg = this.generation.config;
-    const api = detectApi(this.headers[':method'] ?? 'GET', this.headers[':path'] ?? '/', { pathPrefix: cfg.apis.pathPrefix })?.api;
-    return api?.modelSource === 'body' ? override : undefined;
+    if (!override) return;
+    const path = this.headers[':path'] ?? '/';
+    const match = detectApi(this.headers[':method'] ?? 'GET', path, { pathPrefix: this.generation.config.apis.pathPrefix });
+    if (match?.api.modelSource === 'body') this.modelOverride = override;
+    else if (match?.api.modelSource === 'url') this.upstreamPath = pathWithModel(path, match, override);
   }
 
   private kind(): string | undefined {
@@ -97,12 +106,14 @@ export class UpstreamCall {
     const rule = this.headers[cfg.selectedRouteHeaderKey];
     const strip = keyRequired(cfg, rule);
     const method = this.headers[':method'] ?? 'GET';
-    const path = this.headers[':path'] ?? '/';
-    if (!creds) return continueReply(phase);
+    const path = this.upstreamPath ?? this.headers[':path'] ?? '/';
+    const renamed: Array<readonly [string, string]> = this.upstreamPath !== undefined ? [[':path', this.upstreamPath]] : [];
+    if (!creds) return renamed.length ? continueReply(phase, { headers: { set: renamed, remove: [] } }) : continueReply(phase);
     try {
       const changes = await creds.changes({ method, path, headers: this.headers, body }, stripOnly ? undefined : this.backend(), strip || stripOnly);
-      if (changes.set.length === 0 && changes.remove.length === 0) return continueReply(phase);
-      return continueReply(phase, { headers: { set: changes.set, remove: changes.remove } });
+      const set = changes.set.some(([k]) => k === ':path') ? changes.set : [...changes.set, ...renamed];
+      if (set.length === 0 && changes.remove.length === 0) return continueReply(phase);
+      return continueReply(phase, { headers: { set, remove: changes.remove } });
     } catch (err) {
       if (!(err instanceof CredentialUnavailableError)) throw err;
       this.logger.error({ err: { message: err.message }, cluster: this.cluster }, 'upstream credential unavailable');

@@ -18,6 +18,10 @@ rules:
     headers: [{ name: x-ai-eg-model, exact: gpt-4o }]
     backends:
       - { name: openai, host: api.openai.com, modelNameOverride: gpt-4o-2024-08-06 }
+  - name: gemini-dated
+    headers: [{ name: x-ai-eg-model, exact: gemini-pro }]
+    backends:
+      - { name: gemini, schema: { name: GCPGemini }, host: generativelanguage.googleapis.com, modelNameOverride: gemini-2.0-flash-001, auth: { apiKey: { key: g-provider-key } } }
   - name: mixed
     headers: [{ name: x-ai-eg-model, exact: house-model }]
     backends:
@@ -27,6 +31,7 @@ rules:
 
 let svc: TestService;
 let route: SingleRoute;
+let gemini: SingleRoute;
 
 beforeAll(async () => {
   svc = await startService({ yaml: CONFIG });
@@ -35,10 +40,16 @@ beforeAll(async () => {
     rule: 'dated',
     handler: jsonReply(chatCompletionJson({ id: 'chatcmpl-dated', model: 'gpt-4o-2024-08-06', usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } })),
   });
+  gemini = await startSingleRoute({
+    processorAddress: svc.target,
+    rule: 'gemini-dated',
+    handler: jsonReply(JSON.stringify({ candidates: [], usageMetadata: { promptTokenCount: 4, candidatesTokenCount: 1, totalTokenCount: 5 }, modelVersion: 'gemini-2.0-flash-001' })),
+  });
 });
 
 afterAll(async () => {
   await route?.close();
+  await gemini?.close();
   await svc?.stop();
 });
 
@@ -55,6 +66,21 @@ describe('modelNameOverride', () => {
     expect(route.harness.violations).toEqual([]);
     const text = await svc.metricsText();
     expect(histogramSum(text, 'gen_ai_client_token_usage', { gen_ai_token_type: 'input', gen_ai_request_model: 'gpt-4o', gen_ai_response_model: 'gpt-4o-2024-08-06' })).toBe(9);
+  });
+
+  it('renames a model named in the URL (Gemini), with the ?key= the client sent replaced by the provider key', async () => {
+    const res = await fetch(`${gemini.harness.url}/v1beta/models/gemini-pro:generateContent?key=client-key`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+    });
+    expect(res.status).toBe(200);
+    const sent = gemini.upstream.requests.at(-1)!;
+    expect(sent.path).toBe('/v1beta/models/gemini-2.0-flash-001:generateContent');
+    expect(sent.headers['x-goog-api-key']).toBe('g-provider-key');
+    expect(gemini.harness.violations).toEqual([]);
+    const text = await svc.metricsText();
+    expect(histogramSum(text, 'gen_ai_client_token_usage', { gen_ai_token_type: 'input', gen_ai_request_model: 'gemini-pro' })).toBe(4);
   });
 
   it('leaves a rule whose backends differ to the upstream-level call, which renames per attempt', async () => {
