@@ -61,6 +61,10 @@ router:
   'budgets-no-ledger.yaml': `rules: [{ name: openai }]
 budgets:
   - { project: acme, window: day, maxTokens: 1000 }
+  - { window: month, maxTokens: 500000 }
+`,
+  'cost-budget-unpriced.yaml': `ledger: { enabled: true }
+budgets:
   - { window: month, maxCostUsd: 50 }
 `,
   'budgets-with-ledger.yaml': `ledger: { enabled: true }
@@ -218,6 +222,15 @@ describe('llm-extproc check', () => {
     expect(report.valid).toBe(true);
     expect(report.problems).toEqual([]);
     expect(report.warnings).toEqual([{ path: 'budgets', line: 2, message: expect.stringContaining('budgets need ledger.enabled') as unknown }]);
+  });
+
+  it('warns that a cost budget without a price table is never reached', async () => {
+    const r = await run('check', '--config', 'cost-budget-unpriced.yaml');
+    expect(r.code).toBe(0);
+    expect(r.err).toBe(
+      'cost-budget-unpriced.yaml: 1 warning(s)\n' +
+        '  budgets[0].maxCostUsd (line 3): a cost budget without pricing.file is never reached: no request is priced, so no cost is counted against it\n',
+    );
   });
 
   it('gives no warning for budgets with the ledger on', async () => {

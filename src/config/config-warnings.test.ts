@@ -26,4 +26,12 @@ describe('configWarnings', () => {
     expect(warning?.path).toBe('budgets');
     expect(warning?.message).toMatch(/^1 budget is not enforced until a restart: .*ledger\.enabled is read at start/);
   });
+
+  it('warns that a cost budget cannot be reached without a price table', () => {
+    const cost = 'ledger: { enabled: true }\nbudgets: [{ project: acme, window: day, maxTokens: 10 }, { project: acme, window: month, maxCostUsd: 5 }]\n';
+    expect(configWarnings(configOf(cost))).toEqual([
+      { path: 'budgets[1].maxCostUsd', message: 'a cost budget without pricing.file is never reached: no request is priced, so no cost is counted against it' },
+    ]);
+    expect(configWarnings(configOf(`pricing: { file: prices.yaml }\n${cost}`))).toEqual([]);
+  });
 });

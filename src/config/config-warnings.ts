@@ -31,5 +31,14 @@ export function configWarnings(config: Config, running: RunningParts = { ledger:
         : `${what}: budgets need ledger.enabled (their spend is counted from the ledger)`,
     });
   }
+  if (!config.pricing.file) {
+    config.budgets.forEach((b, i) => {
+      if (b.maxCostUsd === undefined) return;
+      warnings.push({
+        path: `budgets[${i}].maxCostUsd`,
+        message: 'a cost budget without pricing.file is never reached: no request is priced, so no cost is counted against it',
+      });
+    });
+  }
   return warnings;
 }
