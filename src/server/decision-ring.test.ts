@@ -37,4 +37,21 @@ describe('DecisionRing', () => {
     (d as { model: string }).model = 'changed';
     expect(ring.list()[0]!.model).toBe('a');
   });
+
+  it('resizes keeping the newest decisions, and goes on from there', () => {
+    const ring = new DecisionRing(3);
+    for (const m of ['a', 'b', 'c', 'd']) ring.push(decision(m));
+    ring.resize(5);
+    expect(ring.capacity).toBe(5);
+    expect(ring.list().map((d) => d.model)).toEqual(['d', 'c', 'b']);
+    for (const m of ['e', 'f', 'g']) ring.push(decision(m));
+    expect(ring.list().map((d) => d.model)).toEqual(['g', 'f', 'e', 'd', 'c']);
+    ring.resize(2);
+    expect(ring.list().map((d) => d.model)).toEqual(['g', 'f']);
+    ring.push(decision('h'));
+    expect(ring.list().map((d) => d.model)).toEqual(['h', 'g']);
+    ring.resize(0);
+    ring.push(decision('i'));
+    expect(ring.list()).toEqual([]);
+  });
 });

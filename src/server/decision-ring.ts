@@ -22,28 +22,51 @@ interface KeptDecision extends RouteDecisionRecord {
 
 /** A ring buffer of recent decisions. */
 export class DecisionRing {
-  private readonly items: Array<KeptDecision | undefined>;
+  private items: Array<KeptDecision | undefined>;
   private next = 0;
+  private size: number;
 
-  constructor(readonly capacity: number) {
-    this.items = new Array<KeptDecision | undefined>(Math.max(0, capacity));
+  constructor(capacity: number) {
+    this.size = Math.max(0, capacity);
+    this.items = new Array<KeptDecision | undefined>(this.size);
+  }
+
+  /** How many decisions the ring keeps. */
+  get capacity(): number {
+    return this.size;
+  }
+
+  /** Changes how many decisions are kept (a config reload), keeping the newest that still fit. */
+  resize(capacity: number): void {
+    const size = Math.max(0, capacity);
+    if (size === this.size) return;
+    const newest = this.kept().slice(0, size).reverse();
+    this.size = size;
+    this.items = new Array<KeptDecision | undefined>(size);
+    newest.forEach((d, i) => (this.items[i] = d));
+    this.next = size === 0 ? 0 : newest.length % size;
   }
 
   /** Records a decision (dropping the oldest when full). */
   push(d: RouteDecisionRecord, now: number = Date.now()): void {
-    if (this.capacity === 0) return;
+    if (this.size === 0) return;
     const model = d.model.length > MAX_MODEL_CHARS ? `${d.model.slice(0, MAX_MODEL_CHARS)}…` : d.model;
     // One literal, no spread and no date formatting: this runs on every routed request.
     this.items[this.next] = { model, rule: d.rule, outcome: d.outcome, latencyMs: d.latencyMs, atMs: now };
-    this.next = (this.next + 1) % this.capacity;
+    this.next = (this.next + 1) % this.size;
   }
 
   /** Newest first. */
   list(): TimedDecision[] {
-    const out: TimedDecision[] = [];
-    for (let i = 1; i <= this.capacity; i++) {
-      const item = this.items[(this.next - i + this.capacity) % this.capacity];
-      if (item) out.push({ model: item.model, rule: item.rule, outcome: item.outcome, latencyMs: item.latencyMs, at: new Date(item.atMs).toISOString() });
+    return this.kept().map((item) => ({ model: item.model, rule: item.rule, outcome: item.outcome, latencyMs: item.latencyMs, at: new Date(item.atMs).toISOString() }));
+  }
+
+  /** The kept records, newest first. */
+  private kept(): KeptDecision[] {
+    const out: KeptDecision[] = [];
+    for (let i = 1; i <= this.size; i++) {
+      const item = this.items[(this.next - i + this.size) % this.size];
+      if (item) out.push(item);
     }
     return out;
   }

@@ -261,6 +261,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
           logger.warn('listen addresses changed in config: they apply at the next restart');
         }
         current = next; // in-flight requests keep the generation they captured
+        ring.resize(next.config.admin.recentDecisions);
         serviceMetrics.reload('success');
         logger.info({ generation: next.info.id, hash: next.info.hash, source: next.info.source }, 'config reloaded');
         warnIneffective(next.config);

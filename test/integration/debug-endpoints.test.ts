@@ -208,10 +208,16 @@ describe('debug endpoints enabled', () => {
     await expect.poll(async () => (await get(svc.adminUrl, '/debug/status')).body['inFlightStreams']).toBe(0);
   });
 
-  it('follow a reload: a new generation shows, and admin.debug: false turns them off', async () => {
-    await svc.server.reload(loadConfigFile(configFile));
+  it('follow a reload: a new generation shows, admin.recentDecisions resizes the list, and admin.debug: false turns them off', async () => {
+    const models = ['gpt-r1', 'gpt-r2', 'gpt-r3'];
+    for (const m of models) expect(await chat(m)).toBe('openai');
+    const smaller = join(dir, 'smaller.yaml');
+    await writeFile(smaller, (await readFile(configFile, 'utf8')).replace('recentDecisions: 20', 'recentDecisions: 2'));
+    await svc.server.reload(loadConfigFile(smaller));
     const status = await get(svc.adminUrl, '/debug/status');
     expect(status.body['generation']).toBe(2);
+    const kept = (await get(svc.adminUrl, '/debug/decisions')).body['decisions'] as Decision[];
+    expect(kept.map((d) => d.model)).toEqual(['gpt-r3', 'gpt-r2']);
     const offFile = join(dir, 'off.yaml');
     await writeFile(offFile, 'admin: { debug: false }\n');
     await svc.server.reload(loadConfigFile(offFile));
