@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { signSigV4 } from '../credentials/sigv4.js';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
@@ -139,7 +140,7 @@ rules:
     expect(set['x-amz-content-sha256']).toBe(createHash('sha256').update(r.body!).digest('hex'));
   });
 
-  it('renames a model named in the URL in :path, also on attempts that are signed', async () => {
+  it('renames a model named in the URL in :path, and signs the renamed path', async () => {
     const gem = call();
     const g = replyOf(await gem.handle({ ...headersMsg('backend_gem', true), headers: { ':method': 'POST', ':path': '/v1beta/models/gemini-pro:generateContent', 'x-ai-eg-selected-route': 'chat' } }));
     expect(g.headers?.set).toEqual([[':path', '/v1beta/models/gemini-2.0-flash-001:generateContent']]);
@@ -149,6 +150,13 @@ rules:
     expect(Object.fromEntries(h.headers!.set)[':path']).toBe('/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse');
     const r = replyOf(await bed.handle(body('{"messages":[]}')));
     expect(r.body).toBeUndefined();
-    expect(Object.fromEntries(r.headers!.set)['authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDX\//);
+    const signed = Object.fromEntries(r.headers!.set);
+    // The same signer, given the renamed path and the attempt's signing time, gives the same signature.
+    const at = signed['x-amz-date']!.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z');
+    const expected = await signSigV4(
+      { method: 'POST', host: 'bedrock-runtime.us-east-1.amazonaws.com', path: '/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse', body: Buffer.from('{"messages":[]}'), region: 'us-east-1', service: 'bedrock', date: new Date(at) },
+      { accessKeyId: 'AKIDX', secretAccessKey: 'S' },
+    );
+    expect(signed['authorization']).toBe(Object.fromEntries(expected)['authorization']);
   });
 });
