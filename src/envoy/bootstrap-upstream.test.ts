@@ -61,6 +61,10 @@ rules:
     backends:
       - { name: openai, host: api.openai.com, modelNameOverride: gpt-4o-2024-08-06 }
       - { name: local, host: vllm.default.svc, port: 8000, modelNameOverride: meta-llama/Llama-3.1-8B-Instruct }
+  - name: gemini
+    headers: [{ name: x-ai-eg-model, exact: gemini-pro }]
+    backends:
+      - { name: google, schema: { name: GCPGemini }, host: generativelanguage.googleapis.com, modelNameOverride: gemini-2.0-flash-001 }
   - name: mini
     headers: [{ name: x-ai-eg-model, exact: gpt-4o-mini }]
     backends:
@@ -79,6 +83,8 @@ rules:
     const mode = (name: string) => filtersOf(byName.get(name))?.[0]?.['typed_config']['processing_mode']['request_body_mode'];
     expect(mode('backend_openai')).toBe('BUFFERED');
     expect(mode('backend_local')).toBe('BUFFERED');
+    // Gemini names the model in the URL: the filter runs, on headers only.
+    expect(mode('backend_google')).toBe('NONE');
     expect(filtersOf(byName.get('backend_openai_2'))).toBeUndefined();
   });
 

@@ -12,15 +12,19 @@ import { MESSAGE_TIMEOUT } from './bootstrap-routes.js';
 
 type Json = Record<string, unknown>;
 
+/** Backend schemas whose APIs name the model in the URL: renaming it needs no body. */
+const URL_MODEL_SCHEMAS: ReadonlySet<string> = new Set(['AWSBedrock', 'AzureOpenAI', 'GCPVertexAI', 'GCPAnthropic', 'GCPGemini']);
+
 /** The attribute the upstream filter asks Envoy to send (the picked cluster). */
 export const UPSTREAM_CLUSTER_ATTRIBUTE = 'xds.cluster_name';
 
 /**
  * The upstream `http_filters` for a backend: ext_proc (request headers, plus the buffered body
- * when the credential is a signature over it or the model name is rewritten) then the upstream codec.
+ * when the credential is a signature over it or the model name is renamed in the body) then the
+ * upstream codec.
  */
 export function upstreamHttpFilters(backend: BackendConfig): Json[] {
-  const needsBody = backend.auth?.aws !== undefined || Boolean(backend.modelNameOverride);
+  const needsBody = backend.auth?.aws !== undefined || (Boolean(backend.modelNameOverride) && !URL_MODEL_SCHEMAS.has(backend.schema?.name ?? 'OpenAI'));
   return [
     {
       name: 'envoy.filters.http.ext_proc',
