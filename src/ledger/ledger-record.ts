@@ -34,6 +34,9 @@ export interface LedgerRecord {
   readonly costUsd: number | null;
 }
 
+/** The token count columns, by kind (the ledger's, the rollups' and the traces' alike). */
+export const TOKEN_COLUMNS = ['input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'total_tokens'] as const;
+
 /** Column names, in {@link recordValues} order. */
 export const LEDGER_COLUMNS = [
   'request_id',
@@ -51,12 +54,7 @@ export const LEDGER_COLUMNS = [
   'stream',
   'status',
   'error_type',
-  'input_tokens',
-  'cached_input_tokens',
-  'cache_write_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'total_tokens',
+  ...TOKEN_COLUMNS,
   'duration_ms',
   'ttft_ms',
   'cost_usd',

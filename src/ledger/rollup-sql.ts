@@ -9,6 +9,7 @@
  * group under a unique key); readers turn `''` back into null.
  */
 import { histogramCaseSql, histogramColumns } from './latency-histogram.js';
+import { TOKEN_COLUMNS } from './ledger-record.js';
 
 /** The grouping dimensions, as ledger column names. */
 export const ROLLUP_DIMENSIONS = ['provider', 'backend', 'model', 'project', 'key_id', 'rule', 'api'] as const;
@@ -20,12 +21,7 @@ export type RollupDimension = (typeof ROLLUP_DIMENSIONS)[number];
 export const ROLLUP_COUNTERS = [
   'requests',
   'errors',
-  'input_tokens',
-  'cached_input_tokens',
-  'cache_write_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'total_tokens',
+  ...TOKEN_COLUMNS,
   'cost_usd',
   'priced',
   ...histogramColumns('t'),
@@ -91,7 +87,7 @@ export function rawCounterExprs(): string[] {
   return [
     '1',
     'CASE WHEN error_type IS NULL THEN 0 ELSE 1 END',
-    ...['input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'total_tokens'].map((c) => `COALESCE(${c}, 0)`),
+    ...TOKEN_COLUMNS.map((c) => `COALESCE(${c}, 0)`),
     'COALESCE(cost_usd, 0)',
     'CASE WHEN cost_usd IS NULL THEN 0 ELSE 1 END',
     ...histogramCaseSql('ttft_ms'),
