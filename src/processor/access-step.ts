@@ -15,6 +15,7 @@ import { headerChanges, type HeaderVars } from '../policy/header-policy.js';
 import { checkRequestLine } from '../policy/request-policy.js';
 import type { Generation } from './generation.js';
 import type { PhaseReply } from './phase.js';
+import { withRenamedPath } from './model-override.js';
 
 /** What the step looks at. */
 export interface AccessInput {
@@ -82,9 +83,9 @@ export async function runAccessStep(gen: Generation, input: AccessInput, logger:
     const creds = gen.credentials
       ? await gen.credentials.changes({ method: input.method, path: input.upstreamPath ?? input.path, headers: input.headers, body: input.body }, singleBackend(gen, input.rule), required)
       : { set: [], remove: [] };
-    const setNames = new Set(creds.set.map(([k]) => k));
-    const set = [...policy.set.filter(([k]) => !setNames.has(k)), ...creds.set];
-    if (input.upstreamPath !== undefined && !setNames.has(':path')) set.push([':path', input.upstreamPath]);
+    const credSet = withRenamedPath(creds.set, input.upstreamPath);
+    const setNames = new Set(credSet.map(([k]) => k));
+    const set = [...policy.set.filter(([k]) => !setNames.has(k)), ...credSet];
     const allSet = new Set(set.map(([k]) => k));
     const remove = [...new Set([...policy.remove, ...creds.remove])].filter((h) => !allSet.has(h));
     if (key) gen.keys!.countRequest(key.id);

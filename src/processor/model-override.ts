@@ -30,3 +30,12 @@ export function modelOverridesOfRules(config: Pick<Config, 'rules'>): Map<string
 export function withModel(body: Buffer, model: string): Buffer | undefined {
   return replaceTopLevelValue(body, 'model', model);
 }
+
+/**
+ * `set` (header changes for the upstream request) also setting `:path` to `renamedPath`, unless
+ * it already sets `:path` (a credential that rewrote the renamed path, removing `?key=`).
+ */
+export function withRenamedPath(set: ReadonlyArray<readonly [string, string]>, renamedPath: string | undefined): Array<readonly [string, string]> {
+  if (renamedPath === undefined || set.some(([k]) => k === ':path')) return [...set];
+  return [...set, [':path', renamedPath]];
+}

@@ -3,7 +3,7 @@
  * runs once per attempt after Envoy picked the cluster: the router-level call has already routed
  * and authenticated, so this only puts the picked backend's credential on the request (client
  * credentials and `?key=` removed) and, when the backend has a `modelNameOverride`, its model
- * name in the body. Retries and fallback to another provider each get their own call, so each
+ * name in the body or the path. Retries and fallback to another provider each get their own call, so each
  * attempt carries the right key and name. The backend is found from the `xds.cluster_name`
  * attribute, by the names the generated Envoy config gives clusters.
  */
@@ -12,9 +12,10 @@ import { keyRequired } from '../access/authenticate.js';
 import { detectApi } from '../apis/registry.js';
 import { CredentialUnavailableError } from '../credentials/backend-credential.js';
 import { UserFacingError } from '../errors.js';
+import type { BackendConfig } from '../config/schema.js';
 import type { Generation } from './generation.js';
 import type { PhaseMessage, PhaseReply } from './phase.js';
-import { withModel } from './model-override.js';
+import { withModel, withRenamedPath } from './model-override.js';
 import { pathWithModel } from '../apis/url-path.js';
 import { continueReply, errorReply } from './replies.js';
 
@@ -37,21 +38,25 @@ export class UpstreamCall {
   /** `:path` with the URL model renamed to the backend's `modelNameOverride`, when it was. */
   private upstreamPath: string | undefined;
   private body: Buffer[] = [];
+  /** The backend behind the cluster Envoy picked (undefined for a cluster we did not generate). */
+  private readonly picked: BackendConfig | undefined;
 
   constructor(
     private readonly generation: Generation,
     private readonly cluster: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.picked = generation.credentials?.backendOfCluster(cluster);
+  }
 
   /** Handles one message of the attempt. */
   async handle(msg: PhaseMessage): Promise<PhaseReply[]> {
     switch (msg.phase) {
       case 'requestHeaders': {
         this.headers = { ...msg.headers };
-        const backend = this.backend();
+        const backend = this.picked?.name;
         const sign = backend !== undefined && this.generation.credentials?.has(backend) === true;
-        this.signsBody = sign && this.kind() === 'sigv4';
+        this.signsBody = sign && this.picked?.auth?.aws !== undefined;
         this.renameModel();
         this.holdBody = !msg.endOfStream && (this.signsBody || this.modelOverride !== undefined);
         if (this.holdBody && this.signsBody) {
@@ -76,10 +81,6 @@ export class UpstreamCall {
     }
   }
 
-  private backend(): string | undefined {
-    return this.generation.credentials?.backendOfCluster(this.cluster)?.name;
-  }
-
   /**
    * Takes the picked backend's `modelNameOverride`: renamed in the body (held for it) for APIs
    * whose model is in the JSON body, in `:path` for those whose model is in the URL.
@@ -87,17 +88,12 @@ export class UpstreamCall {
   private renameModel(): void {
     this.modelOverride = undefined;
     this.upstreamPath = undefined;
-    const override = this.generation.credentials?.backendOfCluster(this.cluster)?.modelNameOverride;
+    const override = this.picked?.modelNameOverride;
     if (!override) return;
     const path = this.headers[':path'] ?? '/';
     const match = detectApi(this.headers[':method'] ?? 'GET', path, { pathPrefix: this.generation.config.apis.pathPrefix });
     if (match?.api.modelSource === 'body') this.modelOverride = override;
     else if (match?.api.modelSource === 'url') this.upstreamPath = pathWithModel(path, match, override);
-  }
-
-  private kind(): string | undefined {
-    const b = this.generation.credentials?.backendOfCluster(this.cluster);
-    return b?.auth?.aws ? 'sigv4' : undefined;
   }
 
   private async reply(phase: 'requestHeaders' | 'requestBody', body: Buffer | undefined, stripOnly: boolean): Promise<PhaseReply> {
@@ -107,11 +103,9 @@ export class UpstreamCall {
     const strip = keyRequired(cfg, rule);
     const method = this.headers[':method'] ?? 'GET';
     const path = this.upstreamPath ?? this.headers[':path'] ?? '/';
-    const renamed: Array<readonly [string, string]> = this.upstreamPath !== undefined ? [[':path', this.upstreamPath]] : [];
-    if (!creds) return renamed.length ? continueReply(phase, { headers: { set: renamed, remove: [] } }) : continueReply(phase);
     try {
-      const changes = await creds.changes({ method, path, headers: this.headers, body }, stripOnly ? undefined : this.backend(), strip || stripOnly);
-      const set = changes.set.some(([k]) => k === ':path') ? changes.set : [...changes.set, ...renamed];
+      const changes = creds ? await creds.changes({ method, path, headers: this.headers, body }, stripOnly ? undefined : this.picked?.name, strip || stripOnly) : { set: [], remove: [] };
+      const set = withRenamedPath(changes.set, this.upstreamPath);
       if (set.length === 0 && changes.remove.length === 0) return continueReply(phase);
       return continueReply(phase, { headers: { set, remove: changes.remove } });
     } catch (err) {
