@@ -7,7 +7,7 @@
  * and errors follow OpenAI's formats.
  */
 import type { ApiMatch, ApiSpec } from './api.js';
-import { STREAM_ONLY, jsonBodyParser, type JsonBodyRules } from './body-facts.js';
+import { STREAM_ONLY, jsonBodyParser, jsonBodyRules, type JsonBodyRules } from './body-facts.js';
 import { newCompletionResponseParser } from './openai-completion-readers.js';
 import { newEmbeddingsResponseParser } from './openai-embeddings.js';
 import { isPost, matchOnly, type SpecRoute } from './spec-route.js';
@@ -16,7 +16,7 @@ import { decodeSegment } from './url-path.js';
 const PREFIX = '/openai/deployments/';
 
 /** Azure embeddings never stream; the body only needs to be JSON. */
-const NO_FACTS: JsonBodyRules = { keys: new Set(), stream: () => false };
+const NO_FACTS: JsonBodyRules = jsonBodyRules({ keys: [], stream: () => false });
 
 function azureSpec(id: string, operation: string, rules: JsonBodyRules, newResponseParser: ApiSpec['newResponseParser']): ApiSpec {
   return {

@@ -8,9 +8,12 @@ import { scanTopLevelPrefix } from './json-prefix-scan.js';
 import { scanTopLevel } from './json-scan.js';
 import { SESSION_KEYS, sessionIdOf } from './session-id.js';
 
-/** How an API reads its body. */
+/** How an API reads its body (made by {@link jsonBodyRules}). */
 export interface JsonBodyRules {
-  /** Top-level keys to read (prepared once per API: the scanner caches per set). */
+  /**
+   * Top-level keys to read, the session keys included (one set per API, made once: the scanner
+   * prepares a set once per set object).
+   */
   readonly keys: ReadonlySet<string>;
   /** Key holding the model; absent for APIs whose model is in the URL. */
   readonly modelKey?: string;
@@ -18,26 +21,19 @@ export interface JsonBodyRules {
   readonly stream?: (values: ReadonlyMap<string, unknown>) => boolean;
 }
 
+/** Rules reading the top-level `keys` and the session keys (see `session-id.ts`), so one scan reads both. */
+export function jsonBodyRules(def: { readonly keys: readonly string[]; readonly modelKey?: string; readonly stream?: JsonBodyRules['stream'] }): JsonBodyRules {
+  return { ...def, keys: new Set([...def.keys, ...SESSION_KEYS]) };
+}
+
 /** Rules of the common case: `model` and `stream` members. */
-export const MODEL_AND_STREAM: JsonBodyRules = { keys: new Set(['model', 'stream']), modelKey: 'model' };
+export const MODEL_AND_STREAM: JsonBodyRules = jsonBodyRules({ keys: ['model', 'stream'], modelKey: 'model' });
 
 /** Rules of APIs that never stream (Embeddings): the model only. */
-export const MODEL_ONLY: JsonBodyRules = { keys: new Set(['model']), modelKey: 'model', stream: () => false };
+export const MODEL_ONLY: JsonBodyRules = jsonBodyRules({ keys: ['model'], modelKey: 'model', stream: () => false });
 
 /** Rules for URL-model APIs that still take `stream` in the body (Azure OpenAI deployments). */
-export const STREAM_ONLY: JsonBodyRules = { keys: new Set(['stream']) };
-
-/** Each rule set's keys plus the session keys, made once per set (the scanner caches per set object). */
-const scanKeysOf = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
-
-function scanKeys(rules: JsonBodyRules): ReadonlySet<string> {
-  let keys = scanKeysOf.get(rules.keys);
-  if (!keys) {
-    keys = new Set([...rules.keys, ...SESSION_KEYS]);
-    scanKeysOf.set(rules.keys, keys);
-  }
-  return keys;
-}
+export const STREAM_ONLY: JsonBodyRules = jsonBodyRules({ keys: ['stream'] });
 
 /**
  * Reads model, stream flag and the client's session id (see `session-id.ts`) in one scan. Throws `UserFacingError(400)`: `invalid_json` for a body that is
@@ -46,8 +42,7 @@ function scanKeys(rules: JsonBodyRules): ReadonlySet<string> {
  */
 export function readJsonBodyFacts(body: Uint8Array, rules: JsonBodyRules, opts?: { partial?: boolean }): BodyFacts {
   const partial = opts?.partial === true;
-  const keys = scanKeys(rules);
-  const scan = partial ? scanTopLevelPrefix(body, keys) : scanTopLevel(body, keys);
+  const scan = partial ? scanTopLevelPrefix(body, rules.keys) : scanTopLevel(body, rules.keys);
   if (!scan.ok) throw new UserFacingError(400, 'invalid_json', `The request body is not valid JSON: ${scan.error}`);
   if (!startsWithObject(body)) {
     throw new UserFacingError(400, 'invalid_json', 'The request body must be a JSON object.');

@@ -10,7 +10,7 @@
  */
 import { UserFacingError } from '../errors.js';
 import type { BodyFacts, ResponseInfo, ResponseParser } from './api.js';
-import { jsonBodyParser, type JsonBodyRules } from './body-facts.js';
+import { jsonBodyParser, jsonBodyRules, type JsonBodyRules } from './body-facts.js';
 import { DoneEventStream } from './done-event-stream.js';
 import { asCount, asObject } from './json-fields.js';
 import { readMultipartFields } from './multipart.js';
@@ -18,11 +18,11 @@ import { inputFamilyUsage } from './openai-usage.js';
 import { compact, isEventStream, jsonResponseParser, responseKeys, sseResponseParser, type ParserOptions } from './response-readers.js';
 import { fixedPathSpec } from './spec-route.js';
 
-const SPEECH_BODY: JsonBodyRules = {
-  keys: new Set(['model', 'stream_format']),
+const SPEECH_BODY: JsonBodyRules = jsonBodyRules({
+  keys: ['model', 'stream_format'],
   modelKey: 'model',
   stream: (values) => values.get('stream_format') === 'sse',
-};
+});
 
 const FORM_FIELDS = new Set(['model', 'stream']);
 
