@@ -95,6 +95,21 @@ describe('watchConfigFile', () => {
     expect(w.changes).toEqual(['v: 3\n', 'v: 4\n']);
   });
 
+  it('catches up with a change written after the config was loaded but before the watch began', async () => {
+    const file = join(dir, 'config.yaml');
+    await writeFile(file, 'v: 2\n'); // the service loaded 'v: 1', then the file changed
+    const w = observe(file, { initialText: 'v: 1\n' });
+    await w.nextChange();
+    expect(w.changes).toEqual(['v: 2\n']);
+    // Starting on an unchanged file says nothing and reloads nothing.
+    const quiet = observe(file, { initialText: 'v: 2\n' });
+    const later = quiet.nextChange();
+    await writeFile(file, 'v: 3\n');
+    await later;
+    expect(quiet.changes).toEqual(['v: 3\n']);
+    expect(quiet.logs.filter((l) => l.msg.includes('content unchanged'))).toEqual([]);
+  });
+
   it('does not call onChange when the content is unchanged', async () => {
     const { file, w } = await watchNewFile('same: true\n');
     const unchanged = w.nextLog('content unchanged');

@@ -16,8 +16,9 @@ export interface WatchOptions {
   /** Quiet period before reloading, ms (default 250). */
   readonly debounceMs?: number;
   /**
-   * The text the current config was loaded from. Changes are compared with it; without it the
-   * file is read once when the watch starts (a change made before that read would be missed).
+   * The text the current config was loaded from. Changes are compared with it, and the file is
+   * checked once as the watch starts, so a change made between the load and the watch is not
+   * missed. Without it the file is read once when the watch starts and that text is the baseline.
    */
   readonly initialText?: string;
 }
@@ -48,7 +49,8 @@ export function watchConfigFile(file: string, opts: WatchOptions): ConfigWatch {
           () => undefined,
         );
 
-  const check = () => {
+  /** `quiet`: no debug line when the content is unchanged (the check made as the watch starts). */
+  const check = (quiet = false) => {
     running = running
       .then(async () => {
         if (closed) return;
@@ -61,7 +63,7 @@ export function watchConfigFile(file: string, opts: WatchOptions): ConfigWatch {
         }
         if (closed) return;
         if (text === lastText) {
-          opts.logger.debug({ file }, 'config file touched, content unchanged; not reloading');
+          if (!quiet) opts.logger.debug({ file }, 'config file touched, content unchanged; not reloading');
           return;
         }
         lastText = text;
@@ -84,6 +86,9 @@ export function watchConfigFile(file: string, opts: WatchOptions): ConfigWatch {
     return { close: () => undefined };
   }
   watcher.on('error', (err) => opts.logger.warn({ err, file }, 'config watch failed; hot reload is off'));
+  // Catch up with a change written after the config was loaded but before the watch began,
+  // debounced like any change (an edit arriving now replaces this check with its own).
+  if (opts.initialText !== undefined) timer = setTimeout(() => check(true), debounceMs);
   return {
     close() {
       closed = true;
