@@ -8,7 +8,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { sendJson } from '../server/admin-http.js';
+import { adminError, type AdminError } from '../error-catalogue.js';
+import { sendAdminError, sendJson } from '../server/admin-http.js';
 import { auditView, keyView, projectView } from './admin-views.js';
 import { createKeySchema, describeZodError, expiryOf, patchOf, projectNameSchema, updateKeySchema } from './key-input.js';
 import { generateSecret, hashSecret, tokensEqual } from './key-secret.js';
@@ -40,14 +41,10 @@ export interface AdminRoutesDeps {
   readonly now?: () => number;
 }
 
-/** An API failure with its status and stable code. */
+/** An API failure: a catalogued admin error, thrown out of a handler. */
 class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+  constructor(readonly error: AdminError) {
+    super(error.body.error.message);
   }
 }
 
@@ -74,7 +71,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ApiError(413, 'body_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) throw new ApiError(adminError('body_too_large', { maxBytes: MAX_BODY_BYTES }));
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -82,13 +79,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch {
-    throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
+    throw new ApiError(adminError('invalid_json'));
   }
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new ApiError(400, 'invalid_request', describeZodError(r.error));
+  if (!r.success) throw new ApiError(adminError('invalid_request', { reason: describeZodError(r.error) }));
   return r.data;
 }
 
@@ -96,12 +93,12 @@ function expiry(input: { expiresAt?: string | null; expiresIn?: string }, now: n
   try {
     return expiryOf(input, now);
   } catch (err) {
-    throw new ApiError(400, 'invalid_request', (err as Error).message);
+    throw new ApiError(adminError('invalid_request', { reason: (err as Error).message }));
   }
 }
 
 function notFound(what: string): ApiError {
-  return new ApiError(404, 'not_found', `${what} does not exist`);
+  return new ApiError(adminError('not_found', { reason: `${what} does not exist` }));
 }
 
 const auditQuerySchema = z.strictObject({
@@ -256,9 +253,6 @@ function decodeSegment(segment: string): string {
   }
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { error: { code, message } });
-}
 
 /** The handler for every path under {@link ADMIN_API_PREFIX}. */
 export function createAdminRoutes(deps: AdminRoutesDeps): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
@@ -266,15 +260,15 @@ export function createAdminRoutes(deps: AdminRoutesDeps): (req: IncomingMessage,
   const routes = ROUTE_TABLE.map((r) => ({ ...r, ...compile(r.path) }));
   return async (req, res, url) => {
     const token = await deps.token();
-    if (token.state === 'off') return sendError(res, 404, 'not_found', 'the admin API is off: set admin.token to enable it');
+    if (token.state === 'off') return sendAdminError(res, adminError('not_found', { reason: 'the admin API is off: set admin.token to enable it' }));
     if (token.state === 'unavailable') {
       deps.logger.error({ where: token.where }, 'admin.token is configured but empty or unreadable: the admin API refuses every request');
-      return sendError(res, 503, 'admin_token_unavailable', `admin.token (${token.where}) is configured but empty or unreadable`);
+      return sendAdminError(res, adminError('admin_token_unavailable', { where: token.where }));
     }
     const presented = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     if (!tokensEqual(presented, token.value)) {
       res.setHeader('www-authenticate', 'Bearer realm="llm-extproc admin"');
-      return sendError(res, 401, 'unauthorized', 'a valid admin token is required (Authorization: Bearer <token>)');
+      return sendAdminError(res, adminError('unauthorized'));
     }
     let params: Record<string, string> = {};
     const matching = routes.filter((r) => {
@@ -283,11 +277,11 @@ export function createAdminRoutes(deps: AdminRoutesDeps): (req: IncomingMessage,
       params = Object.fromEntries(r.names.map((n, i) => [n, decodeSegment(m[i + 1]!)]));
       return true;
     });
-    if (matching.length === 0) return sendError(res, 404, 'not_found', `no admin route ${url.pathname}`);
+    if (matching.length === 0) return sendAdminError(res, adminError('not_found', { reason: `no admin route ${url.pathname}` }));
     const route = matching.find((r) => r.method === req.method);
     if (!route) {
       res.setHeader('allow', matching.map((r) => r.method).join(', '));
-      return sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
+      return sendAdminError(res, adminError('method_not_allowed', { method: req.method ?? '', path: url.pathname }));
     }
     try {
       let store: AccessStore;
@@ -295,7 +289,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): (req: IncomingMessage,
         store = await deps.store();
       } catch (err) {
         deps.logger.error({ err }, 'access store unavailable');
-        throw new ApiError(503, 'store_unavailable', 'the access store is not available');
+        throw new ApiError(adminError('store_unavailable'));
       }
       const [status, body] = await route.handle({ req, url, params, store, change: { actor: 'admin-api', at: now() },
         invalidateKey: (id) => deps.cache?.invalidateKey(id),
@@ -303,9 +297,9 @@ export function createAdminRoutes(deps: AdminRoutesDeps): (req: IncomingMessage,
       });
       sendJson(res, status, body);
     } catch (err) {
-      if (err instanceof ApiError) return sendError(res, err.status, err.code, err.message);
-      if (err instanceof UsageQueryError) return sendError(res, 400, 'invalid_request', err.message);
-      if (err instanceof StoreError) return sendError(res, err.code === 'conflict' ? 409 : 404, err.code, err.message);
+      if (err instanceof ApiError) return sendAdminError(res, err.error);
+      if (err instanceof UsageQueryError) return sendAdminError(res, adminError('invalid_request', { reason: err.message }));
+      if (err instanceof StoreError) return sendAdminError(res, err.code === 'conflict' ? adminError('conflict', { reason: err.message }) : adminError('not_found', { reason: err.message }));
       throw err;
     }
   };
