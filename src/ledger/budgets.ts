@@ -14,8 +14,7 @@
  */
 import type { SqlExecutor } from '../storage/sql-db.js';
 import type { BudgetConfig } from '../config/ledger-schema.js';
-import { UserFacingError } from '../errors.js';
-import type { WithReplyHeaders } from '../processor/replies.js';
+import { UserFacingError, type WithReplyHeaders } from '../errors.js';
 import type { LedgerRecord } from './ledger-record.js';
 import { sourceSql } from './usage-source.js';
 

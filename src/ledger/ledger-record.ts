@@ -2,7 +2,7 @@
  * One ledger record: what a finished request cost and who made it. Built from the request's
  * outcome; written to the `ledger` table (see the migration in src/access/migrations.ts).
  */
-import type { RequestOutcome } from '../processor/outcome.js';
+import type { RequestOutcome } from '../hooks/outcome.js';
 import { TOKEN_COLUMNS } from '../storage/token-columns.js';
 
 /** A finished request, as the ledger stores it. Times are ms since epoch; durations ms. */

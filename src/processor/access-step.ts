@@ -14,7 +14,7 @@ import { checkBody } from '../policy/body-policy.js';
 import { headerChanges, type HeaderVars } from '../policy/header-policy.js';
 import { checkRequestLine } from '../policy/request-policy.js';
 import type { Generation } from './generation.js';
-import type { PhaseReply } from './phase.js';
+import type { PhaseReply } from '../hooks/phase.js';
 import { withRenamedPath } from './model-override.js';
 
 /** What the step looks at. */
