@@ -5,7 +5,8 @@
  * The key's request is counted only once every check has passed.
  */
 import type { Logger } from 'pino';
-import { authenticate, keyRequired } from '../access/authenticate.js';
+import { authenticate } from '../access/authenticate.js';
+import { keyRequired } from '../config/key-required.js';
 import type { GatewayKey } from '../access/key-lookup.js';
 import { presentedKey } from '../access/presented-key.js';
 import { CredentialUnavailableError } from '../credentials/backend-credential.js';

@@ -8,7 +8,7 @@
  * attribute, by the names the generated Envoy config gives clusters.
  */
 import type { Logger } from 'pino';
-import { keyRequired } from '../access/authenticate.js';
+import { keyRequired } from '../config/key-required.js';
 import { detectApi } from '../apis/registry.js';
 import { CredentialUnavailableError } from '../credentials/backend-credential.js';
 import { UserFacingError } from '../errors.js';
