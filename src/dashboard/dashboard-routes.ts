@@ -11,8 +11,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendAdminError, sendJson, type AdminHandler } from '../admin/respond.js';
 import { adminError } from '../error-catalogue.js';
-import { sendAdminError, sendJson, type AdminHandler } from '../server/admin-http.js';
 
 /** Where the dashboard lives on the admin port. */
 export const DASHBOARD_PATH = '/dashboard';

@@ -5,8 +5,8 @@
  */
 import type { Generation } from '../processor/generation.js';
 import { redactConfig } from '../config/redact.js';
+import { sendAdminError, sendJson, type AdminHandler } from '../admin/respond.js';
 import { adminError } from '../error-catalogue.js';
-import { sendAdminError, sendJson, type AdminHandler } from './admin-http.js';
 import type { TimedDecision } from './decision-ring.js';
 
 /** What the debug endpoints read. */
