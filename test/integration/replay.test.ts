@@ -114,6 +114,15 @@ describe('llm-extproc replay against the running service', () => {
     expect(run.out).toMatch(/ {2}p99 +\d+\.\d ms/);
   });
 
+  it('draws a progress bar on standard error only when it is a terminal', async () => {
+    const args = ['replay', 'examples/replay/exchanges.jsonl', '--target', svc.target, '--count', '3'];
+    const tty = await runCliIn(ROOT, args, {}, true);
+    expect(tty.code).toBe(0);
+    expect(tty.err).toMatch(/\r\[#+\] 3\/3\n$/);
+    expect((await runCliIn(ROOT, args)).err).toBe('');
+    expect((await runCliIn(ROOT, [...args, '--json'], {}, true)).err).toBe('');
+  });
+
   it('fails each exchange, not the run, when nothing listens, and exits 1', async () => {
     const run = await runCliIn(ROOT, ['replay', 'examples/replay/exchanges.jsonl', '--target', 'unix:/nonexistent/replay.sock', '--count', '2', '--timeout-ms', '2000', '--json']);
     expect(run.code).toBe(1);
