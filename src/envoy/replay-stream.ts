@@ -10,8 +10,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { ExtProcClient, InboundReply, OutboundMessage } from './ext-proc-client.js';
 import type { HeaderMutation__Output } from '../gen/envoy/service/ext_proc/v3/HeaderMutation.js';
-import type { Struct__Output } from '../gen/google/protobuf/Struct.js';
-import type { Value__Output } from '../gen/google/protobuf/Value.js';
+import { fromStruct } from './struct.js';
+import type { WireStruct } from './wire-types.js';
 
 /** One recorded HTTP exchange, in neutral terms. */
 export interface PlayableExchange {
@@ -118,29 +118,6 @@ function setValue(mutation: HeaderMutation__Output | null | undefined, name: str
   return undefined;
 }
 
-function valueToJson(value: Value__Output): unknown {
-  switch (value.kind) {
-    case 'numberValue':
-      return value.numberValue ?? 0;
-    case 'stringValue':
-      return value.stringValue ?? '';
-    case 'boolValue':
-      return value.boolValue ?? false;
-    case 'structValue':
-      return structToJson(value.structValue);
-    case 'listValue':
-      return (value.listValue?.values ?? []).map(valueToJson);
-    default:
-      return null;
-  }
-}
-
-function structToJson(struct: Struct__Output | null | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(struct?.fields ?? {})) out[key] = valueToJson(value);
-  return out;
-}
-
 /** Splits an event-stream body after each blank line (`\n\n` or `\r\n\r\n`), as a provider's chunks arrive. */
 export function sseChunks(body: Buffer): Buffer[] {
   const text = body.toString('latin1');
@@ -174,7 +151,7 @@ export async function playExchange(client: ExtProcClient, exchange: PlayableExch
     const event = await reader.next(options.messageTimeoutMs);
     if (event.kind === 'end') throw new ReplayStreamError(event.error ? `stream failed: ${event.error.message}` : 'the processor ended the stream before replying', { cause: event.error });
     const reply = event.reply;
-    for (const [ns, fields] of Object.entries(structToJson(reply.dynamicMetadata))) {
+    for (const [ns, fields] of Object.entries(fromStruct((reply.dynamicMetadata ?? undefined) as WireStruct | undefined))) {
       metadata[ns] = { ...metadata[ns], ...(typeof fields === 'object' && fields !== null ? (fields as Record<string, unknown>) : {}) };
     }
     if (reply.response !== 'immediateResponse' && reply.response !== expected) {
