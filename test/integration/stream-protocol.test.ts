@@ -215,4 +215,16 @@ describe('stream rules', () => {
     const status = await s.ended;
     expect(status.code).toBe(3); // INVALID_ARGUMENT
   });
+
+  it('ends a stream whose body comes before its headers with a protocol error, and keeps serving', async () => {
+    const s = new RawStream(client);
+    s.send(bodyMessage(chat('gpt-4o'), true));
+    const status = await s.ended;
+    expect(status.code).toBe(3); // INVALID_ARGUMENT
+    expect(status.details).toMatch(/protocol error: requestBody arrived before requestHeaders/);
+    const next = new RawStream(client);
+    await next.roundTrip(headersMessage(chatHeaders()));
+    expect(mutationOf(await next.roundTrip(bodyMessage(chat('gpt-4o'), true))).set['x-ai-eg-selected-route']).toBe('openai');
+    await next.close();
+  });
 });
