@@ -49,6 +49,15 @@ export const CLIENT_ERRORS = {
     when: 'the request body is larger than `limits.maxBodyBytes`',
     message: (a) => `request body exceeds ${a.maxBytes} bytes`,
   }),
+  body_not_inspected: entry<{ for: 'model' | 'policy' }, 413>({
+    status: 413,
+    type: 'invalid_request_error',
+    when: 'the model or a body rule needs the whole body and Envoy sent only part of it (STREAMED, or BUFFERED_PARTIAL over its buffer)',
+    message: (a) =>
+      a.for === 'model'
+        ? 'the request body is larger than the gateway buffers (BUFFERED_PARTIAL), so its model cannot be read from the whole body; send a smaller body'
+        : 'this route checks the request body, and the gateway was not given the whole body (Envoy request body mode STREAMED, or BUFFERED_PARTIAL over its buffer); send a smaller body',
+  }),
   invalid_json: entry<{ detail?: string }, 400>({
     status: 400,
     type: 'invalid_request_error',
@@ -197,8 +206,15 @@ export const CLIENT_ERRORS = {
   key_store_unavailable: entry<void, 503>({
     status: 503,
     type: 'service_unavailable_error',
-    when: 'the key store cannot be read and the key is not cached',
+    when: 'keys are required and the key store cannot be read (or none is configured)',
     message: () => 'API keys cannot be checked right now; try again',
+  }),
+  // User hooks
+  hook_unavailable: entry<void, 503>({
+    status: 503,
+    type: 'service_unavailable_error',
+    when: 'a user hook with `failureMode: closed` threw, ran over its `timeoutMs` or answered something malformed',
+    message: () => 'a request check of the gateway failed; try again',
   }),
   // Budgets and upstream
   budget_exceeded: entry<{ whose: string; window: 'day' | 'month'; what: string }, 429>({

@@ -6,7 +6,7 @@
 import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { importModuleExports, ModuleLoadError } from '../modules/import-module.js';
+import { importFactoryModule, ModuleLoadError } from '../modules/import-module.js';
 import { moduleOptions } from '../modules/module-options.js';
 import type { MetricsFactory, RequestMetricsFactory } from './request-metrics.js';
 
@@ -36,9 +36,9 @@ export interface LoadMetricsDeps {
 export async function loadMetricsFactory(metrics: Config['metrics'], deps: LoadMetricsDeps): Promise<RequestMetricsFactory> {
   const specifier = metrics.module;
   if (!specifier) return deps.defaultFactory;
-  const exports = await importModuleExports(specifier, deps.baseDir, deps.cacheBust);
-  const factory = exports.factory as unknown as MetricsFactory<unknown>;
-  const options = await moduleOptions(exports, metrics.options, { specifier, path: 'metrics.options', configText: deps.configText });
+  const { factory: imported, exports } = await importFactoryModule(specifier, deps.baseDir, deps.cacheBust);
+  const factory = imported as unknown as MetricsFactory<unknown>;
+  const options = await moduleOptions(exports['optionsSchema'], metrics.options, { specifier, path: 'metrics.options', configText: deps.configText });
   let result: unknown;
   try {
     result = await factory(deps.meter, {

@@ -79,20 +79,20 @@ export function resolveModule(specifier: string, baseDir: string): string {
   }
 }
 
-/** What a user module exports that the loader uses. */
-export interface ModuleExports {
-  /** The default export: the factory. */
-  readonly factory: (...args: never[]) => unknown;
-  /** The `optionsSchema` export, when there is one (checked to be a schema by the caller). */
-  readonly optionsSchema?: unknown;
-}
-
 /**
- * Imports `specifier` and returns its default export (checked to be a function) and its
- * `optionsSchema` export.
+ * Imports `specifier` and returns its default export, checked to be a function.
  * @param cacheBust a token appended to file URLs so a reload picks up a changed file.
  */
-export async function importModuleExports(specifier: string, baseDir: string, cacheBust?: string): Promise<ModuleExports> {
+export async function importFactory(specifier: string, baseDir: string, cacheBust?: string): Promise<(...args: never[]) => unknown> {
+  return (await importFactoryModule(specifier, baseDir, cacheBust)).factory;
+}
+
+/** Like {@link importFactory}, also returning the module's other exports (e.g. an options schema). */
+export async function importFactoryModule(
+  specifier: string,
+  baseDir: string,
+  cacheBust?: string,
+): Promise<{ factory: (...args: never[]) => unknown; exports: Readonly<Record<string, unknown>> }> {
   let url = resolveModule(specifier, baseDir);
   if (cacheBust && url.startsWith('file:')) url += `?v=${encodeURIComponent(cacheBust)}`;
   let mod: Record<string, unknown>;
@@ -105,13 +105,5 @@ export async function importModuleExports(specifier: string, baseDir: string, ca
   if (typeof factory !== 'function') {
     throw new ModuleLoadError(specifier, `default export must be a factory function, got ${factory === null ? 'null' : typeof factory}`);
   }
-  return mod['optionsSchema'] === undefined ? { factory: factory as ModuleExports['factory'] } : { factory: factory as ModuleExports['factory'], optionsSchema: mod['optionsSchema'] };
-}
-
-/**
- * Imports `specifier` and returns its default export, checked to be a function.
- * @param cacheBust a token appended to file URLs so a reload picks up a changed file.
- */
-export async function importFactory(specifier: string, baseDir: string, cacheBust?: string): Promise<(...args: never[]) => unknown> {
-  return (await importModuleExports(specifier, baseDir, cacheBust)).factory;
+  return { factory: factory as (...args: never[]) => unknown, exports: mod };
 }

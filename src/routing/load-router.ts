@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Meter } from '@opentelemetry/api';
 import type { Config } from '../config/schema.js';
-import { importModuleExports, ModuleLoadError } from '../modules/import-module.js';
+import { importFactoryModule, ModuleLoadError } from '../modules/import-module.js';
 import { moduleOptions } from '../modules/module-options.js';
 import { HeaderMatchRouter } from './header-match-router.js';
 import type { Router, RouterFactory } from './router.js';
@@ -40,9 +40,9 @@ export async function loadRouter(config: Config, deps: LoadRouterDeps): Promise<
   const defaultRouter = new HeaderMatchRouter(config.rules, config.modelNameHeaderKey);
   const specifier = config.router.module;
   if (!specifier) return { router: defaultRouter, defaultRouter };
-  const exports = await importModuleExports(specifier, deps.baseDir, deps.cacheBust);
-  const factory = exports.factory as unknown as RouterFactory<unknown>;
-  const options = await moduleOptions(exports, config.router.options, { specifier, path: 'router.options', configText: deps.configText });
+  const { factory: imported, exports } = await importFactoryModule(specifier, deps.baseDir, deps.cacheBust);
+  const factory = imported as unknown as RouterFactory<unknown>;
+  const options = await moduleOptions(exports['optionsSchema'], config.router.options, { specifier, path: 'router.options', configText: deps.configText });
   let router: unknown;
   try {
     router = await factory(defaultRouter, {
