@@ -1,9 +1,11 @@
 /**
- * `llm-extproc/testing`: helpers for users to test their own router and metrics modules the way
- * we test ours. `describeRouterContract` needs vitest; everything else works with any test
- * runner (`checkRouterContract` is also exported from the main entry point, which does not
- * import vitest).
+ * `llm-extproc/testing`: helpers for users to test their own router, metrics and hook modules
+ * the way we test ours. `describeRouterContract` and `describeHookContract` need vitest; the
+ * other helpers work under any test runner (`checkRouterContract` is also exported from the main
+ * entry point, which does not import vitest).
  */
+import { createNoopMeter } from '@opentelemetry/api';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Router } from './routing/router.js';
 import { checkRouterContract, type RouterContractOptions } from './testing/router-contract.js';
@@ -20,6 +22,24 @@ export {
   loadRouterModule,
   type LoadModuleOptions,
 } from './testing/fakes.js';
+export { checkHookContract, fakeHookAttempt, fakeHookRequest, fakeOutcome, type HookContractOptions } from './testing/hook-contract.js';
+import { checkHookContract, type HookContractOptions } from './testing/hook-contract.js';
+import type { Hook } from './hooks/hook.js';
+import type { HookContext } from './hooks/user-hooks.js';
+import { configSchema, type Config } from './config/schema.js';
+
+/**
+ * Registers a vitest suite that runs the hook contract against the hook `make` returns.
+ * @example describeHookContract('prompt guard', () => createPromptGuard(fakeHookContext({ patterns: ['secret'] })))
+ */
+export function describeHookContract(name: string, make: () => Hook | Promise<Hook>, options: HookContractOptions = {}): void {
+  describe(`hook contract: ${name}`, () => {
+    it('answers well-formed results within budget, leaves the request alone, is safe to share', async () => {
+      const hook = await make();
+      expect(await checkHookContract(hook, options)).toEqual([]);
+    });
+  });
+}
 
 /**
  * Registers a vitest suite that runs the router contract against the router `make` returns.
@@ -45,4 +65,9 @@ export function fakeDefaultRouter(rule?: string): Router {
       return rule;
     },
   };
+}
+
+/** A hook factory's context for users' tests: the given options, the default config, a silent logger, a no-op meter. */
+export function fakeHookContext<Options = Readonly<Record<string, unknown>>>(options: Options, opts: { config?: Config; baseDir?: string } = {}): HookContext<Options> {
+  return { options, config: opts.config ?? configSchema.parse({}), logger: pino({ level: 'silent' }), meter: createNoopMeter(), baseDir: opts.baseDir ?? '.' };
 }
