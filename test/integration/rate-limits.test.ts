@@ -28,6 +28,7 @@ const keys = () =>
 
 const CONFIG = `
 auth: { enabled: true }
+admin: { token: { key: rate-limit-admin-token } }
 rateLimits:
   limits:
     - { name: per-key, per: [key], requestsPerMinute: 2, rules: [openai] }
@@ -50,7 +51,9 @@ describe('rate limits, in memory', () => {
   let tokens: SingleRoute;
 
   beforeAll(async () => {
-    svc = await startService({ yaml: CONFIG, keys: keys() });
+    // The window clock starts 1 s into a minute of its own, so no minute turns during these tests.
+    const shift = (Math.floor(Date.now() / WINDOW_MS) + 5) * WINDOW_MS + 1_000 - Date.now();
+    svc = await startService({ yaml: CONFIG, keys: keys(), now: () => Date.now() + shift });
     openai = await startSingleRoute({ processorAddress: svc.target, rule: 'openai', handler: jsonReply(COMPLETION) });
     tokens = await startSingleRoute({ processorAddress: svc.target, rule: 'tokens', handler: jsonReply(COMPLETION) });
   });
@@ -87,6 +90,14 @@ describe('rate limits, in memory', () => {
     // Another key has its own counter.
     expect((await ask(openai, 'gk-b')).data.id).toBe('chatcmpl-rl');
     expect(await svc.metricsText()).toMatch(/llm_extproc_rate_limit_limited_total\{[^}]*llm_extproc_rate_limit_name="per-key"[^}]*\} 1/);
+  });
+
+  it('shows a subject’s current usage on the admin API', async () => {
+    const res = await fetch(`${svc.adminUrl}/admin/rate-limits?key=aaaaaaaaaaaaaaaa&project=team-a`, { headers: { authorization: 'Bearer rate-limit-admin-token' } });
+    expect(res.status).toBe(200);
+    const { limits } = (await res.json()) as { limits: Array<Record<string, unknown>> };
+    expect(limits.find((l) => l['name'] === 'per-key')).toMatchObject({ counted: true, requests: { limit: 2, used: 2, remaining: 0 }, tokens: null });
+    expect(limits.find((l) => l['name'] === 'team-c-tokens')).toMatchObject({ counted: true, requests: null, tokens: { limit: 1500, used: 0 } });
   });
 
   it('charges tokens when the usage is known, and refuses once the minute’s tokens are spent', async () => {
