@@ -223,6 +223,18 @@ export const CLIENT_ERRORS = {
     when: 'a budget that applies is spent (with `retry-after`: seconds until the window resets)',
     message: (a) => `${a.whose} has used its ${a.window === 'day' ? 'daily' : 'monthly'} ${a.what}; try again when the window resets`,
   }),
+  rate_limited: entry<{ name: string; limit: string; retryAfterSeconds: number }, 429>({
+    status: 429,
+    type: 'rate_limit_error',
+    when: 'a rate limit of `rateLimits` is reached (with `retry-after` and `x-ratelimit-*` headers)',
+    message: (a) => `rate limit ${a.name} reached (${a.limit} per minute); retry after ${a.retryAfterSeconds} s`,
+  }),
+  rate_limit_unavailable: entry<void, 503>({
+    status: 503,
+    type: 'service_unavailable_error',
+    when: 'the rate-limit counter store is unreachable or slow and `rateLimits.failureMode` is `closed`',
+    message: () => 'rate limits cannot be checked right now; try again',
+  }),
   upstream_credential_unavailable: entry<void, 503>({
     status: 503,
     type: 'service_unavailable_error',
@@ -265,7 +277,12 @@ export const ADMIN_ERRORS = {
     when: "`admin.token` is configured but its file or variable is empty or unreadable",
     message: (a) => `admin.token (${a.where}) is configured but empty or unreadable`,
   }),
-  store_unavailable: entry<void, 503>({ status: 503, type: 'service_unavailable_error', when: 'the access store cannot be opened', message: () => 'the access store is not available' }),
+  store_unavailable: entry<{ store?: 'access' | 'rate-limit counter' } | void, 503>({
+    status: 503,
+    type: 'service_unavailable_error',
+    when: 'the access store cannot be opened, or the rate-limit counter store cannot be read',
+    message: (a) => `the ${(a && a.store) ?? 'access'} store is not available`,
+  }),
 } as const;
 
 /** A code of {@link CLIENT_ERRORS}. */
@@ -274,7 +291,7 @@ export type ClientErrorCode = keyof typeof CLIENT_ERRORS;
 export type AdminErrorCode = keyof typeof ADMIN_ERRORS;
 
 type ArgsOf<E> = E extends ErrorEntry<infer A, number> ? A : never;
-type ArgList<A> = [A] extends [void] ? [] : [args: A];
+type ArgList<A> = [A] extends [void] ? [] : void extends A ? [args?: Exclude<A, void>] : [args: A];
 
 /** The user-facing error for `code`, its message written from `args`. */
 export function clientError<C extends ClientErrorCode>(code: C, ...args: ArgList<ArgsOf<(typeof CLIENT_ERRORS)[C]>>): UserFacingError {
