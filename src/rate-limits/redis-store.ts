@@ -48,6 +48,13 @@ end
 return out
 `;
 
+/** KEYS[1]: the current bucket. ARGV: amount, expiry ms. One command instead of MULTI/INCRBY/PEXPIRE/EXEC. */
+const ADD_SCRIPT = `
+redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
 /** How to reach Redis. */
 export interface RedisStoreOptions {
   readonly url: string;
@@ -61,10 +68,11 @@ export interface RedisStoreOptions {
 }
 
 type TakeCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number[]>;
+type AddCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number>;
 
 /** Counters in Redis. */
 export class RedisCounterStore implements CounterStore {
-  private readonly client: Redis & { rateLimitTake?: TakeCommand };
+  private readonly client: Redis & { rateLimitTake?: TakeCommand; rateLimitAdd?: AddCommand };
   private readonly windowMs: number;
   private lastErrorLog = 0;
 
@@ -84,6 +92,7 @@ export class RedisCounterStore implements CounterStore {
     // Without a listener an 'error' event would end the process; the outage is answered per command.
     this.client.on('error', (err: Error) => this.logError(err));
     this.client.defineCommand('rateLimitTake', { lua: TAKE_SCRIPT });
+    this.client.defineCommand('rateLimitAdd', { lua: ADD_SCRIPT });
   }
 
   async take(checks: readonly CounterCheck[], now: number): Promise<TakeResult> {
@@ -98,7 +107,7 @@ export class RedisCounterStore implements CounterStore {
 
   async add(key: string, amount: number, now: number): Promise<void> {
     const k = this.keyOf(key, bucketOf(now, this.windowMs));
-    await this.run(() => this.client.multi().incrby(k, amount).pexpire(k, 2 * this.windowMs).exec());
+    await this.run(() => this.client.rateLimitAdd!(1, k, amount, 2 * this.windowMs));
   }
 
   async peek(keys: readonly string[], now: number): Promise<BucketCounts[]> {
