@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type protobuf from 'protobufjs';
 import { loadOurRoot, loadUpstreamRoot } from '../../test/support/proto-roots.js';
-import type { PhaseReply } from '../processor/phase.js';
+import type { PhaseReply } from '../hooks/phase.js';
 import { toPhaseMessage, toProcessingResponse, UnknownPhaseError } from './messages.js';
 import { loadServiceDefinitions } from './protos.js';
 import type { WireProcessingRequest } from './wire-types.js';
@@ -148,7 +148,7 @@ describe('toProcessingResponse', () => {
 });
 
 describe('on the wire', () => {
-  const { Process } = loadServiceDefinitions().extProc as unknown as {
+  const { Process } = loadServiceDefinitions().extProcObjects as unknown as {
     Process: { responseSerialize(v: unknown): Buffer; requestDeserialize(b: Buffer): WireProcessingRequest };
   };
   const envoy = loadUpstreamRoot(); // Envoy's own definitions, proto field names

@@ -5,7 +5,7 @@
  * method definition change.
  */
 import type * as grpc from '@grpc/grpc-js';
-import type { PhaseMessage, PhaseReply } from '../processor/phase.js';
+import type { PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import { InvalidProcessingRequestError } from './messages.js';
 import { decodeProcessingRequest } from './request-decoder.js';
 import { encodeProcessingResponse } from './response-encoder.js';

@@ -5,7 +5,7 @@
  * property tests beside this file). Every field `external_processor.proto` declares is read or
  * skipped by its declared shape; unknown fields of every wire type are skipped.
  */
-import type { BodyMode, HeaderRecord, Phase, PhaseMessage } from '../processor/phase.js';
+import type { BodyMode, HeaderRecord, Phase, PhaseMessage } from '../hooks/phase.js';
 import { UnknownPhaseError } from './messages.js';
 import { readMapEntry, readStruct } from './struct-decode.js';
 import { expectWireType, WIRE, WireReader } from './wire-reader.js';

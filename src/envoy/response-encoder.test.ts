@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { loadOurRoot } from '../../test/support/proto-roots.js';
-import type { BodyMode, Phase, PhaseReply } from '../processor/phase.js';
+import type { BodyMode, Phase, PhaseReply } from '../hooks/phase.js';
 import { toProcessingResponse } from './messages.js';
 import { loadServiceDefinitions } from './protos.js';
 import { encodeProcessingResponse } from './response-encoder.js';

@@ -5,7 +5,7 @@
  * too, defaults included, so both read back as the same objects. A replacement body is copied
  * once, into the buffer grpc-js sends.
  */
-import type { ContinueReply, ImmediateReply, Phase, PhaseReply } from '../processor/phase.js';
+import type { ContinueReply, ImmediateReply, Phase, PhaseReply } from '../hooks/phase.js';
 import { structSize, writeStruct } from './struct-encode.js';
 import { toStruct } from './struct.js';
 import type { WireStruct } from './wire-types.js';

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { InvalidProcessingRequestError } from '../envoy/messages.js';
 import type { DecodedProcessingRequest } from '../envoy/process-codec.js';
-import type { PhaseMessage, PhaseReply } from '../processor/phase.js';
+import type { PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import { CallMessages } from './call-messages.js';
 
 /** The duplex call as grpc-js hands it to the handler (the phase codec of `src/envoy/` decodes and encodes). */
