@@ -68,7 +68,7 @@ const immediateReply = fc.record({
   kind: fc.constant('immediate' as const),
   status: fc.oneof(fc.constantFrom(200, 400, 401, 404, 429, 500, 503), fc.integer({ min: -5, max: 100_000 })),
   headers: headerPairs,
-  body: fc.string({ unit: 'binary', maxLength: 64 }),
+  body: fc.oneof(fc.string({ unit: 'binary', maxLength: 64 }), bytes),
   details: text,
 });
 

@@ -137,7 +137,8 @@ function encodeImmediate(reply: ImmediateReply): Buffer {
   const code = reply.status | 0;
   const statusSize = 1 + varintSize(code);
   const mutation = hasMutation(reply.headers, undefined) ? headerMutationSize(reply.headers, undefined) : -1;
-  const bodySize = utf8Size(reply.body);
+  const body = reply.body;
+  const bodySize = typeof body === 'string' ? utf8Size(body) : body.length;
   const detailsSize = utf8Size(reply.details);
   const inner =
     lenFieldSize(statusSize) + (mutation >= 0 ? lenFieldSize(mutation) : 0) + lenFieldSize(bodySize) + lenFieldSize(detailsSize);
@@ -149,7 +150,8 @@ function encodeImmediate(reply: ImmediateReply): Buffer {
     w.lenHeader(2, mutation);
     writeHeaderMutation(w, reply.headers, undefined);
   }
-  w.stringField(3, reply.body, bodySize);
+  if (typeof body === 'string') w.stringField(3, body, bodySize);
+  else w.bytesField(3, body);
   w.stringField(5, reply.details, detailsSize);
   return w.finish();
 }
