@@ -9,21 +9,26 @@ import type { PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import { InvalidProcessingRequestError } from './messages.js';
 import { decodeProcessingRequest } from './request-decoder.js';
 import { encodeProcessingResponse } from './response-encoder.js';
+import { MalformedMessageError } from './wire-reader.js';
 
-/** What the server reads from a Process call: a phase, or why the bytes could not be taken. */
-export type DecodedProcessingRequest = PhaseMessage | InvalidProcessingRequestError;
+/**
+ * What the server reads from a Process call: a phase, or an error to end the stream with —
+ * an {@link InvalidProcessingRequestError} for bytes that are not a ProcessingRequest the
+ * processor can take (answered INVALID_ARGUMENT), any other Error for a fault of ours (INTERNAL).
+ */
+export type DecodedProcessingRequest = PhaseMessage | Error;
 
 /**
  * Decodes a ProcessingRequest; never throws (grpc-js would answer a throwing deserializer with
- * INTERNAL): bad bytes come back as an {@link InvalidProcessingRequestError} for the stream loop
- * to answer INVALID_ARGUMENT.
+ * INTERNAL, out of sight of our logs): failures come back as an Error value for the stream loop.
  */
 export function deserializeProcessingRequest(bytes: Buffer): DecodedProcessingRequest {
   try {
     return decodeProcessingRequest(bytes);
   } catch (err) {
     if (err instanceof InvalidProcessingRequestError) return err;
-    return new InvalidProcessingRequestError(err instanceof Error ? err.message : String(err));
+    if (err instanceof MalformedMessageError) return new InvalidProcessingRequestError(err.message);
+    return err instanceof Error ? err : new Error(String(err));
   }
 }
 

@@ -48,7 +48,7 @@ export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<
     // like iterator({ destroyOnReturn: false }) it never destroys the call, which must still
     // send its status after Envoy's half-close.
     for await (const phase of new CallMessages<DecodedProcessingRequest>(call)) {
-      if (phase instanceof InvalidProcessingRequestError) throw phase;
+      if (phase instanceof Error) throw phase; // bytes the codec could not take
       const replies = await processor.handle(phase);
       if (phase.observabilityMode || call.cancelled) continue; // Envoy does not read replies in observability mode
       for (const reply of replies) await write(call, reply);
