@@ -22,12 +22,12 @@ describe('deserializeProcessingRequest', () => {
 
 describe('withPhaseCodec', () => {
   it('replaces only the server side of Process', () => {
-    const service = withPhaseCodec(loadServiceDefinitions().extProcObjects);
-    const process = service['Process']!;
+    const original = loadServiceDefinitions().extProcObjects;
+    const process = withPhaseCodec(original)['Process']!;
     expect(process.requestDeserialize).toBe(deserializeProcessingRequest);
     expect(process.responseSerialize).toBe(serializeProcessingResponse);
-    expect(process.requestSerialize).toBe(objects.requestSerialize);
-    expect(process.responseDeserialize).toBe(objects.responseDeserialize);
+    expect(process.requestSerialize).toBe(original['Process']!.requestSerialize);
+    expect(process.responseDeserialize).toBe(original['Process']!.responseDeserialize);
     expect(process.path).toBe('/envoy.service.ext_proc.v3.ExternalProcessor/Process');
   });
 });
