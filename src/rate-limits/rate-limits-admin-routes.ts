@@ -15,6 +15,8 @@ export interface RateLimitRoutesDeps {
   readonly store: CounterStore;
   /** The config serving now. */
   config(): Config | undefined;
+  /** The clock of the windows (the hook's); default the request time. */
+  readonly now?: () => number;
 }
 
 /** Method and path of every rate-limit route (the OpenAPI test checks them against the description). */
@@ -26,7 +28,8 @@ export function rateLimitAdminRoutes(deps: RateLimitRoutesDeps): AdminApiRoute[]
     {
       method: 'GET',
       path: '/admin/rate-limits',
-      async handle({ url, now }) {
+      async handle({ url, now: requestTime }) {
+        const now = deps.now ? deps.now() : requestTime;
         const q = url.searchParams;
         const facts = { key: q.get('key') ?? undefined, project: q.get('project') ?? undefined, model: q.get('model') ?? undefined, rule: q.get('rule') ?? undefined };
         const limits = deps.config()?.rateLimits.limits ?? [];

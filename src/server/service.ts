@@ -198,7 +198,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     routes: [
       ...accessAdminRoutes({ store: openStore, ...(deps.access ? { cache: deps.access } : {}), logger: adminLogger }),
       ...usageAdminRoutes({ db: async () => sqlDbOf(await openStore()), logger: adminLogger }),
-      ...rateLimitAdminRoutes({ store: rateLimitStore, config: () => current?.config }),
+      ...rateLimitAdminRoutes({ store: rateLimitStore, config: () => current?.config, ...(deps.now ? { now: deps.now } : {}) }),
     ],
     logger: adminLogger,
   });
