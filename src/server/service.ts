@@ -187,7 +187,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   });
 
   // The usage dashboard's static files (no data in them; the page calls the admin API).
-  const dashboard = dashboardRoutes();
+  const dashboard = dashboardRoutes({ adminApiOn: () => current?.config.admin.token !== undefined });
 
   /** Logs each setting of `config` that does not take effect in this process (budgets without the ledger). */
   function warnIneffective(config: LoadedConfig['config']): void {
