@@ -183,12 +183,15 @@ const sse = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dashboard-'));
   await writeFile(join(dir, 'hooks.mjs'), THROWING_HOOK_MODULE);
+  // A request-path hook of a user's that throws, skipped (failureMode open): counted as a hook failure.
+  await writeFile(join(dir, 'failing-hook.mjs'), "export default () => ({ name: 'failing', onRequest() { throw new Error('hook failed on purpose'); } });\n");
   // gpt-4o-mini is priced, gpt-4o is not: the cost and the missing-price counters both count.
   await writeFile(join(dir, 'prices.yaml'), 'models:\n  - { provider: openai, model: gpt-4o-mini, input: 0.15, output: 0.6 }\n');
   await writeFile(
     join(dir, 'config.yaml'),
     'metrics: { module: ./hooks.mjs }\nrules:\n  - name: openai\n    headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]\n' +
-      'auth: { store: { driver: sqlite, path: ./keys.db } }\nledger: { enabled: true, spillPath: ./spill.jsonl }\npricing: { file: ./prices.yaml }\n',
+      'auth: { store: { driver: sqlite, path: ./keys.db } }\nledger: { enabled: true, spillPath: ./spill.jsonl }\npricing: { file: ./prices.yaml }\n' +
+      'hooks:\n  - { module: ./failing-hook.mjs, failureMode: open }\n',
   );
   const loaded = await loadConfigFile(join(dir, 'config.yaml'));
   access = accessRuntimeFor(loaded, { logger: pino({ level: 'silent' }), cwd: dir });
