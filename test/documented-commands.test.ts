@@ -38,6 +38,8 @@ interface Running {
   readonly child: ChildProcess;
   readonly command: string;
   readonly admin: string;
+  /** The gRPC target it bound. */
+  readonly grpc: string;
   readonly exited: Promise<void>;
 }
 let server: Running | undefined;
@@ -112,15 +114,15 @@ async function startServer(command: string): Promise<void> {
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const admin = await new Promise<string>((resolve, reject) => {
+  const bound = await new Promise<{ admin: string; grpc: string }>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.startsWith('{')) return;
       const entry = JSON.parse(line) as Record<string, unknown>;
-      if (entry['msg'] === 'llm-extproc serving') resolve(String(entry['admin']));
+      if (entry['msg'] === 'llm-extproc serving') resolve({ admin: String(entry['admin']), grpc: String(entry['grpc']) });
     });
     void exited.then(() => reject(new Error(`"${command}" exited before serving: ${stderr}`)));
   });
-  server = { child, command, admin, exited };
+  server = { child, command, admin: bound.admin, grpc: bound.grpc, exited };
 }
 
 /** The variable a command only assigns (`TOKEN=$(cat data/admin-token)`), else undefined. */
@@ -131,7 +133,9 @@ function assignedVariable(text: string): string | undefined {
 /** Runs one command in the copy; its exit code and output. */
 function run(text: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('bash', ['-o', 'pipefail', '-c', withAdminPort(text)], { cwd: ws, env: { ...env, ...vars }, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    // Commands that talk to the service over gRPC (replay) find it where it bound, as they would at :50051.
+    const grpc = server ? { LLM_EXTPROC_GRPC_ADDRESS: server.grpc } : {};
+    execFile('bash', ['-o', 'pipefail', '-c', withAdminPort(text)], { cwd: ws, env: { ...env, ...vars, ...grpc }, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
       resolve({ code, stdout, stderr });
     });

@@ -141,7 +141,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       'llm-extproc replay examples/replay/exchanges.jsonl --count 10000 --concurrency 32 --rate 500',
       'llm-extproc replay recorded/chat-streaming.yaml --target unix:/var/run/llm-extproc/ext_proc.sock --json',
     ],
-    run: async (v, io, _env, p) => (await import('./replay.js')).runReplayCommand(v, io, p),
+    run: async (v, io, env, p) => (await import('./replay.js')).runReplayCommand(v, io, p, env),
   },
   projects: {
     name: 'projects',

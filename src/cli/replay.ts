@@ -49,13 +49,14 @@ async function readExchanges(files: readonly string[], cwd: string): Promise<Rec
 }
 
 /** Runs the command. */
-export async function runReplayCommand(values: Record<string, unknown>, io: CliIo, positionals: readonly string[]): Promise<ExitCode> {
+export async function runReplayCommand(values: Record<string, unknown>, io: CliIo, positionals: readonly string[], env: { readonly grpcAddress?: string | undefined } = {}): Promise<ExitCode> {
   if (positionals.length === 0) throw new UsageError('give at least one exchange file (.jsonl, or a recorded .yaml cassette)');
   const count = positiveNumber(values, 'count', true);
   const concurrency = positiveNumber(values, 'concurrency', true) ?? 1;
   const rate = positiveNumber(values, 'rate', false);
   const timeoutMs = positiveNumber(values, 'timeout-ms', true) ?? 30_000;
-  const target = typeof values['target'] === 'string' ? values['target'] : DEFAULT_REPLAY_TARGET;
+  // Default: where `serve` is told to listen ($LLM_EXTPROC_GRPC_ADDRESS), else its default address.
+  const target = typeof values['target'] === 'string' ? values['target'] : env.grpcAddress || DEFAULT_REPLAY_TARGET;
   const routeHeader = (typeof values['route-header'] === 'string' ? values['route-header'] : 'x-ai-eg-selected-route').toLowerCase();
   const exchanges = await readExchanges(positionals, io.cwd);
 
