@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { authSchema, policySchema, ruleAccessSchema, secretRefSchema } from './access-schema.js';
 import { budgetSchema, ledgerSchema, pricingSchema } from './ledger-schema.js';
+import { cacheSchema, ruleCacheSchema } from './cache-schema.js';
 import { promptCachingSchema } from './prompt-caching-schema.js';
 
 const MiB = 1024 * 1024;
@@ -108,6 +109,8 @@ export const ruleSchema = z.strictObject({
   /** Request policy of this rule, applied after the global one. */
   policy: policySchema.optional(),
   promptCaching: promptCachingSchema.optional(),
+  /** Response cache settings of this rule (docs/response-cache.md). */
+  cache: ruleCacheSchema.optional(),
 });
 
 /** `llmRequestCosts[]` entry (AI Gateway v0.2): what to write into dynamic metadata at end of response. */
@@ -207,6 +210,8 @@ export const configSchema = z.strictObject({
   ledger: ledgerSchema,
   pricing: pricingSchema,
   budgets: z.array(budgetSchema).default([]),
+  /** Response cache (docs/response-cache.md). */
+  cache: cacheSchema,
   /** Global request policy. */
   policy: policySchema.optional(),
   streaming: z
