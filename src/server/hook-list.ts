@@ -7,10 +7,12 @@
  * 2. `budgets`: refuse a caller whose spend budget is used up;
  * 3. `policy`: request line, required headers, body rules; policy header changes;
  * 4. users' hooks (`hooks:` in config), in their order;
- * 5. `prompt-caching`: cache hints in the body and headers;
- * 6. `credentials`: the provider credential, last of the hooks that change the request, so a
+ * 5. `cache`: the response cache answers a hit (only requests every hook above let through)
+ *    and records a miss; it keys on the body as the users' hooks left it;
+ * 6. `prompt-caching`: cache hints in the body and headers;
+ * 7. `credentials`: the provider credential, last of the hooks that change the request, so a
  *    SigV4 signature covers the body and path as sent;
- * 7. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
+ * 8. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
  *    counters and request log.
  */
 import type { Logger } from 'pino';
@@ -21,6 +23,8 @@ import { credentialsHook } from '../credentials/credentials-hook.js';
 import type { UpstreamCredentials } from '../credentials/upstream-credentials.js';
 import type { Hook } from '../hooks/hook.js';
 import type { BudgetGate } from '../ledger/budgets.js';
+import { cacheHook } from '../cache/cache-hook.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 import { budgetsHook } from '../ledger/budgets-hook.js';
 import { policyHook } from '../policy/policy-hook.js';
 import { promptCachingHook } from '../prompt-caching/prompt-caching-hook.js';
@@ -34,6 +38,8 @@ export interface HookServices {
   readonly budgets?: BudgetGate;
   /** This generation's backend credentials; absent: requests keep their headers. */
   readonly credentials?: UpstreamCredentials;
+  /** The process's response cache; absent: no rule is cached. */
+  readonly cache?: ResponseCache;
   /** Outcome hooks built once per process (usage recorder, service record), run last. */
   readonly recorders: readonly Hook[];
 }
@@ -46,6 +52,7 @@ export function hookList(config: Config, services: HookServices, user: readonly 
     ...(services.budgets ? [budgetsHook(config, services.budgets)] : []),
     policyHook(config),
     ...user,
+    ...(services.cache ? [cacheHook(config, services.cache)] : []),
     promptCachingHook(config, logger.child({ component: 'prompt-caching' })),
     ...(services.credentials ? [credentialsHook(config, services.credentials, logger.child({ component: 'credentials' }))] : []),
     ...services.recorders,

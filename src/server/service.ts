@@ -37,6 +37,9 @@ import type { AccessRuntime } from '../access/access-runtime.js';
 import { describeSecretRef, resolveSecretRef } from '../access/secret-ref.js';
 import type { LedgerRuntime } from '../ledger/ledger-runtime.js';
 import { pricingMissingCounter, usageHook } from '../ledger/usage-recorder.js';
+import { cacheAdminRoutes } from '../cache/cache-admin-routes.js';
+import { cachesAnything, openResponseCache, storeSettings } from '../cache/open-cache.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 
 /** What the service is built from. Everything is injected; nothing is read from the process. */
 export interface ServerDeps {
@@ -61,6 +64,8 @@ export interface ServerDeps {
   readonly access?: AccessRuntime;
   /** The usage ledger (records, budgets); started by the caller, closed (flushed) by `stop()`. */
   readonly ledger?: LedgerRuntime;
+  /** A response cache to use instead of the one the config describes; closed by `stop()`. */
+  readonly cache?: ResponseCache;
 }
 
 /** Where the service listens once started. */
@@ -126,6 +131,20 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   // Built once per process and shared by every generation's hook list: their instruments and
   // the ledger outlive a reload.
   const recorders = [usageHook(deps.meter, deps.ledger), outcomes];
+  let cache: ResponseCache | undefined = deps.cache;
+  let cacheOpened: string | undefined;
+  /** Opens the response cache the first time a config caches something (the store then stays until restart). */
+  async function cacheFor(config: LoadedConfig): Promise<{ cache?: ResponseCache }> {
+    const cfg = config.config;
+    if (!cache && cachesAnything(cfg)) {
+      const baseDir = config.source === 'embedded default' ? deps.cwd : dirname(config.source);
+      cache = await openResponseCache(cfg.cache, { meter: deps.meter, logger, secrets: { baseDir, ...(deps.readEnv ? { readEnv: deps.readEnv } : {}) } });
+      cacheOpened = storeSettings(cfg.cache);
+    } else if (cacheOpened !== undefined && storeSettings(cfg.cache) !== cacheOpened) {
+      logger.warn('cache store settings changed in config (store, maxBytes, redis): they apply at the next restart');
+    }
+    return cache ? { cache } : {};
+  }
   const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
 
   const streamDeps = {
@@ -188,6 +207,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     routes: [
       ...accessAdminRoutes({ store: openStore, ...(deps.access ? { cache: deps.access } : {}), logger: adminLogger }),
       ...usageAdminRoutes({ db: async () => sqlDbOf(await openStore()), logger: adminLogger }),
+      ...cacheAdminRoutes({ cache: () => cache }),
     ],
     logger: adminLogger,
   });
@@ -240,7 +260,16 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     },
 
     async start() {
-      current = await buildGeneration(deps.config, 1, { meter: deps.meter, logger, createDefaultMetrics: deps.createDefaultMetrics, cwd: deps.cwd, secrets, ...ledgerDeps, ...(deps.keys ? { keys: deps.keys } : {}) });
+      current = await buildGeneration(deps.config, 1, {
+        meter: deps.meter,
+        logger,
+        createDefaultMetrics: deps.createDefaultMetrics,
+        cwd: deps.cwd,
+        secrets,
+        ...ledgerDeps,
+        ...(await cacheFor(deps.config)),
+        ...(deps.keys ? { keys: deps.keys } : {}),
+      });
       serviceMetrics.reload('success');
       warnIneffective(current.config);
       const cfg = current.config;
@@ -265,6 +294,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
           cwd: deps.cwd,
           secrets,
           ...ledgerDeps,
+          ...(await cacheFor(config)),
           ...(deps.keys ? { keys: deps.keys } : {}),
         });
         if (previous && (next.config.grpc.address !== previous.config.grpc.address || next.config.admin.address !== previous.config.admin.address)) {
@@ -316,6 +346,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       serving = false;
       secrets.files.close();
       await deps.ledger?.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
+      await cache?.close().catch((err: unknown) => logger.error({ err }, 'closing the response cache failed'));
       await deps.access?.close().catch((err: unknown) => logger.error({ err }, 'closing the access store failed'));
       logger.info('stopped');
     },
