@@ -1,5 +1,6 @@
 /**
- * `llm-extproc/testing`: helpers for users to test their own router modules the way we test ours.
+ * `llm-extproc/testing`: helpers for users to test their own router modules and response stores
+ * the way we test ours.
  * `describeRouterContract` needs vitest; `checkRouterContract` works with any test runner (it is
  * also exported from the main entry point, which does not import vitest).
  */
@@ -11,6 +12,8 @@ import { checkRouterContract, type RouterContractOptions } from './testing/route
 import { NoMatchingRuleError } from './routing/router.js';
 
 export { checkRouterContract, type RouterCase, type RouterContractOptions } from './testing/router-contract.js';
+export { describeResponseStoreContract, type ResponseStoreContractOptions } from './testing/response-store-contract.js';
+export type { CacheKey, PurgeFilter, ResponseStore, StoredResponse, StoreStats } from './cache/response-store.js';
 
 /**
  * Registers a vitest suite that runs the router contract against the router `make` returns.
