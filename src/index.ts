@@ -21,3 +21,24 @@ export { CacheMetrics } from './cache/cache-metrics.js';
 export { MemoryStore, type MemoryStoreOptions } from './cache/memory-store.js';
 export type { CacheKey, PurgeFilter, ResponseStore, StoredResponse, StoreStats } from './cache/response-store.js';
 export { checkRouterContract, type RouterCase, type RouterContractOptions } from './testing/router-contract.js';
+export type {
+  Hook,
+  HookRequest,
+  RequestStart as HookRequestStart,
+  RequestKind,
+  RequestApi,
+  Caller,
+  HookChanges,
+  HookAnswer,
+  LocalResponse,
+  RequestHookResult,
+  EarlyHookResult,
+  HookResponseStart,
+  HookAttempt,
+  AttemptHookResult,
+} from './hooks/hook.js';
+export type { HookFactory, HookContext } from './hooks/user-hooks.js';
+export type { RequestOutcome } from './hooks/outcome.js';
+export type { HeaderChanges } from './hooks/phase.js';
+export { mergeHeaderChanges } from './hooks/header-changes.js';
+export { checkHookContract, type HookContractOptions } from './testing/hook-contract.js';

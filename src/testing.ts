@@ -1,6 +1,6 @@
 /**
- * `llm-extproc/testing`: helpers for users to test their own router modules and response stores
- * the way we test ours.
+ * `llm-extproc/testing`: helpers for users to test their own router modules, hooks and response
+ * stores the way we test ours.
  * `describeRouterContract` needs vitest; `checkRouterContract` works with any test runner (it is
  * also exported from the main entry point, which does not import vitest).
  */
@@ -12,6 +12,24 @@ import { checkRouterContract, type RouterContractOptions } from './testing/route
 import { NoMatchingRuleError } from './routing/router.js';
 
 export { checkRouterContract, type RouterCase, type RouterContractOptions } from './testing/router-contract.js';
+export { checkHookContract, fakeHookAttempt, fakeHookRequest, fakeOutcome, type HookContractOptions } from './testing/hook-contract.js';
+import { checkHookContract, type HookContractOptions } from './testing/hook-contract.js';
+import type { Hook } from './hooks/hook.js';
+import type { HookContext } from './hooks/user-hooks.js';
+import { configSchema, type Config } from './config/schema.js';
+
+/**
+ * Registers a vitest suite that runs the hook contract against the hook `make` returns.
+ * @example describeHookContract('prompt guard', () => createPromptGuard(fakeHookContext({ patterns: ['secret'] })))
+ */
+export function describeHookContract(name: string, make: () => Hook | Promise<Hook>, options: HookContractOptions = {}): void {
+  describe(`hook contract: ${name}`, () => {
+    it('answers well-formed results within budget, leaves the request alone, is safe to share', async () => {
+      const hook = await make();
+      expect(await checkHookContract(hook, options)).toEqual([]);
+    });
+  });
+}
 export { describeResponseStoreContract, type ResponseStoreContractOptions } from './testing/response-store-contract.js';
 export type { CacheKey, PurgeFilter, ResponseStore, StoredResponse, StoreStats } from './cache/response-store.js';
 
@@ -47,4 +65,9 @@ export function fakeDefaultRouter(rule?: string): Router {
  */
 export function fakeRouterContext(options: Readonly<Record<string, unknown>> = {}, config: unknown = {}): RouterContext {
   return { options, config, logger: pino({ level: 'silent' }), meter: createNoopMeter() };
+}
+
+/** A hook factory's context for users' tests: the given options, the default config, a silent logger, a no-op meter. */
+export function fakeHookContext<Options = Readonly<Record<string, unknown>>>(options: Options, opts: { config?: Config; baseDir?: string } = {}): HookContext<Options> {
+  return { options, config: opts.config ?? configSchema.parse({}), logger: pino({ level: 'silent' }), meter: createNoopMeter(), baseDir: opts.baseDir ?? '.' };
 }

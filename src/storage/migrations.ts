@@ -98,6 +98,13 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    name: 'ledger: the model name sent upstream',
+    // A backend's modelNameOverride sends another name than the client asked for: the record
+    // keeps both (the price is of the one sent).
+    up: () => [`ALTER TABLE ledger ADD COLUMN sent_model TEXT`],
+  },
+  {
+    version: 5,
     name: 'cost saved by the response cache',
     up: (dialect) => {
       const real = dialect === 'postgres' ? 'DOUBLE PRECISION' : 'REAL';
