@@ -11,6 +11,7 @@ import { FakeKeyLookup, gatewayKey } from '../support/fake-keys.js';
 import { chatCompletionJson } from '../support/openai-bodies.js';
 import { sampleSum } from '../support/prometheus.js';
 import { createTestRedis, type TestRedis } from '../support/redis.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { startService, type TestService } from '../support/service.js';
 
 const COMPLETION = chatCompletionJson({ id: 'chatcmpl-redis-1', model: 'gpt-4o-mini', content: 'shared', usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 } });
@@ -137,5 +138,30 @@ describe('response cache (Redis store)', () => {
     await harness.settled();
     await expect.poll(async () => sampleSum(await svc.metricsText(), 'llm_extproc_cache_errors_total')).toBeGreaterThanOrEqual(3);
     expect(svc.logs.filter((l) => String(l['msg']).includes('store failing'))).toHaveLength(1);
+  });
+
+  it('goes on through a Redis outage and uses the cache again once Redis is back', async () => {
+    const target = new URL(redis.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    try {
+      const { svc, harness } = await replica(`redis://127.0.0.1:${proxy.port}`, `${redis.prefix}outage:`);
+      const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `outage ${Math.random()}` }] };
+      expect((await post(harness, body)).cache).toBe('miss');
+      await harness.settled();
+      await expect.poll(() => stores(svc)).toBe(1);
+      expect((await post(harness, body)).cache).toBe('hit');
+      proxy.kill();
+      for (let i = 0; i < 3; i++) {
+        const r = await post(harness, body);
+        expect(r.status).toBe(200);
+        expect(r.cache).toBe('miss');
+      }
+      expect(svc.logs.filter((l) => String(l['msg']).includes('store failing'))).toHaveLength(1);
+      proxy.revive();
+      await expect.poll(async () => (await post(harness, body)).cache, { timeout: 10_000, interval: 200 }).toBe('hit');
+      expect(svc.logs.filter((l) => String(l['msg']).includes('store recovered'))).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
   });
 });
