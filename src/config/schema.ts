@@ -7,6 +7,7 @@ import { authSchema, policySchema, ruleAccessSchema, secretRefSchema } from './a
 import { budgetSchema, ledgerSchema, pricingSchema } from './ledger-schema.js';
 import { cacheSchema, ruleCacheSchema } from './cache-schema.js';
 import { promptCachingSchema } from './prompt-caching-schema.js';
+import { rateLimitsSchema } from './rate-limits-schema.js';
 
 const MiB = 1024 * 1024;
 
@@ -208,6 +209,8 @@ export const configSchema = z.strictObject({
   auth: authSchema,
   /** Usage ledger, prices and budgets (docs/ledger.md). */
   ledger: ledgerSchema,
+  /** Requests and tokens per minute (docs/rate-limits.md). */
+  rateLimits: rateLimitsSchema,
   pricing: pricingSchema,
   budgets: z.array(budgetSchema).default([]),
   /** Response cache (docs/response-cache.md). */

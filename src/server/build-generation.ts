@@ -28,7 +28,7 @@ import { loadPriceTable } from '../ledger/price-table.js';
 import type { BudgetGate } from '../ledger/budgets.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { RouteDecider } from '../routing/route-decider.js';
-import { hookList } from './hook-list.js';
+import { hookList, type HookServices } from './hook-list.js';
 
 /** What building a generation needs. */
 export interface BuildGenerationDeps {
@@ -50,6 +50,8 @@ export interface BuildGenerationDeps {
   readonly cache?: ResponseCache;
   /** Outcome hooks built once per process (usage recorder, service record), ending every hook list. */
   readonly recorders?: readonly Hook[];
+  /** Rate-limit counters and instruments shared by every generation. */
+  readonly rateLimits?: HookServices['rateLimits'];
 }
 
 /** Rule name → the `modelNameOverride` all its backends share (rules without one, or whose backends differ, are absent). */
@@ -114,6 +116,7 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
       ...(credentials ? { credentials } : {}),
       ...(deps.cache ? { cache: deps.cache } : {}),
       recorders: deps.recorders ?? [],
+      ...(deps.rateLimits ? { rateLimits: deps.rateLimits } : {}),
     },
     userHooks,
   );

@@ -6,13 +6,15 @@
  * 1. `keys`: who is calling (the caller later hooks, budgets and the ledger see);
  * 2. `budgets`: refuse a caller whose spend budget is used up;
  * 3. `policy`: request line, required headers, body rules; policy header changes;
- * 4. users' hooks (`hooks:` in config), in their order;
- * 5. `cache`: the response cache answers a hit (only requests every hook above let through)
+ * 4. `rate-limits`: requests and tokens per minute (takes the request's count, so it runs after
+ *    the checks that refuse for other reasons);
+ * 5. users' hooks (`hooks:` in config), in their order;
+ * 6. `cache`: the response cache answers a hit (only requests every hook above let through)
  *    and records a miss; it keys on the body as the users' hooks left it;
- * 6. `prompt-caching`: cache hints in the body and headers;
- * 7. `credentials`: the provider credential, last of the hooks that change the request, so a
+ * 7. `prompt-caching`: cache hints in the body and headers;
+ * 8. `credentials`: the provider credential, last of the hooks that change the request, so a
  *    SigV4 signature covers the body and path as sent;
- * 8. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
+ * 9. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
  *    counters and request log.
  */
 import type { Logger } from 'pino';
@@ -28,6 +30,9 @@ import type { ResponseCache } from '../cache/response-cache.js';
 import { budgetsHook } from '../ledger/budgets-hook.js';
 import { policyHook } from '../policy/policy-hook.js';
 import { promptCachingHook } from '../prompt-caching/prompt-caching-hook.js';
+import type { CounterStore } from '../rate-limits/counter-store.js';
+import { rateLimitsHook, type RateLimitInstruments } from '../rate-limits/rate-limits-hook.js';
+import type { Meter } from '@opentelemetry/api';
 
 /** The process-wide parts the features' hooks are built over. */
 export interface HookServices {
@@ -42,6 +47,8 @@ export interface HookServices {
   readonly cache?: ResponseCache;
   /** Outcome hooks built once per process (usage recorder, service record), run last. */
   readonly recorders: readonly Hook[];
+  /** Rate-limit counters and instruments (process-wide); absent: no rate limits. */
+  readonly rateLimits?: { readonly store: CounterStore; readonly instruments: RateLimitInstruments; readonly meter: Meter; readonly now?: () => number };
 }
 
 /** The hook list of `config`, with the users' hooks `user` in their place. */
@@ -51,6 +58,9 @@ export function hookList(config: Config, services: HookServices, user: readonly 
     keysHook(config, services.keys, logger.child({ component: 'keys' })),
     ...(services.budgets ? [budgetsHook(config, services.budgets)] : []),
     policyHook(config),
+    ...(services.rateLimits && config.rateLimits.limits.length
+      ? [rateLimitsHook(config, { store: services.rateLimits.store, logger: logger.child({ component: 'rate-limits' }), meter: services.rateLimits.meter, ...(services.rateLimits.now ? { now: services.rateLimits.now } : {}) }, services.rateLimits.instruments)]
+      : []),
     ...user,
     ...(services.cache ? [cacheHook(config, services.cache)] : []),
     promptCachingHook(config, logger.child({ component: 'prompt-caching' })),

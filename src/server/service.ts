@@ -37,6 +37,10 @@ import type { AccessRuntime } from '../access/access-runtime.js';
 import { describeSecretRef, resolveSecretRef } from '../access/secret-ref.js';
 import type { LedgerRuntime } from '../ledger/ledger-runtime.js';
 import { pricingMissingCounter, usageHook } from '../ledger/usage-recorder.js';
+import type { CounterStore } from '../rate-limits/counter-store.js';
+import { MemoryCounterStore } from '../rate-limits/memory-store.js';
+import { rateLimitInstruments } from '../rate-limits/rate-limits-hook.js';
+import { rateLimitAdminRoutes } from '../rate-limits/rate-limits-admin-routes.js';
 import { cacheAdminRoutes } from '../cache/cache-admin-routes.js';
 import { cachesAnything, openResponseCache, storeSettings } from '../cache/open-cache.js';
 import type { ResponseCache } from '../cache/response-cache.js';
@@ -66,6 +70,10 @@ export interface ServerDeps {
   readonly ledger?: LedgerRuntime;
   /** A response cache to use instead of the one the config describes; closed by `stop()`. */
   readonly cache?: ResponseCache;
+  /** Rate-limit counters (Redis for several replicas); default: in memory. Closed by `stop()`. */
+  readonly rateLimitStore?: CounterStore;
+  /** The clock of per-minute windows (ms since epoch); default `Date.now`. Tests inject one. */
+  readonly now?: () => number;
 }
 
 /** Where the service listens once started. */
@@ -145,7 +153,9 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     }
     return cache ? { cache } : {};
   }
-  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
+  const rateLimitStore = deps.rateLimitStore ?? new MemoryCounterStore();
+  const rateLimits = { store: rateLimitStore, instruments: rateLimitInstruments(deps.meter), meter: deps.meter, ...(deps.now ? { now: deps.now } : {}) };
+  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, rateLimits, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
 
   const streamDeps = {
     logger,
@@ -208,6 +218,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       ...accessAdminRoutes({ store: openStore, ...(deps.access ? { cache: deps.access } : {}), logger: adminLogger }),
       ...usageAdminRoutes({ db: async () => sqlDbOf(await openStore()), logger: adminLogger }),
       ...cacheAdminRoutes({ cache: () => cache }),
+      ...rateLimitAdminRoutes({ store: rateLimitStore, config: () => current?.config, ...(deps.now ? { now: deps.now } : {}) }),
     ],
     logger: adminLogger,
   });
@@ -345,6 +356,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       }
       serving = false;
       secrets.files.close();
+      await rateLimitStore.close().catch((err: unknown) => logger.error({ err }, 'closing the rate-limit store failed'));
       await deps.ledger?.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
       await cache?.close().catch((err: unknown) => logger.error({ err }, 'closing the response cache failed'));
       await deps.access?.close().catch((err: unknown) => logger.error({ err }, 'closing the access store failed'));

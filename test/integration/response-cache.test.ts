@@ -50,6 +50,7 @@ admin: { token: { key: ${TOKEN} } }
 ledger: { enabled: true, spillPath: ${JSON.stringify(join(dir, 'spill.jsonl'))}, flushIntervalMs: 3600000, budgetSyncIntervalMs: 3600000 }
 pricing: { file: prices.yaml }
 cache: { enabled: true, lookupTimeoutMs: 50, deny: { projects: [team-c] } }
+rateLimits: { limits: [{ name: tokens, per: [project], models: ["gpt-4o-tok*"], tokensPerMinute: 1500 }] }
 rules:
   - name: openai
     headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]
@@ -300,5 +301,18 @@ describe('response cache (memory store)', () => {
     const bad = await fetch(`${svc.adminUrl}/admin/cache/purge`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ colour: 'red' }) });
     expect(bad.status).toBe(400);
     expect((await fetch(`${svc.adminUrl}/admin/cache/stats`)).status).toBe(401);
+  });
+
+  it('charges a token rate limit for a miss, never for a hit (no provider tokens were used)', async () => {
+    const s0 = await storesNow();
+    const ask = (content: string) => post(KEY_A, { model: 'gpt-4o-tok', messages: [{ role: 'user', content }] });
+    const content = fresh();
+    expect((await ask(content)).headers.get('x-llm-extproc-cache')).toBe('miss'); // 1100 of 1500 tokens
+    await waitStores(s0 + 1);
+    for (let i = 0; i < 2; i++) expect((await ask(content)).headers.get('x-llm-extproc-cache')).toBe('hit');
+    await harness.settled();
+    const next = await ask(fresh());
+    expect(next.status).toBe(200);
+    expect(next.headers.get('x-llm-extproc-cache')).toBe('miss');
   });
 });
