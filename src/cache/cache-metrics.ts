@@ -13,13 +13,15 @@ export const CACHE_STORES_METRIC = 'llm_extproc.cache.stores';
 export const CACHE_EVICTIONS_METRIC = 'llm_extproc.cache.evictions';
 /** Store failures and timeouts, by operation. */
 export const CACHE_ERRORS_METRIC = 'llm_extproc.cache.errors';
-/** Bytes written to the store, and bytes served from it. */
+/** Body bytes written to the store. */
 export const CACHE_STORED_BYTES_METRIC = 'llm_extproc.cache.stored.bytes';
+/** Body bytes answered from the cache. */
 export const CACHE_SERVED_BYTES_METRIC = 'llm_extproc.cache.served.bytes';
 /** Time a lookup took (hit or miss; a timeout counts its bound). */
 export const CACHE_LOOKUP_METRIC = 'llm_extproc.cache.lookup.duration';
-/** Tokens and cost the hits saved. */
+/** Tokens of the original responses the hits replayed. */
 export const CACHE_SAVED_TOKENS_METRIC = 'llm_extproc.cache.saved.tokens';
+/** What the hits' original requests cost (USD). */
 export const CACHE_SAVED_COST_METRIC = 'llm_extproc.cache.saved.cost';
 
 /** Why the cache was not used for a request it could have served. */
@@ -53,6 +55,7 @@ export class CacheMetrics {
     this.savedCost = meter.createCounter(CACHE_SAVED_COST_METRIC, { description: 'Cost of the original requests of the responses served from the cache', unit: 'USD' });
   }
 
+  /** A hit of `rule`: its body size, the original usage and price. */
   hit(rule: string, usage: TokenUsage, bytes: number, costUsd: number | null | undefined): void {
     this.requests.add(1, { 'llm_extproc.cache.result': 'hit', 'llm_extproc.rule': rule });
     this.servedBytes.add(bytes);
@@ -61,27 +64,33 @@ export class CacheMetrics {
     if (typeof costUsd === 'number' && costUsd > 0) this.savedCost.add(costUsd);
   }
 
+  /** A miss of `rule`. */
   miss(rule: string): void {
     this.requests.add(1, { 'llm_extproc.cache.result': 'miss', 'llm_extproc.rule': rule });
   }
 
+  /** A request of `rule` that did not use the cache, and why. */
   bypass(rule: string, reason: BypassReason): void {
     this.requests.add(1, { 'llm_extproc.cache.result': 'bypass', 'llm_extproc.cache.reason': reason, 'llm_extproc.rule': rule });
   }
 
+  /** A response of `bytes` body bytes stored. */
   stored(bytes: number): void {
     this.stores.add(1);
     this.storedBytes.add(bytes);
   }
 
+  /** An entry evicted to make room. */
   evicted(): void {
     this.evictions.add(1);
   }
 
+  /** A store failure or a lookup past its bound. */
   error(operation: 'get' | 'set' | 'timeout'): void {
     this.errors.add(1, { 'llm_extproc.cache.operation': operation });
   }
 
+  /** How long one lookup took. */
   lookupSeconds(s: number): void {
     this.lookup.record(s);
   }

@@ -127,10 +127,12 @@ export class ResponseCache {
     return this.store.purge(filter);
   }
 
+  /** What the store holds now. */
   stats(): Promise<StoreStats> {
     return this.store.stats();
   }
 
+  /** Ends the misses in flight and closes the store. */
   close(): Promise<void> {
     for (const e of [...this.inFlight.values()]) e.done();
     return this.store.close();
