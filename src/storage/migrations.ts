@@ -105,6 +105,12 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
+    name: 'rate limits of keys and projects',
+    // JSON { requestsPerMinute?, tokensPerMinute? }: overrides the config's per-key / per-project limits.
+    up: () => [`ALTER TABLE gateway_keys ADD COLUMN rate_limits TEXT`, `ALTER TABLE projects ADD COLUMN rate_limits TEXT`],
+  },
+  {
+    version: 6,
     name: 'cost saved by the response cache',
     up: (dialect) => {
       const real = dialect === 'postgres' ? 'DOUBLE PRECISION' : 'REAL';
