@@ -2,14 +2,17 @@
  * The response cache's routes of the admin API (src/admin/admin-api.ts):
  * `GET /admin/cache/stats` and `POST /admin/cache/purge` (by project, model or rule).
  */
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AdminApiError, parseInput, readJson, type AdminApiContext, type AdminApiRoute } from '../admin/admin-api.js';
+import { adminError } from '../error-catalogue.js';
 import type { ResponseCache } from './response-cache.js';
 
 /** What the cache routes need. */
 export interface CacheAdminRoutesDeps {
   /** The process's cache now; undefined while no config caches anything. */
   cache(): ResponseCache | undefined;
+  readonly logger: Logger;
 }
 
 const purgeSchema = z.strictObject({
@@ -46,12 +49,13 @@ export function cacheAdminRoutes(deps: CacheAdminRoutesDeps): AdminApiRoute[] {
     path,
     async handle(ctx) {
       const cache = deps.cache();
-      if (!cache) throw new AdminApiError(409, 'cache_disabled', 'the response cache is off: no rule caches responses');
+      if (!cache) throw new AdminApiError(adminError('cache_disabled'));
       try {
         return await handle(cache, ctx);
       } catch (err) {
         if (err instanceof AdminApiError) throw err;
-        throw new AdminApiError(503, 'store_unavailable', `the response store failed: ${(err as Error).message}`);
+        deps.logger.error({ err, path }, 'response cache store failed');
+        throw new AdminApiError(adminError('store_unavailable', { store: 'response cache' }));
       }
     },
   }));

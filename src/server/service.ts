@@ -217,7 +217,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     routes: [
       ...accessAdminRoutes({ store: openStore, ...(deps.access ? { cache: deps.access } : {}), logger: adminLogger }),
       ...usageAdminRoutes({ db: async () => sqlDbOf(await openStore()), logger: adminLogger }),
-      ...cacheAdminRoutes({ cache: () => cache }),
+      ...cacheAdminRoutes({ cache: () => cache, logger: adminLogger }),
       ...rateLimitAdminRoutes({ store: rateLimitStore, config: () => current?.config, ...(deps.now ? { now: deps.now } : {}) }),
     ],
     logger: adminLogger,
