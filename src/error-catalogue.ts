@@ -268,6 +268,12 @@ export const ADMIN_ERRORS = {
     message: (a) => `${a.method} is not allowed on ${a.path}`,
   }),
   conflict: entry<{ reason: string }, 409>({ status: 409, type: 'invalid_request_error', when: 'the project or key exists already', message: (a) => a.reason }),
+  cache_disabled: entry<void, 409>({
+    status: 409,
+    type: 'invalid_request_error',
+    when: 'a response cache route while no rule caches responses',
+    message: () => 'the response cache is off: no rule caches responses',
+  }),
   body_too_large: entry<{ maxBytes: number }, 413>({ status: 413, type: 'invalid_request_error', when: 'an admin API body is over 64 KiB', message: (a) => `request bodies are limited to ${a.maxBytes} bytes` }),
   internal_error: entry<void, 500>({ status: 500, type: 'server_error', when: 'a handler failed (logged as `admin request failed`)', message: () => 'internal error' }),
   dashboard_missing: entry<void, 500>({ status: 500, type: 'server_error', when: 'the dashboard files are missing from the installation', message: () => 'the dashboard files are missing from this installation' }),
@@ -277,10 +283,10 @@ export const ADMIN_ERRORS = {
     when: "`admin.token` is configured but its file or variable is empty or unreadable",
     message: (a) => `admin.token (${a.where}) is configured but empty or unreadable`,
   }),
-  store_unavailable: entry<{ store?: 'access' | 'rate-limit counter' } | void, 503>({
+  store_unavailable: entry<{ store?: 'access' | 'rate-limit counter' | 'response cache' } | void, 503>({
     status: 503,
     type: 'service_unavailable_error',
-    when: 'the access store cannot be opened, or the rate-limit counter store cannot be read',
+    when: 'the access store cannot be opened, or the rate-limit counter or response cache store cannot be read',
     message: (a) => `the ${(a && a.store) ?? 'access'} store is not available`,
   }),
 } as const;

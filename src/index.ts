@@ -20,6 +20,10 @@ export { UserFacingError, type UserFacingStatus } from './errors.js';
 export { parseConfig, loadConfigFile, loadEmbeddedDefault, ConfigError, type LoadedConfig, type ConfigProblem } from './config/load.js';
 export type { Config } from './config/schema.js';
 export { createLogger } from './logger.js';
+export { ResponseCache, type ResponseCacheOptions } from './cache/response-cache.js';
+export { CacheMetrics } from './cache/cache-metrics.js';
+export { MemoryStore, type MemoryStoreOptions } from './cache/memory-store.js';
+export type { CacheKey, PurgeFilter, ResponseStore, StoredResponse, StoreStats } from './cache/response-store.js';
 export { checkRouterContract, type RouterCase, type RouterContractOptions } from './testing/router-contract.js';
 export type {
   Hook,

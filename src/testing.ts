@@ -1,8 +1,9 @@
 /**
- * `llm-extproc/testing`: helpers for users to test their own router, metrics and hook modules
- * the way we test ours. `describeRouterContract` and `describeHookContract` need vitest; the
- * other helpers work under any test runner (`checkRouterContract` is also exported from the main
- * entry point, which does not import vitest).
+ * `llm-extproc/testing`: helpers for users to test their own router, metrics and hook modules,
+ * and response stores, the way we test ours. `describeRouterContract`, `describeHookContract`
+ * and `describeResponseStoreContract` need vitest; the other helpers work under any test runner
+ * (`checkRouterContract` is also exported from the main entry point, which does not import
+ * vitest).
  */
 import { createNoopMeter } from '@opentelemetry/api';
 import { pino } from 'pino';
@@ -40,6 +41,8 @@ export function describeHookContract(name: string, make: () => Hook | Promise<Ho
     });
   });
 }
+export { describeResponseStoreContract, type ResponseStoreContractOptions } from './testing/response-store-contract.js';
+export type { CacheKey, PurgeFilter, ResponseStore, StoredResponse, StoreStats } from './cache/response-store.js';
 
 /**
  * Registers a vitest suite that runs the router contract against the router `make` returns.

@@ -89,6 +89,8 @@ function renderCards(total, percentiles) {
   const t = total ?? { requests: 0, errors: 0, costUsd: null, unpricedRequests: 0, tokens: { total: 0, input: 0, output: 0 }, ttftMs: { p50: null, p95: null } };
   text('total-spend', formatUsd(t.costUsd ?? (t.requests > 0 ? null : 0)));
   byTestId('total-spend').dataset.value = String(t.costUsd ?? 0);
+  text('saved-by-cache', formatUsd(t.costSavedUsd ?? 0));
+  byTestId('saved-by-cache').dataset.value = String(t.costSavedUsd ?? 0);
   text('unpriced', t.unpricedRequests > 0 ? `${formatCount(t.unpricedRequests)} requests without a price` : 'all requests priced');
   text('total-tokens', formatCount(t.tokens.total));
   byTestId('total-tokens').dataset.value = String(t.tokens.total);

@@ -162,4 +162,20 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     ],
     run: async (v, io, env, p) => (await import('./access-commands.js')).runProjects(v, io, env, p),
   },
+  cache: {
+    name: 'cache',
+    usage: 'llm-extproc cache <stats|purge> [--config FILE] [--admin-url URL] [--project P] [--model M] [--rule R] [--json]',
+    summary: "The response cache of a running llm-extproc, through its admin API (admin.address and admin.token of the config): its size, or purge entries.",
+    positionals: true,
+    options: {
+      config: configFlag,
+      'admin-url': { type: 'string', valueName: 'URL', help: 'admin API base URL (default: from admin.address of the config)' },
+      project: { type: 'string', valueName: 'P', help: "purge: only this project's entries ('' for shared ones)" },
+      model: { type: 'string', valueName: 'M', help: 'purge: only entries of this model (as sent upstream)' },
+      rule: { type: 'string', valueName: 'R', help: 'purge: only entries of this rule' },
+      json: { type: 'boolean', help: 'print JSON' },
+    },
+    examples: ['llm-extproc cache stats --config config.yaml', 'llm-extproc cache purge --config config.yaml --project team-a', 'llm-extproc cache purge --config config.yaml --model gpt-4o-mini --rule openai'],
+    run: async (v, io, env, p) => (await import('./cache-commands.js')).runCache(v, io, env, p),
+  },
 };

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { authSchema, policySchema, ruleAccessSchema, secretRefSchema } from './access-schema.js';
 import { budgetSchema, ledgerSchema, pricingSchema } from './ledger-schema.js';
+import { cacheSchema, ruleCacheSchema } from './cache-schema.js';
 import { promptCachingSchema } from './prompt-caching-schema.js';
 import { rateLimitsSchema } from './rate-limits-schema.js';
 
@@ -109,6 +110,8 @@ export const ruleSchema = z.strictObject({
   /** Request policy of this rule, applied after the global one. */
   policy: policySchema.optional(),
   promptCaching: promptCachingSchema.optional(),
+  /** Response cache settings of this rule (docs/response-cache.md). */
+  cache: ruleCacheSchema.optional(),
 });
 
 /** `llmRequestCosts[]` entry (AI Gateway v0.2): what to write into dynamic metadata at end of response. */
@@ -210,6 +213,8 @@ export const configSchema = z.strictObject({
   rateLimits: rateLimitsSchema,
   pricing: pricingSchema,
   budgets: z.array(budgetSchema).default([]),
+  /** Response cache (docs/response-cache.md). */
+  cache: cacheSchema,
   /** Global request policy. */
   policy: policySchema.optional(),
   streaming: z

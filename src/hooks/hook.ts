@@ -21,7 +21,7 @@
  * `onResponseHeaders`, `onResponseBody` and `onOutcome` for that request.
  */
 import type { BackendConfig, Config } from '../config/schema.js';
-import type { ErrorShape } from '../apis/api.js';
+import type { ErrorShape, ResponseInfo } from '../apis/api.js';
 import type { UserFacingError } from '../errors.js';
 import type { RequestOutcome } from './outcome.js';
 import type { HeaderChanges, HeaderRecord } from './phase.js';
@@ -111,6 +111,20 @@ export interface LocalResponse {
   readonly body: Buffer;
   /** Short reason Envoy records (response code details). */
   readonly details: string;
+  /**
+   * What the request's outcome reports for this response (a cache hit: the original response's
+   * usage, cost 0 and the cost saved); absent: status only.
+   */
+  readonly outcome?: LocalOutcome;
+}
+
+/** The usage and cost a local response reports in the request's outcome. */
+export interface LocalOutcome {
+  readonly info?: ResponseInfo;
+  /** USD the request cost (0 for a cache hit). */
+  readonly costUsd?: number | null;
+  /** USD the response would have cost upstream (a cache hit: the original request's price). */
+  readonly costSavedUsd?: number | null;
 }
 
 /** Continue with changes. */

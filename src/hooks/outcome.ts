@@ -42,6 +42,8 @@ export interface RequestOutcome {
   readonly key?: { readonly id: string; readonly project: string };
   /** Price of the request in USD: null when the model has no price; absent when not computed. */
   readonly costUsd?: number | null;
+  /** USD a local response saved (a cache hit: the original request's price; null: unpriced). */
+  readonly costSavedUsd?: number | null;
   /** The hook that answered the request itself (a refusal or a local response), when one did. */
   readonly answeredBy?: string;
 }

@@ -38,6 +38,8 @@ export interface LedgerRecord {
   readonly ttftMs: number | null;
   /** USD; null when the model has no price (or no price table is configured). */
   readonly costUsd: number | null;
+  /** USD a response cache hit saved (the original request's price); null for other requests. */
+  readonly costSavedUsd?: number | null;
 }
 
 
@@ -63,6 +65,7 @@ export const LEDGER_COLUMNS = [
   'ttft_ms',
   'cost_usd',
   'sent_model',
+  'cost_saved_usd',
 ] as const;
 
 /** The record's column values, in {@link LEDGER_COLUMNS} order. */
@@ -93,6 +96,7 @@ export function recordValues(r: LedgerRecord): unknown[] {
     r.ttftMs,
     r.costUsd,
     r.sentModel ?? null,
+    r.costSavedUsd ?? null,
   ];
 }
 
@@ -139,6 +143,7 @@ export function recordFromOutcome(o: RequestOutcome, ctx: RecordContext): Ledger
     durationMs: Math.round(o.durationMs * 1000) / 1000,
     ttftMs: o.ttftMs !== undefined ? Math.round(o.ttftMs * 1000) / 1000 : null,
     costUsd: typeof o.costUsd === 'number' && Number.isFinite(o.costUsd) ? o.costUsd : null,
+    costSavedUsd: typeof o.costSavedUsd === 'number' && Number.isFinite(o.costSavedUsd) ? o.costSavedUsd : null,
   };
 }
 

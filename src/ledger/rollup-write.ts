@@ -16,6 +16,7 @@ const CHUNK = 200;
 /** Offsets of the first TTFT and duration bucket among the counters. */
 const TTFT_AT = ROLLUP_COUNTERS.indexOf('t0');
 const DURATION_AT = ROLLUP_COUNTERS.indexOf('d0');
+const SAVED_AT = ROLLUP_COUNTERS.indexOf('cost_saved_usd');
 
 /** A record's contribution to every counter, in {@link ROLLUP_COUNTERS} order. */
 export function recordCounters(r: LedgerRecord): number[] {
@@ -32,6 +33,7 @@ export function recordCounters(r: LedgerRecord): number[] {
   c[9] = r.costUsd === null ? 0 : 1;
   if (r.ttftMs !== null) c[TTFT_AT + bucketOf(r.ttftMs)]! += 1;
   c[DURATION_AT + bucketOf(r.durationMs)]! += 1;
+  c[SAVED_AT] = r.costSavedUsd ?? 0;
   return c;
 }
 

@@ -53,6 +53,8 @@ export interface UsageTotals {
   /** Sum over priced requests; null when none was priced. */
   readonly costUsd: number | null;
   readonly unpricedRequests: number;
+  /** USD the response cache's hits saved (the original requests' prices). */
+  readonly costSavedUsd: number;
   readonly ttftMs: Percentiles;
   readonly durationMs: Percentiles;
 }
@@ -88,7 +90,7 @@ function keyOf(r: SqlRow, groupBy: readonly GroupField[]): Partial<Record<GroupF
 
 function totalsOf(r: SqlRow): Omit<UsageTotals, 'ttftMs' | 'durationMs'> {
   const requests = num(r['requests']);
-  return { requests, errors: num(r['errors']), tokens: tokensOf(r), costUsd: costOf(r), unpricedRequests: requests - num(r['priced']) };
+  return { requests, errors: num(r['errors']), tokens: tokensOf(r), costUsd: costOf(r), unpricedRequests: requests - num(r['priced']), costSavedUsd: num(r['cost_saved_usd']) };
 }
 
 /** Usage in a range, grouped by `groupBy` (one group overall when empty). */

@@ -42,6 +42,10 @@ export interface RequestLogLine {
   total_tokens?: number;
   finish_reason?: string;
   response_id?: string;
+  /** The hook that answered the request itself (`cache` for a response cache hit). */
+  answered_by?: string;
+  /** USD a response cache hit saved. */
+  cost_saved_usd?: number;
   prompt?: string;
   prompt_truncated?: boolean;
 }
@@ -92,6 +96,8 @@ export function formatRequestLog(o: RequestOutcome, opts: RequestLogOptions = {}
     if (info.finishReason !== undefined) line.finish_reason = cut(info.finishReason, MAX_FIELD_CHARS);
     if (info.responseId !== undefined) line.response_id = cut(info.responseId, MAX_FIELD_CHARS);
   }
+  if (o.answeredBy !== undefined) line.answered_by = o.answeredBy;
+  if (typeof o.costSavedUsd === 'number' && Number.isFinite(o.costSavedUsd)) line.cost_saved_usd = o.costSavedUsd;
   if (opts.prompts && opts.prompt !== undefined) {
     line.prompt = cut(opts.prompt, MAX_LOGGED_PROMPT_CHARS);
     if (opts.prompt.length > MAX_LOGGED_PROMPT_CHARS) line.prompt_truncated = true;

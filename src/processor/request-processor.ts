@@ -352,7 +352,15 @@ export class RequestProcessor {
   private answer(answer: UserFacingError | LocalResponse, hook: string): Immediate {
     if (answer instanceof UserFacingError) return this.fail(answer, hook);
     this.state = 'done';
-    this.complete({ status: answer.status, ...(answer.status >= 400 ? { errorType: `http_${answer.status}` } : {}), answeredBy: hook });
+    const o = answer.outcome;
+    this.complete({
+      status: answer.status,
+      ...(answer.status >= 400 ? { errorType: `http_${answer.status}` } : {}),
+      answeredBy: hook,
+      ...(o?.info ? { info: o.info } : {}),
+      ...(o?.costUsd !== undefined ? { costUsd: o.costUsd } : {}),
+      ...(o?.costSavedUsd !== undefined ? { costSavedUsd: o.costSavedUsd } : {}),
+    });
     return localReply(answer);
   }
 
@@ -385,7 +393,7 @@ export class RequestProcessor {
     return this.response;
   }
 
-  private complete(o: { status: number; errorType?: string; info?: RequestOutcome['info']; ttftMs?: number; costUsd?: number | null; answeredBy?: string }): void {
+  private complete(o: { status: number; errorType?: string; info?: RequestOutcome['info']; ttftMs?: number; costUsd?: number | null; costSavedUsd?: number | null; answeredBy?: string }): void {
     if (this.outcome) return;
     const success = o.errorType === undefined && o.status >= 200 && o.status < 300;
     if (this.match) {
@@ -412,6 +420,7 @@ export class RequestProcessor {
       ...(this.ids ? { requestId: this.ids.requestId, traceId: this.ids.traceId } : {}),
       ...(req.caller ? { key: req.caller } : {}),
       ...(o.costUsd !== undefined ? { costUsd: o.costUsd } : {}),
+      ...(o.costSavedUsd !== undefined ? { costSavedUsd: o.costSavedUsd } : {}),
       ...(o.answeredBy !== undefined ? { answeredBy: o.answeredBy } : {}),
     };
     this.hooks.outcome(this.outcome);

@@ -227,7 +227,8 @@ export function rateLimitsHook(config: Config, deps: RateLimitsHookDeps, instrum
     },
     onOutcome(o, context) {
       const c = context as Admitted | undefined;
-      if (!c?.charge.length) return;
+      // A request a hook answered itself (a response cache hit) used no provider tokens.
+      if (!c?.charge.length || o.answeredBy !== undefined) return;
       const at = now();
       for (const { key, tokens } of c.charge) {
         const amount = tokensOf(o, tokens);

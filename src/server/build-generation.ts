@@ -26,6 +26,7 @@ import { loadUserHooks } from '../hooks/user-hooks.js';
 import { loadRouter } from '../routing/load-router.js';
 import { loadPriceTable } from '../ledger/price-table.js';
 import type { BudgetGate } from '../ledger/budgets.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 import { RouteDecider } from '../routing/route-decider.js';
 import { hookList, type HookServices } from './hook-list.js';
 
@@ -45,6 +46,8 @@ export interface BuildGenerationDeps {
   readonly budgets?: BudgetGate;
   /** Counts a request whose model has no price. */
   readonly pricingMissing?: (model: string) => void;
+  /** The process's response cache (absent: no rule is cached). */
+  readonly cache?: ResponseCache;
   /** Outcome hooks built once per process (usage recorder, service record), ending every hook list. */
   readonly recorders?: readonly Hook[];
   /** Rate-limit counters and instruments shared by every generation. */
@@ -113,6 +116,7 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
       ...(deps.keys ? { keys: deps.keys } : {}),
       ...(deps.budgets ? { budgets: deps.budgets } : {}),
       ...(credentials ? { credentials } : {}),
+      ...(deps.cache ? { cache: deps.cache } : {}),
       recorders: deps.recorders ?? [],
       ...(deps.rateLimits ? { rateLimits: deps.rateLimits } : {}),
     },

@@ -9,10 +9,12 @@
  * 4. `rate-limits`: requests and tokens per minute (takes the request's count, so it runs after
  *    the checks that refuse for other reasons);
  * 5. users' hooks (`hooks:` in config), in their order;
- * 6. `prompt-caching`: cache hints in the body and headers;
- * 7. `credentials`: the provider credential, last of the hooks that change the request, so a
+ * 6. `cache`: the response cache answers a hit (only requests every hook above let through)
+ *    and records a miss; it keys on the body as the users' hooks left it;
+ * 7. `prompt-caching`: cache hints in the body and headers;
+ * 8. `credentials`: the provider credential, last of the hooks that change the request, so a
  *    SigV4 signature covers the body and path as sent;
- * 8. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
+ * 9. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
  *    counters and request log.
  */
 import type { Logger } from 'pino';
@@ -23,6 +25,8 @@ import { credentialsHook } from '../credentials/credentials-hook.js';
 import type { UpstreamCredentials } from '../credentials/upstream-credentials.js';
 import type { Hook } from '../hooks/hook.js';
 import type { BudgetGate } from '../ledger/budgets.js';
+import { cacheHook } from '../cache/cache-hook.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 import { budgetsHook } from '../ledger/budgets-hook.js';
 import { policyHook } from '../policy/policy-hook.js';
 import { promptCachingHook } from '../prompt-caching/prompt-caching-hook.js';
@@ -39,6 +43,8 @@ export interface HookServices {
   readonly budgets?: BudgetGate;
   /** This generation's backend credentials; absent: requests keep their headers. */
   readonly credentials?: UpstreamCredentials;
+  /** The process's response cache; absent: no rule is cached. */
+  readonly cache?: ResponseCache;
   /** Outcome hooks built once per process (usage recorder, service record), run last. */
   readonly recorders: readonly Hook[];
   /** Rate-limit counters and instruments (process-wide); absent: no rate limits. */
@@ -56,6 +62,7 @@ export function hookList(config: Config, services: HookServices, user: readonly 
       ? [rateLimitsHook(config, { store: services.rateLimits.store, logger: logger.child({ component: 'rate-limits' }), meter: services.rateLimits.meter, ...(services.rateLimits.now ? { now: services.rateLimits.now } : {}) }, services.rateLimits.instruments)]
       : []),
     ...user,
+    ...(services.cache ? [cacheHook(config, services.cache)] : []),
     promptCachingHook(config, logger.child({ component: 'prompt-caching' })),
     ...(services.credentials ? [credentialsHook(config, services.credentials, logger.child({ component: 'credentials' }))] : []),
     ...services.recorders,

@@ -43,6 +43,9 @@ import type { CounterStore } from '../rate-limits/counter-store.js';
 import { MemoryCounterStore } from '../rate-limits/memory-store.js';
 import { rateLimitInstruments } from '../rate-limits/rate-limits-hook.js';
 import { rateLimitAdminRoutes } from '../rate-limits/rate-limits-admin-routes.js';
+import { cacheAdminRoutes } from '../cache/cache-admin-routes.js';
+import { cachesAnything, openResponseCache, storeSettings } from '../cache/open-cache.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 
 /** What the service is built from. Everything is injected; nothing is read from the process. */
 export interface ServerDeps {
@@ -67,6 +70,8 @@ export interface ServerDeps {
   readonly access?: AccessRuntime;
   /** The usage ledger (records, budgets); started by the caller, closed (flushed) by `stop()`. */
   readonly ledger?: LedgerRuntime;
+  /** A response cache to use instead of the one the config describes; closed by `stop()`. */
+  readonly cache?: ResponseCache;
   /** Rate-limit counters (Redis for several replicas); default: in memory. Closed by `stop()`. */
   readonly rateLimitStore?: CounterStore;
   /** The clock of per-minute windows (ms since epoch); default `Date.now`. Tests inject one. */
@@ -138,6 +143,20 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   // Built once per process and shared by every generation's hook list: their instruments and
   // the ledger outlive a reload.
   const recorders = [usageHook(deps.meter, deps.ledger), outcomes];
+  let cache: ResponseCache | undefined = deps.cache;
+  let cacheOpened: string | undefined;
+  /** Opens the response cache the first time a config caches something (the store then stays until restart). */
+  async function cacheFor(config: LoadedConfig): Promise<{ cache?: ResponseCache }> {
+    const cfg = config.config;
+    if (!cache && cachesAnything(cfg)) {
+      const baseDir = config.source === 'embedded default' ? deps.cwd : dirname(config.source);
+      cache = await openResponseCache(cfg.cache, { meter: deps.meter, logger, secrets: { baseDir, ...(deps.readEnv ? { readEnv: deps.readEnv } : {}) } });
+      cacheOpened = storeSettings(cfg.cache);
+    } else if (cacheOpened !== undefined && storeSettings(cfg.cache) !== cacheOpened) {
+      logger.warn('cache store settings changed in config (store, maxBytes, redis): they apply at the next restart');
+    }
+    return cache ? { cache } : {};
+  }
   const rateLimitStore = deps.rateLimitStore ?? new MemoryCounterStore();
   const rateLimits = { store: rateLimitStore, instruments: rateLimitInstruments(deps.meter), meter: deps.meter, ...(deps.now ? { now: deps.now } : {}) };
   const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, rateLimits, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
@@ -202,6 +221,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     routes: [
       ...accessAdminRoutes({ store: openStore, ...(deps.access ? { cache: deps.access } : {}), logger: adminLogger }),
       ...usageAdminRoutes({ db: async () => sqlDbOf(await openStore()), logger: adminLogger }),
+      ...cacheAdminRoutes({ cache: () => cache, logger: adminLogger }),
       ...rateLimitAdminRoutes({ store: rateLimitStore, config: () => current?.config, ...(deps.now ? { now: deps.now } : {}) }),
     ],
     logger: adminLogger,
@@ -257,7 +277,16 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     },
 
     async start() {
-      current = await buildGeneration(deps.config, 1, { meter: deps.meter, logger, createDefaultMetrics: deps.createDefaultMetrics, cwd: deps.cwd, secrets, ...ledgerDeps, ...(deps.keys ? { keys: deps.keys } : {}) });
+      current = await buildGeneration(deps.config, 1, {
+        meter: deps.meter,
+        logger,
+        createDefaultMetrics: deps.createDefaultMetrics,
+        cwd: deps.cwd,
+        secrets,
+        ...ledgerDeps,
+        ...(await cacheFor(deps.config)),
+        ...(deps.keys ? { keys: deps.keys } : {}),
+      });
       serviceMetrics.reload('success');
       warnIneffective(current.config);
       const cfg = current.config;
@@ -285,6 +314,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
           cwd: deps.cwd,
           secrets,
           ...ledgerDeps,
+          ...(await cacheFor(config)),
           ...(deps.keys ? { keys: deps.keys } : {}),
         });
         if (previous && (next.config.grpc.address !== previous.config.grpc.address || next.config.admin.address !== previous.config.admin.address)) {
@@ -337,6 +367,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       secrets.files.close();
       await rateLimitStore.close().catch((err: unknown) => logger.error({ err }, 'closing the rate-limit store failed'));
       await deps.ledger?.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
+      await cache?.close().catch((err: unknown) => logger.error({ err }, 'closing the response cache failed'));
       await deps.access?.close().catch((err: unknown) => logger.error({ err }, 'closing the access store failed'));
       logger.info('stopped');
     },

@@ -2,7 +2,7 @@
  * Versioned schema migrations, applied in order in one transaction and recorded in
  * `schema_migrations`. Never edit a released migration: add the next one.
  */
-import { backfillRollupsSql, createRollupTablesSql } from './rollup-sql.js';
+import { backfillRollupsSql, createRollupTablesSql, ROLLUP_COUNTERS_V3, ROLLUPS } from './rollup-sql.js';
 import type { SqlDb, SqlExecutor } from './sql-db.js';
 
 /** One migration: its statements per dialect. */
@@ -88,8 +88,8 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'ledger rollups',
     up: (dialect) => [
-      ...createRollupTablesSql(dialect),
-      ...backfillRollupsSql(),
+      ...createRollupTablesSql(dialect, ROLLUP_COUNTERS_V3),
+      ...backfillRollupsSql(ROLLUP_COUNTERS_V3),
       // Summaries filtered by key, and one trace's requests in order, read these.
       `CREATE INDEX ledger_key_ts ON ledger (key_id, ts)`,
       `DROP INDEX ledger_trace`,
@@ -108,6 +108,17 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'rate limits of keys and projects',
     // JSON { requestsPerMinute?, tokensPerMinute? }: overrides the config's per-key / per-project limits.
     up: () => [`ALTER TABLE gateway_keys ADD COLUMN rate_limits TEXT`, `ALTER TABLE projects ADD COLUMN rate_limits TEXT`],
+  },
+  {
+    version: 6,
+    name: 'cost saved by the response cache',
+    up: (dialect) => {
+      const real = dialect === 'postgres' ? 'DOUBLE PRECISION' : 'REAL';
+      return [
+        `ALTER TABLE ledger ADD COLUMN cost_saved_usd ${real}`,
+        ...ROLLUPS.map((r) => `ALTER TABLE ${r.table} ADD COLUMN cost_saved_usd ${real} NOT NULL DEFAULT 0`),
+      ];
+    },
   },
 ];
 

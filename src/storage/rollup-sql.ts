@@ -26,7 +26,12 @@ export const ROLLUP_COUNTERS = [
   'priced',
   ...histogramColumns('t'),
   ...histogramColumns('d'),
+  // Added by migration 4 (the response cache): USD that cache hits saved.
+  'cost_saved_usd',
 ] as const;
+
+/** The counters the rollup tables had when migration 3 created them. */
+export const ROLLUP_COUNTERS_V3: readonly string[] = ROLLUP_COUNTERS.slice(0, ROLLUP_COUNTERS.indexOf('cost_saved_usd'));
 
 /** A rollup table and the period (ms) its `bucket` column is aligned to (UTC). */
 export interface Rollup {
@@ -43,12 +48,12 @@ export const ROLLUPS: readonly Rollup[] = [
 type Dialect = 'sqlite' | 'postgres';
 
 function counterType(name: string, dialect: Dialect): string {
-  if (name === 'cost_usd') return dialect === 'postgres' ? 'DOUBLE PRECISION' : 'REAL';
+  if (name === 'cost_usd' || name === 'cost_saved_usd') return dialect === 'postgres' ? 'DOUBLE PRECISION' : 'REAL';
   return /^[td]\d+$/.test(name) ? 'INTEGER' : 'BIGINT';
 }
 
 /** CREATE statements for the rollup tables and their indexes. */
-export function createRollupTablesSql(dialect: Dialect): string[] {
+export function createRollupTablesSql(dialect: Dialect, counters: readonly string[] = ROLLUP_COUNTERS): string[] {
   const real = dialect === 'postgres' ? 'DOUBLE PRECISION' : 'REAL';
   const statements: string[] = [];
   for (const r of ROLLUPS) {
@@ -56,7 +61,7 @@ export function createRollupTablesSql(dialect: Dialect): string[] {
       `CREATE TABLE ${r.table} (
          bucket BIGINT NOT NULL,
          ${ROLLUP_DIMENSIONS.map((d) => `${d} TEXT NOT NULL`).join(',\n         ')},
-         ${ROLLUP_COUNTERS.map((c) => `${c} ${counterType(c, dialect)} NOT NULL DEFAULT 0`).join(',\n         ')},
+         ${counters.map((c) => `${c} ${counterType(c, dialect)} NOT NULL DEFAULT 0`).join(',\n         ')},
          PRIMARY KEY (bucket, ${ROLLUP_DIMENSIONS.join(', ')}))`,
       `CREATE INDEX ${r.table}_project ON ${r.table} (project, bucket)`,
       `CREATE INDEX ${r.table}_model ON ${r.table} (model, bucket)`,
@@ -92,6 +97,7 @@ export function rawCounterExprs(): string[] {
     'CASE WHEN cost_usd IS NULL THEN 0 ELSE 1 END',
     ...histogramCaseSql('ttft_ms'),
     ...histogramCaseSql('duration_ms'),
+    'COALESCE(cost_saved_usd, 0)',
   ];
 }
 
@@ -101,18 +107,18 @@ export function rawDimensionSql(d: RollupDimension): string {
 }
 
 /** Statements that fill the rollups from the rows already in `ledger` (run once, by the migration). */
-export function backfillRollupsSql(): string[] {
+export function backfillRollupsSql(counterNames: readonly string[] = ROLLUP_COUNTERS): string[] {
   const [hourly, daily] = ROLLUPS as [Rollup, Rollup];
   const dims = ROLLUP_DIMENSIONS.join(', ');
-  const counters = ROLLUP_COUNTERS.join(', ');
-  const raw = rawCounterExprs();
+  const counters = counterNames.join(', ');
+  const raw = rawCounterExprs().slice(0, counterNames.length);
   const rawDims = ROLLUP_DIMENSIONS.map(rawDimensionSql).join(', ');
   return [
     `INSERT INTO ${hourly.table} (bucket, ${dims}, ${counters})
      SELECT ts - ts % ${hourly.period}, ${rawDims}, ${raw.map((e) => `SUM(${e})`).join(', ')}
      FROM ledger GROUP BY ts - ts % ${hourly.period}, ${rawDims}`,
     `INSERT INTO ${daily.table} (bucket, ${dims}, ${counters})
-     SELECT bucket - bucket % ${daily.period}, ${dims}, ${ROLLUP_COUNTERS.map((c) => `SUM(${c})`).join(', ')}
+     SELECT bucket - bucket % ${daily.period}, ${dims}, ${counterNames.map((c) => `SUM(${c})`).join(', ')}
      FROM ${hourly.table} GROUP BY bucket - bucket % ${daily.period}, ${dims}`,
     `INSERT INTO ledger_traces (trace_id, first_ts, last_ts, ${TRACE_COUNTERS.join(', ')}, project_min, project_max)
      SELECT trace_id, MIN(ts), MAX(ts), ${raw.slice(0, TRACE_COUNTERS.length).map((e) => `SUM(${e})`).join(', ')}, MIN(project), MAX(project)

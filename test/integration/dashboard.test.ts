@@ -82,6 +82,10 @@ describe('usage dashboard in headless Chromium', () => {
     expect(Number(await testId(page, 'total-spend').getAttribute('data-value'))).toBeCloseTo(spend, 12);
     expect(await testId(page, 'total-spend').textContent()).toBe(formatUsd(spend));
     expect(await testId(page, 'total-requests').textContent()).toBe(String(records.length));
+    const saved = sum(records, (r) => r.costSavedUsd ?? 0);
+    expect(saved).toBeGreaterThan(0);
+    expect(Number(await testId(page, 'saved-by-cache').getAttribute('data-value'))).toBeCloseTo(saved, 12);
+    expect(await testId(page, 'saved-by-cache').textContent()).toBe(formatUsd(saved));
     expect(Number(await testId(page, 'total-tokens').getAttribute('data-value'))).toBe(sum(records, (r) => r.totalTokens));
     expect(await testId(page, 'error-rate').textContent()).toBe(formatPercent(errorRate({ requests: records.length, errors })));
     expect(await testId(page, 'errors').textContent()).toBe(`${errors} ${errors === 1 ? 'error' : 'errors'}`);

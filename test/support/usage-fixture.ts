@@ -56,6 +56,8 @@ export interface ExpectedRecord {
   readonly costUsd: number;
   readonly error: boolean;
   readonly totalTokens: number;
+  /** USD a response cache hit saved (0 for other requests). */
+  readonly costSavedUsd?: number;
 }
 
 /** The cost of `tokens` at `model`'s prices (the ledger's formula, no reasoning or cache writes). */
@@ -221,6 +223,26 @@ rules:
       );
       records.push({ model, project, costUsd, error, totalTokens: u.prompt + u.completion });
     }
+    // A response cache hit an hour ago: the original tokens, cost 0, its price saved.
+    const hitUsage = USAGE['gpt-4o'];
+    const saved = expectedCost('gpt-4o', hitUsage);
+    ledger!.record(
+      ledgerRecord({
+        ts: now - HOUR_MS,
+        project: 'team-a',
+        keyId: 'aaaaaaaaaaaaaaaa',
+        requestModel: 'gpt-4o',
+        responseModel: 'gpt-4o',
+        inputTokens: hitUsage.prompt,
+        cachedInputTokens: hitUsage.cached,
+        outputTokens: hitUsage.completion,
+        totalTokens: hitUsage.prompt + hitUsage.completion,
+        durationMs: 1,
+        costUsd: 0,
+        costSavedUsd: saved,
+      }),
+    );
+    records.push({ model: 'gpt-4o', project: 'team-a', costUsd: 0, error: false, totalTokens: hitUsage.prompt + hitUsage.completion, costSavedUsd: saved });
     const db = sqlDbOf(await access.store());
     const count = async (): Promise<number> => Number((await db.query('SELECT COUNT(*) AS n FROM ledger'))[0]!['n']);
     // The last request's record is queued when its exchange ends; write until all are stored.
