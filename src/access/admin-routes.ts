@@ -9,7 +9,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { sendJson } from '../server/admin-http.js';
-import { auditView, keyView, projectView } from './admin-views.js';
+import { auditView, keyView, projectCredentialView, projectView } from './admin-views.js';
+import type { CredentialCipher } from './credential-cipher.js';
+import { providerNameSchema, providerSecretSchema } from './key-input.js';
+import { setProjectCredential } from './project-credentials.js';
 import { createKeySchema, describeZodError, expiryOf, patchOf, projectNameSchema, updateKeySchema } from './key-input.js';
 import { generateSecret, hashSecret, tokensEqual } from './key-secret.js';
 import { StoreError, type AccessStore } from './store.js';
@@ -36,6 +39,11 @@ export interface AdminRoutesDeps {
   store(): Promise<AccessStore>;
   /** This process's key cache, invalidated on changes. */
   readonly cache?: { invalidateKey(id: string): void; invalidateAll(): void };
+  /**
+   * Provider credentials per project: the data keys, and this process's cache of them to drop
+   * on changes. Absent: the credential routes answer 404 `provider_credentials_off`.
+   */
+  readonly projectCredentials?: { cipher(): Promise<CredentialCipher>; invalidateProjectCredential(project: string, provider?: string): void };
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -59,13 +67,14 @@ interface Ctx {
   readonly change: { actor: string; at: number };
   readonly invalidateKey: (id: string) => void;
   readonly invalidateAll: () => void;
+  readonly projectCredentials: AdminRoutesDeps['projectCredentials'];
 }
 
 type Handler = (ctx: Ctx) => Promise<[number, unknown]>;
 
 /** One route: method and OpenAPI-style path template. */
 export interface AdminRoute {
-  readonly method: 'GET' | 'POST' | 'PATCH';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   readonly path: string;
 }
 
@@ -97,6 +106,15 @@ function expiry(input: { expiresAt?: string | null; expiresIn?: string }, now: n
     return expiryOf(input, now);
   } catch (err) {
     throw new ApiError(400, 'invalid_request', (err as Error).message);
+  }
+}
+
+async function cipherOf(deps: AdminRoutesDeps['projectCredentials']): Promise<CredentialCipher> {
+  if (!deps) throw new ApiError(404, 'provider_credentials_off', 'provider credentials per project are off: set auth.providerCredentials');
+  try {
+    return await deps.cipher();
+  } catch (err) {
+    throw new ApiError(503, 'data_key_unavailable', `the data key of auth.providerCredentials cannot be read: ${(err as Error).message}`);
   }
 }
 
@@ -197,6 +215,38 @@ const ROUTE_TABLE: ReadonlyArray<AdminRoute & { handle: Handler }> = [
       return [200, { project: projectView(project) }];
     },
   })),
+  {
+    method: 'GET',
+    path: '/admin/projects/{name}/credentials',
+    handle: async ({ params, store }) => {
+      const name = params['name']!;
+      if (!(await store.getProject(name))) throw notFound(`project ${name}`);
+      return [200, { credentials: (await store.listProjectCredentials({ project: name })).map(projectCredentialView) }];
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/admin/projects/{name}/credentials/{provider}',
+    handle: async ({ req, params, store, change, projectCredentials }) => {
+      const provider = parse(providerNameSchema, params['provider']);
+      const input = parse(z.strictObject({ secret: providerSecretSchema }), await readJson(req));
+      const cipher = await cipherOf(projectCredentials);
+      const info = await setProjectCredential(store, cipher, { project: params['name']!, provider, secret: input.secret }, change);
+      projectCredentials!.invalidateProjectCredential(info.project, provider);
+      // The value is never returned: only where it is and under which data key.
+      return [200, { credential: projectCredentialView(info) }];
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/admin/projects/{name}/credentials/{provider}',
+    handle: async ({ params, store, change, projectCredentials }) => {
+      const info = await store.removeProjectCredential(params['name']!, params['provider']!, change);
+      if (!info) throw notFound(`credential of project ${params['name']} for ${params['provider']}`);
+      projectCredentials?.invalidateProjectCredential(info.project, info.provider);
+      return [200, { credential: projectCredentialView(info) }];
+    },
+  },
   {
     method: 'GET',
     path: '/admin/audit',
@@ -300,6 +350,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): (req: IncomingMessage,
       const [status, body] = await route.handle({ req, url, params, store, change: { actor: 'admin-api', at: now() },
         invalidateKey: (id) => deps.cache?.invalidateKey(id),
         invalidateAll: () => deps.cache?.invalidateAll(),
+        projectCredentials: deps.projectCredentials,
       });
       sendJson(res, status, body);
     } catch (err) {

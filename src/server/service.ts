@@ -178,7 +178,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       return value === undefined ? { state: 'unavailable', where: describeSecretRef(ref) } : { state: 'on', value };
     },
     store: () => (deps.access ? deps.access.store() : Promise.reject(new Error('no access store configured'))),
-    ...(deps.access ? { cache: deps.access } : {}),
+    ...(deps.access ? { cache: deps.access, ...(deps.access.projectCredentials ? { projectCredentials: deps.access } : {}) } : {}),
     logger: logger.child({ component: 'admin-api' }),
   });
 
