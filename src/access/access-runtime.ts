@@ -7,20 +7,19 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { CachedKeyLookup } from './cached-key-lookup.js';
 import { loadCredentialCipher, type CredentialCipher } from './credential-cipher.js';
+import { ExternalKeyLookup } from './external-key-lookup.js';
 import type { GatewayKey, KeyLookup } from './key-lookup.js';
 import { ProjectCredentialLookup } from './project-credentials.js';
 import type { SecretSources } from './secret-ref.js';
 import type { AccessStore } from './store.js';
 
-/** True when `config` needs the store: gateway keys on anywhere, the admin API on, or the ledger on. */
+/**
+ * True when `config` needs the store: gateway keys on anywhere (unless an external service
+ * checks them), the admin API on, the ledger on, or provider credentials per project.
+ */
 export function needsAccessStore(config: Config): boolean {
-  return (
-    config.auth.enabled ||
-    config.admin.token !== undefined ||
-    config.ledger.enabled ||
-    config.auth.providerCredentials !== undefined ||
-    config.rules.some((r) => r.access?.required === true)
-  );
+  const keysInStore = config.auth.external === undefined && (config.auth.enabled || config.rules.some((r) => r.access?.required === true));
+  return keysInStore || config.admin.token !== undefined || config.ledger.enabled || config.auth.providerCredentials !== undefined;
 }
 
 /** Options of {@link AccessRuntime}. */
@@ -142,6 +141,22 @@ export class AccessRuntime {
     }
     return this.opening;
   }
+}
+
+/**
+ * The gateway-key lookup the request path uses for a loaded config: the external service of
+ * `auth.external` when it is set, else the key store's cached lookup (`access.keys`). Chosen at
+ * start, like the store.
+ */
+export function keyLookupFor(loaded: { readonly config: Config; readonly source: string }, access: AccessRuntime, sources: AccessRuntimeSources): KeyLookup {
+  const external = loaded.config.auth.external;
+  if (!external) return access.keys;
+  const baseDir = loaded.source === 'embedded default' ? sources.cwd : dirname(loaded.source);
+  return new ExternalKeyLookup({
+    config: external,
+    secrets: { baseDir, ...(sources.readEnv ? { readEnv: sources.readEnv } : {}) },
+    logger: sources.logger.child({ component: 'access' }),
+  });
 }
 
 /** Where the runtime of a config reads its store settings and secrets. */

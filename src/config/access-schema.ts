@@ -42,7 +42,7 @@ export const providerCredentialsSchema = z
 /** Key validation by an external HTTP service instead of the key store. */
 export const externalKeysSchema = z.strictObject({
   /** The endpoint: POSTed `{"key": "<presented key>"}`, answers `{"allowed": …}`. */
-  url: z.url({ protocol: /^https?$/ }),
+  url: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'an http:// or https:// URL'),
   /** Sent as `Authorization: Bearer` to the endpoint. */
   token: secretRefSchema.optional(),
   /** Time budget of one call, ms. */
