@@ -26,6 +26,11 @@ export class UserFacingError extends Error {
   }
 }
 
+/** A user-facing error that asks for extra headers on its reply (e.g. `retry-after` on a 429). */
+export interface WithReplyHeaders {
+  readonly replyHeaders: Readonly<Record<string, string>>;
+}
+
 /** True when `err` is a {@link UserFacingError}. */
 export function isUserFacing(err: unknown): err is UserFacingError {
   return err instanceof UserFacingError;

@@ -2,7 +2,7 @@
  * Converts ext_proc wire messages to the processor's domain types and back. The only place
  * (with the rest of `src/envoy/`) that knows proto shapes.
  */
-import type { BodyMode, Phase, PhaseMessage, PhaseReply } from '../processor/phase.js';
+import type { BodyMode, Phase, PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import { headerMapToRecord, toHeaderMutation } from './headers.js';
 import { fromStruct, toStruct } from './struct.js';
 import type { WireCommonResponse, WireProcessingRequest, WireProcessingResponse } from './wire-types.js';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Counter, Meter } from '@opentelemetry/api';
 import { ALL_APIS } from '../apis/registry.js';
 import { providerFor } from '../metrics/genai-metrics.js';
-import type { RequestOutcome } from '../processor/outcome.js';
+import type { RequestOutcome } from '../hooks/outcome.js';
 import { recordFromOutcome } from './ledger-record.js';
 import type { LedgerRuntime } from './ledger-runtime.js';
 

@@ -5,7 +5,8 @@
  * The key's request is counted only once every check has passed.
  */
 import type { Logger } from 'pino';
-import { authenticate, keyRequired } from '../access/authenticate.js';
+import { authenticate } from '../access/authenticate.js';
+import { keyRequired } from '../config/key-required.js';
 import type { GatewayKey } from '../access/key-lookup.js';
 import { presentedKey } from '../access/presented-key.js';
 import { CredentialUnavailableError } from '../credentials/backend-credential.js';
@@ -14,7 +15,7 @@ import { checkBody } from '../policy/body-policy.js';
 import { headerChanges, type HeaderVars } from '../policy/header-policy.js';
 import { checkRequestLine } from '../policy/request-policy.js';
 import type { Generation } from './generation.js';
-import type { PhaseReply } from './phase.js';
+import type { PhaseReply } from '../hooks/phase.js';
 import { withRenamedPath } from './model-override.js';
 
 /** What the step looks at. */

@@ -3,8 +3,8 @@
  */
 import type { ErrorShape } from '../apis/api.js';
 import { renderError } from '../apis/error-body.js';
-import type { UserFacingError } from '../errors.js';
-import type { ContinueReply, HeaderChanges, ImmediateReply, Phase } from './phase.js';
+import type { UserFacingError, WithReplyHeaders } from '../errors.js';
+import type { ContinueReply, HeaderChanges, ImmediateReply, Phase } from '../hooks/phase.js';
 
 /** A plain CONTINUE for `phase`, with optional changes. */
 export function continueReply(phase: Phase, changes: Omit<ContinueReply, 'kind' | 'phase'> = {}): ContinueReply {
@@ -22,11 +22,6 @@ export function errorReply(shape: ErrorShape, err: UserFacingError): ImmediateRe
   const headers: Array<[string, string]> = [['content-type', rendered.contentType]];
   for (const [k, v] of Object.entries({ ...rendered.headers, ...replyHeadersOf(err) })) headers.push([k, v]);
   return { kind: 'immediate', status: err.status, headers, body: rendered.body, details: `llm_extproc_${err.code}` };
-}
-
-/** A user-facing error that asks for extra headers on its reply (e.g. `retry-after` on a 429). */
-export interface WithReplyHeaders {
-  readonly replyHeaders: Readonly<Record<string, string>>;
 }
 
 function replyHeadersOf(err: UserFacingError): Readonly<Record<string, string>> {

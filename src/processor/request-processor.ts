@@ -20,10 +20,10 @@ import { withModel } from './model-override.js';
 import { pathWithModel } from '../apis/url-path.js';
 import { reemitStreamed } from './streamed-body.js';
 import type { Generation } from './generation.js';
-import type { BodyMode, HeaderRecord, PhaseMessage, PhaseReply } from './phase.js';
+import type { BodyMode, HeaderRecord, PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import { continueReply, errorReply, jsonReply, removing } from './replies.js';
 import { ResponseSide } from './response-side.js';
-import type { RequestOutcome, RequestOutcomeSink } from './outcome.js';
+import type { RequestOutcome, RequestOutcomeSink } from '../hooks/outcome.js';
 import { UpstreamCall, upstreamCluster } from './upstream-call.js';
 
 export { MAX_STREAMED_CHUNK } from './streamed-body.js';

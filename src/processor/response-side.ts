@@ -7,7 +7,7 @@ import type { ApiSpec, ResponseInfo } from '../apis/api.js';
 import { buildUsageMetadata } from '../metrics/dynamic-metadata.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { Generation } from './generation.js';
-import type { BodyMode, PhaseMessage, PhaseReply } from './phase.js';
+import type { BodyMode, PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import { continueReply } from './replies.js';
 import { ResponseObserver } from './response-observer.js';
 

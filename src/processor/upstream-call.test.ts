@@ -6,7 +6,7 @@ import { parseConfig } from '../config/load.js';
 import { SecretFiles } from '../credentials/secret-files.js';
 import { UpstreamCredentials } from '../credentials/upstream-credentials.js';
 import type { Generation } from './generation.js';
-import type { PhaseMessage } from './phase.js';
+import type { PhaseMessage } from '../hooks/phase.js';
 import { RequestProcessor } from './request-processor.js';
 
 const logger = pino({ level: 'silent' });

@@ -8,13 +8,13 @@
  * attribute, by the names the generated Envoy config gives clusters.
  */
 import type { Logger } from 'pino';
-import { keyRequired } from '../access/authenticate.js';
+import { keyRequired } from '../config/key-required.js';
 import { detectApi } from '../apis/registry.js';
 import { CredentialUnavailableError } from '../credentials/backend-credential.js';
 import { UserFacingError } from '../errors.js';
 import type { BackendConfig } from '../config/schema.js';
 import type { Generation } from './generation.js';
-import type { PhaseMessage, PhaseReply } from './phase.js';
+import type { PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import { withModel, withRenamedPath } from './model-override.js';
 import { pathWithModel } from '../apis/url-path.js';
 import { continueReply, errorReply } from './replies.js';

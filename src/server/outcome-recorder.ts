@@ -2,7 +2,7 @@
  * Turns request outcomes into service counters, one request log line, and the debug ring.
  */
 import type { Logger } from 'pino';
-import type { RequestOutcome, RequestOutcomeSink, RouteDecisionRecord } from '../processor/outcome.js';
+import type { RequestOutcome, RequestOutcomeSink, RouteDecisionRecord } from '../hooks/outcome.js';
 import { formatRequestLog } from '../processor/request-log.js';
 import type { DecisionRing } from './decision-ring.js';
 import type { ServiceMetrics } from './service-metrics.js';

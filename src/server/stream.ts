@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { toPhaseMessage, toProcessingResponse, UnknownPhaseError } from '../envoy/messages.js';
 import type { WireProcessingRequest, WireProcessingResponse } from '../envoy/wire-types.js';
-import type { PhaseReply } from '../processor/phase.js';
+import type { PhaseReply } from '../hooks/phase.js';
 import { CallMessages } from './call-messages.js';
 
 /** The duplex call as grpc-js hands it to the handler. */
