@@ -9,7 +9,8 @@ import { CredentialUnavailableError } from '../credentials/backend-credential.js
 import { SecretFiles } from '../credentials/secret-files.js';
 import { UpstreamCredentials } from '../credentials/upstream-credentials.js';
 import { CredentialCipher } from './credential-cipher.js';
-import { ProjectCredentialLookup, reencryptProjectCredentials, setProjectCredential, upstreamCredentialChanges } from './project-credentials.js';
+import { upstreamCredentialChanges } from '../credentials/project-credential.js';
+import { ProjectCredentialLookup, reencryptProjectCredentials, setProjectCredential } from './project-credentials.js';
 import { createSqliteStore } from './sqlite-store.js';
 import type { AccessStore } from './store.js';
 

@@ -7,26 +7,16 @@
  * - {@link ProjectCredentialLookup} answers "project P, provider X → credential or none" on the
  *   request path: sealed rows cached like key records (`auth.cache`), opened per use, so the
  *   clear value never sits in a long-lived structure.
- * - {@link upstreamCredentialChanges} is the credentials step with that lookup folded in.
+ *   It implements `ProjectCredentialSource` (src/credentials/project-credential.ts), whose
+ *   `upstreamCredentialChanges` is the credentials step with the lookup folded in.
  * - {@link setProjectCredential} and {@link reencryptProjectCredentials} serve the admin API and
  *   the CLI.
  */
 import type { Logger } from 'pino';
-import { CredentialUnavailableError, type UpstreamRequest } from '../credentials/backend-credential.js';
-import type { CredentialChanges, UpstreamCredentials } from '../credentials/upstream-credentials.js';
+import { CredentialUnavailableError } from '../credentials/backend-credential.js';
+import type { ProjectCredentialSource } from '../credentials/project-credential.js';
 import { CredentialCipherError, type CredentialCipher, type SealedCredential } from './credential-cipher.js';
 import type { AccessStore, Change, ProjectCredentialInfo, StoredProjectCredential } from './store.js';
-
-/** The request path's question: the project's credential for a provider, or none. */
-export interface ProjectCredentialSource {
-  /**
-   * The clear credential of `project` for `provider`, or undefined when it has none. Throws
-   * CredentialUnavailableError when it cannot tell (store down) or the credential does not open
-   * (its data key is not configured, or the row was altered): the request is then refused, never
-   * sent with another credential.
-   */
-  find(project: string, provider: string): Promise<string | undefined>;
-}
 
 /** Options of {@link ProjectCredentialLookup}. */
 export interface ProjectCredentialLookupOptions {
@@ -110,34 +100,6 @@ export class ProjectCredentialLookup implements ProjectCredentialSource {
     }
     return row;
   }
-}
-
-/** What the credentials step knows of a request. */
-export interface CredentialStepInput {
-  readonly req: UpstreamRequest;
-  /** The backend the request goes to, when known (one backend on the rule, or the upstream-level call). */
-  readonly backend: string | undefined;
-  /** Remove client credentials even when no credential is set (gateway keys in force). */
-  readonly strip: boolean;
-  /** Project of the gateway key that authenticated the request; undefined when none did. */
-  readonly project: string | undefined;
-}
-
-/**
- * The upstream credential of a request: the project's own credential for the backend when the
- * request was authenticated by a key of a project that has one, else the backend's (as
- * {@link UpstreamCredentials.changes}). Throws CredentialUnavailableError (→ 503) when the
- * project's credential cannot be read or opened.
- */
-export async function upstreamCredentialChanges(credentials: UpstreamCredentials, projects: ProjectCredentialSource | undefined, input: CredentialStepInput): Promise<CredentialChanges> {
-  if (projects && input.project !== undefined && input.backend !== undefined) {
-    const secret = await projects.find(input.project, input.backend);
-    if (secret !== undefined) {
-      const changes = credentials.withSecret(input.req, input.backend, secret);
-      if (changes) return changes;
-    }
-  }
-  return credentials.changes(input.req, input.backend, input.strip);
 }
 
 /** Seals `secret` and stores it as `project`'s credential for `provider` (audited, the value never). */
