@@ -58,6 +58,19 @@ describe('ProjectCredentialLookup', () => {
     expect(await lookup.find('team-b', 'openai')).toBeUndefined();
   });
 
+  it('shares one store read among concurrent lookups of one row', async () => {
+    let reads = 0;
+    const counting = new ProjectCredentialLookup({
+      store: async () => ({ ...store, getProjectCredential: (p: string, x: string) => (reads++, store.getProjectCredential(p, x)) }) as AccessStore,
+      cipher: async () => new CredentialCipher(k1),
+      cache,
+      logger,
+    });
+    const found = await Promise.all(Array.from({ length: 10 }, () => counting.find('team-a', 'openai')));
+    expect(found).toEqual(Array(10).fill('sk-team-a'));
+    expect(reads).toBe(1);
+  });
+
   it('sees changes made elsewhere once the TTL has passed', async () => {
     let now = 0;
     const cipher = new CredentialCipher(k1);

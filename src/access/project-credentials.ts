@@ -42,6 +42,8 @@ function cacheKey(project: string, provider: string): string {
 /** Cached "project, provider → credential" lookup over the key store. */
 export class ProjectCredentialLookup implements ProjectCredentialSource {
   private readonly entries = new Map<string, Entry>();
+  /** Reads in flight: concurrent misses of one row share one query. */
+  private readonly loading = new Map<string, Promise<StoredProjectCredential | undefined>>();
   private readonly now: () => number;
   private epoch = 0;
 
@@ -71,15 +73,28 @@ export class ProjectCredentialLookup implements ProjectCredentialSource {
   /** Drops cached rows (after a change made through this process): one, or all of a project, or all. */
   invalidate(project?: string, provider?: string): void {
     this.epoch += 1;
+    this.loading.clear();
     if (project === undefined) return this.entries.clear();
     if (provider !== undefined) return void this.entries.delete(cacheKey(project, provider));
     for (const k of [...this.entries.keys()]) if (k.startsWith(`${project}\0`)) this.entries.delete(k);
   }
 
-  private async row(project: string, provider: string): Promise<StoredProjectCredential | undefined> {
+  private row(project: string, provider: string): Promise<StoredProjectCredential | undefined> {
     const key = cacheKey(project, provider);
     const cached = this.entries.get(key);
-    if (cached && cached.expires > this.now()) return cached.row;
+    if (cached && cached.expires > this.now()) return Promise.resolve(cached.row);
+    let loading = this.loading.get(key);
+    if (!loading) {
+      const started = this.load(key, project, provider).finally(() => {
+        if (this.loading.get(key) === started) this.loading.delete(key);
+      });
+      loading = started;
+      this.loading.set(key, started);
+    }
+    return loading;
+  }
+
+  private async load(key: string, project: string, provider: string): Promise<StoredProjectCredential | undefined> {
     const epoch = this.epoch;
     let row: StoredProjectCredential | undefined;
     try {

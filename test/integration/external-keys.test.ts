@@ -58,7 +58,7 @@ auth:
   external:
     url: ${keyServiceUrl}/v1/validate
     token: { env: KEY_SERVICE_TOKEN }
-    timeoutMs: 1000
+    timeoutMs: 10000
     cache: { ttlMs: 60000, negativeTtlMs: 0 }
 ledger: { enabled: true, spillPath: ${JSON.stringify(join(dir, 'ledger.jsonl'))}, flushIntervalMs: 3600000, budgetSyncIntervalMs: 3600000 }
 rules:
