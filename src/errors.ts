@@ -35,3 +35,14 @@ export interface WithReplyHeaders {
 export function isUserFacing(err: unknown): err is UserFacingError {
   return err instanceof UserFacingError;
 }
+
+/**
+ * Envoy broke the ext_proc protocol (a phase out of order, a phase twice): the stream ends with
+ * gRPC INVALID_ARGUMENT and a warning, never an exception.
+ */
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}

@@ -105,7 +105,7 @@ export function toProcessingResponse(reply: PhaseReply): WireProcessingResponse 
       immediateResponse: {
         status: { code: reply.status },
         ...(headers ? { headers } : {}),
-        body: Buffer.from(reply.body, 'utf8'),
+        body: typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body,
         details: reply.details,
       },
     };

@@ -96,10 +96,6 @@ function countOrNull(n: number | undefined): number | null {
 /** Where the parts of a record the outcome lacks come from. */
 export interface RecordContext {
   readonly now: number;
-  /** Backend name of a rule. */
-  readonly backendOf: (rule: string) => string | undefined;
-  /** `gen_ai.provider.name` of an API id. */
-  readonly providerOf: (api: string) => string | undefined;
   /** A request id for outcomes without one. */
   readonly newId: () => string;
 }
@@ -118,8 +114,8 @@ export function recordFromOutcome(o: RequestOutcome, ctx: RecordContext): Ledger
     project: o.key?.project ?? null,
     keyId: o.key?.id ?? null,
     rule: o.rule ?? null,
-    backend: (o.rule !== undefined ? ctx.backendOf(o.rule) : undefined) ?? null,
-    provider: (o.api !== undefined ? ctx.providerOf(o.api) : undefined) ?? null,
+    backend: o.backend ?? null,
+    provider: o.provider ?? null,
     api: o.api ?? null,
     requestModel: o.model ?? null,
     responseModel: o.info?.model ?? null,

@@ -4,6 +4,7 @@
 import type { ErrorShape } from '../apis/api.js';
 import { renderError } from '../apis/error-body.js';
 import type { UserFacingError, WithReplyHeaders } from '../errors.js';
+import type { LocalResponse } from '../hooks/hook.js';
 import type { ContinueReply, HeaderChanges, ImmediateReply, Phase } from '../hooks/phase.js';
 
 /** A plain CONTINUE for `phase`, with optional changes. */
@@ -32,4 +33,9 @@ function replyHeadersOf(err: UserFacingError): Readonly<Record<string, string>> 
 /** A local 200 JSON reply (e.g. the models list). */
 export function jsonReply(body: string, details: string): ImmediateReply {
   return { kind: 'immediate', status: 200, headers: [['content-type', 'application/json']], body, details };
+}
+
+/** A hook's complete local response (e.g. a cache hit). */
+export function localReply(r: LocalResponse): ImmediateReply {
+  return { kind: 'immediate', status: r.status, headers: r.headers, body: r.body, details: r.details };
 }

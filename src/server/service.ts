@@ -36,7 +36,7 @@ import { sqlDbOf } from '../ledger/open-ledger.js';
 import type { AccessRuntime } from '../access/access-runtime.js';
 import { describeSecretRef, resolveSecretRef } from '../access/secret-ref.js';
 import type { LedgerRuntime } from '../ledger/ledger-runtime.js';
-import { pricingMissingCounter, UsageRecorder } from '../ledger/usage-recorder.js';
+import { pricingMissingCounter, usageHook } from '../ledger/usage-recorder.js';
 
 /** What the service is built from. Everything is injected; nothing is read from the process. */
 export interface ServerDeps {
@@ -122,9 +122,11 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   // pino runs its wildcard redaction over each field of every line, which cost about 20 µs per
   // request (bench/BENCHMARKS.md). The line's logger therefore has no redaction paths.
   const requestLog = logger.child({ component: 'requests' }, { redact: [] });
-  const usage = new UsageRecorder(deps.meter, (rule) => current?.backendOfRule.get(rule), deps.ledger);
-  const outcomes = new OutcomeRecorder(serviceMetrics, ring, requestLog, () => current?.config.log.prompts ?? false, usage);
-  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
+  const outcomes = new OutcomeRecorder(serviceMetrics, ring, requestLog, () => current?.config.log.prompts ?? false);
+  // Built once per process and shared by every generation's hook list: their instruments and
+  // the ledger outlive a reload.
+  const recorders = [usageHook(deps.meter, deps.ledger), outcomes];
+  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
 
   const streamDeps = {
     logger,
@@ -134,7 +136,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       new RequestProcessor({
         generation: current!,
         logger: streamLogger,
-        outcomes,
+        events: outcomes,
         warnStreamedOnce: () => {
           if (warnedStreamed) return;
           warnedStreamed = true;
