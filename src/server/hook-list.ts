@@ -18,6 +18,7 @@ import { keysHook } from '../access/keys-hook.js';
 import type { KeyLookup } from '../access/key-lookup.js';
 import type { Config } from '../config/schema.js';
 import { credentialsHook } from '../credentials/credentials-hook.js';
+import type { ProjectCredentialSource } from '../credentials/project-credential.js';
 import type { UpstreamCredentials } from '../credentials/upstream-credentials.js';
 import type { Hook } from '../hooks/hook.js';
 import type { BudgetGate } from '../ledger/budgets.js';
@@ -34,6 +35,8 @@ export interface HookServices {
   readonly budgets?: BudgetGate;
   /** This generation's backend credentials; absent: requests keep their headers. */
   readonly credentials?: UpstreamCredentials;
+  /** The projects' own provider credentials (`auth.providerCredentials`); absent: off. */
+  readonly projectCredentials?: ProjectCredentialSource;
   /** Outcome hooks built once per process (usage recorder, service record), run last. */
   readonly recorders: readonly Hook[];
 }
@@ -47,7 +50,7 @@ export function hookList(config: Config, services: HookServices, user: readonly 
     policyHook(config),
     ...user,
     promptCachingHook(config, logger.child({ component: 'prompt-caching' })),
-    ...(services.credentials ? [credentialsHook(config, services.credentials, logger.child({ component: 'credentials' }))] : []),
+    ...(services.credentials ? [credentialsHook(config, services.credentials, logger.child({ component: 'credentials' }), services.projectCredentials)] : []),
     ...services.recorders,
   ];
 }

@@ -106,6 +106,8 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   const ring = new DecisionRing(deps.config.config.admin.recentDecisions);
   // Secret files are watched once for the process, shared by every generation.
   const secrets = { files: new SecretFiles({ logger }), readEnv: deps.readEnv ?? (() => undefined), logger };
+  // Provider credentials per project, from the key store (on with auth.providerCredentials).
+  const projectCredentials = deps.access?.projectCredentials ? { projectCredentials: deps.access.projectCredentials } : {};
   let current: Generation | undefined;
   /** Readiness is off (health NOT_SERVING); streams are still accepted. */
   let notReady = false;
@@ -244,7 +246,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     },
 
     async start() {
-      current = await buildGeneration(deps.config, 1, { meter: deps.meter, logger, createDefaultMetrics: deps.createDefaultMetrics, cwd: deps.cwd, secrets, ...ledgerDeps, ...(deps.keys ? { keys: deps.keys } : {}) });
+      current = await buildGeneration(deps.config, 1, { meter: deps.meter, logger, createDefaultMetrics: deps.createDefaultMetrics, cwd: deps.cwd, secrets, ...ledgerDeps, ...(deps.keys ? { keys: deps.keys } : {}), ...projectCredentials });
       serviceMetrics.reload('success');
       warnIneffective(current.config);
       const cfg = current.config;
@@ -270,6 +272,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
           secrets,
           ...ledgerDeps,
           ...(deps.keys ? { keys: deps.keys } : {}),
+          ...projectCredentials,
         });
         if (previous && (next.config.grpc.address !== previous.config.grpc.address || next.config.admin.address !== previous.config.admin.address)) {
           logger.warn('listen addresses changed in config: they apply at the next restart');
