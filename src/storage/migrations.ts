@@ -98,6 +98,13 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    name: 'ledger: the model name sent upstream',
+    // A backend's modelNameOverride sends another name than the client asked for: the record
+    // keeps both (the price is of the one sent).
+    up: () => [`ALTER TABLE ledger ADD COLUMN sent_model TEXT`],
+  },
+  {
+    version: 5,
     name: 'provider credentials per project',
     up: () => [
       // The value is AES-256-GCM ciphertext under the data key named by key_id (credential-cipher.ts).
