@@ -14,6 +14,7 @@ import { parseAddress } from '../server/address.js';
 import { createServer } from '../server/service.js';
 import { accessRuntimeFor, keyLookupFor, needsAccessStore } from '../access/access-runtime.js';
 import { ledgerRuntimeFor } from '../ledger/open-ledger.js';
+import { openCounterStore } from '../rate-limits/open-store.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import type { CliContext } from './run-cli.js';
 import { UsageError, type ExitCode } from './io.js';
@@ -92,12 +93,21 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
   const accessSources = { logger, cwd: io.cwd, ...(env.readEnv ? { readEnv: env.readEnv } : {}) };
   const access = accessRuntimeFor(loaded, accessSources);
   const ledger = ledgerRuntimeFor(loaded, access, { meter, logger, cwd: io.cwd });
+  let rateLimitStore;
+  try {
+    rateLimitStore = await openCounterStore(loaded.config, { baseDir: loaded.source === 'embedded default' ? io.cwd : dirname(loaded.source), logger, ...(env.readEnv ? { readEnv: env.readEnv } : {}) });
+  } catch (err) {
+    logger.fatal({ err }, 'startup failed');
+    io.err(`llm-extproc: startup failed: ${(err as Error).message}\n`);
+    return 1;
+  }
   const server = createServer({
     config: loaded,
     // The key store's lookup, or the external key service of auth.external.
     keys: keyLookupFor(loaded, access, accessSources),
     access,
     ...(ledger ? { ledger } : {}),
+    rateLimitStore,
     logger,
     meter,
     metricsHandler: (req, res) => telemetry.handleMetricsRequest(req, res),
