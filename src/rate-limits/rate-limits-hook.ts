@@ -48,10 +48,19 @@ interface Admitted {
 /** Longest subject kept in a key as it is; longer ones (client-chosen model names) are hashed. */
 const MAX_SUBJECT = 120;
 
-function subjectOf(limit: RateLimitConfig, req: HookRequest): string | undefined {
+/** The facts a limit may count per. */
+export interface SubjectFacts {
+  readonly key?: string | undefined;
+  readonly project?: string | undefined;
+  readonly model?: string | undefined;
+  readonly rule?: string | undefined;
+}
+
+/** The subject of `limit` for `facts` (undefined when a fact it counts per is missing). */
+export function subjectOf(limit: RateLimitConfig, facts: SubjectFacts): string | undefined {
   const parts: string[] = [];
   for (const d of limit.per) {
-    const v = d === 'key' ? req.caller?.id : d === 'project' ? req.caller?.project : d === 'model' ? req.model : req.rule;
+    const v = facts[d];
     if (v === undefined) return undefined; // the limit counts per a fact this request lacks
     parts.push(v);
   }
@@ -70,7 +79,7 @@ export function applicableLimits(config: Config, req: HookRequest): Applied[] {
   for (const limit of config.rateLimits.limits) {
     if (limit.rules && (req.rule === undefined || !limit.rules.includes(req.rule))) continue;
     if (limit.models && (req.model === undefined || !globAny(limit.models, req.model))) continue;
-    const subject = subjectOf(limit, req);
+    const subject = subjectOf(limit, { key: req.caller?.id, project: req.caller?.project, model: req.model, rule: req.rule });
     if (subject === undefined) continue;
     out.push({
       limit,

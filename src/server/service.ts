@@ -40,6 +40,7 @@ import { pricingMissingCounter, usageHook } from '../ledger/usage-recorder.js';
 import type { CounterStore } from '../rate-limits/counter-store.js';
 import { MemoryCounterStore } from '../rate-limits/memory-store.js';
 import { rateLimitInstruments } from '../rate-limits/rate-limits-hook.js';
+import { rateLimitAdminRoutes } from '../rate-limits/rate-limits-admin-routes.js';
 
 /** What the service is built from. Everything is injected; nothing is read from the process. */
 export interface ServerDeps {
@@ -203,6 +204,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
         logger: adminLogger,
       }),
       ...usageAdminRoutes({ db: async () => sqlDbOf(await openStore()), logger: adminLogger }),
+      ...rateLimitAdminRoutes({ store: rateLimitStore, config: () => current?.config, ...(deps.now ? { now: deps.now } : {}) }),
     ],
     logger: adminLogger,
   });
