@@ -105,6 +105,12 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
+    name: 'rate limits of keys and projects',
+    // JSON { requestsPerMinute?, tokensPerMinute? }: overrides the config's per-key / per-project limits.
+    up: () => [`ALTER TABLE gateway_keys ADD COLUMN rate_limits TEXT`, `ALTER TABLE projects ADD COLUMN rate_limits TEXT`],
+  },
+  {
+    version: 6,
     name: 'provider credentials per project',
     up: () => [
       // The value is AES-256-GCM ciphertext under the data key named by key_id (credential-cipher.ts).
