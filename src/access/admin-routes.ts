@@ -56,11 +56,11 @@ function expiry(input: { expiresAt?: string | null; expiresIn?: string }, now: n
 }
 
 async function cipherOf(deps: AccessAdminRoutesDeps['projectCredentials']): Promise<CredentialCipher> {
-  if (!deps) throw new AdminApiError(404, 'provider_credentials_off', 'provider credentials per project are off: set auth.providerCredentials');
+  if (!deps) throw new AdminApiError(adminError('provider_credentials_off'));
   try {
     return await deps.cipher();
   } catch (err) {
-    throw new AdminApiError(503, 'data_key_unavailable', `the data key of auth.providerCredentials cannot be read: ${(err as Error).message}`);
+    throw new AdminApiError(adminError('data_key_unavailable', { reason: (err as Error).message }));
   }
 }
 
