@@ -260,6 +260,12 @@ export const ADMIN_ERRORS = {
     when: 'no such path, key, project or trace; or the admin API is off (no `admin.token`)',
     message: (a) => a.reason,
   }),
+  provider_credentials_off: entry<void, 404>({
+    status: 404,
+    type: 'invalid_request_error',
+    when: 'a project credential is set while `auth.providerCredentials` is not configured',
+    message: () => 'provider credentials per project are off: set auth.providerCredentials',
+  }),
   debug_disabled: entry<void, 404>({ status: 404, type: 'invalid_request_error', when: 'a debug endpoint while `admin.debug` is false', message: () => 'debug endpoints are disabled (admin.debug: false)' }),
   method_not_allowed: entry<{ method: string; path: string }, 405>({
     status: 405,
@@ -282,6 +288,12 @@ export const ADMIN_ERRORS = {
     type: 'service_unavailable_error',
     when: "`admin.token` is configured but its file or variable is empty or unreadable",
     message: (a) => `admin.token (${a.where}) is configured but empty or unreadable`,
+  }),
+  data_key_unavailable: entry<{ reason: string }, 503>({
+    status: 503,
+    type: 'service_unavailable_error',
+    when: 'a project credential is set and the data key of `auth.providerCredentials` cannot be read',
+    message: (a) => `the data key of auth.providerCredentials cannot be read: ${a.reason}`,
   }),
   store_unavailable: entry<{ store?: 'access' | 'rate-limit counter' | 'response cache' } | void, 503>({
     status: 503,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
-import { AccessRuntime, accessRuntimeFor, needsAccessStore } from './access-runtime.js';
+import { AccessRuntime, accessRuntimeFor, keyLookupFor, needsAccessStore } from './access-runtime.js';
+import { ExternalKeyLookup } from './external-key-lookup.js';
 import { generateSecret, hashSecret } from './key-secret.js';
 import { createSqliteStore } from './sqlite-store.js';
 import type { AccessStore } from './store.js';
@@ -27,8 +28,38 @@ describe('needsAccessStore', () => {
     ['admin: { token: { key: t } }', true],
     ['rules: [{ name: r, access: { required: true }, backends: [{ name: b }] }]', true],
     ['rules: [{ name: r, access: { required: false }, backends: [{ name: b }] }]', false],
+    ['auth: { enabled: true, external: { url: "http://127.0.0.1:1/v" } }', false],
+    ['auth: { external: { url: "http://127.0.0.1:1/v" } }\nrules: [{ name: r, access: { required: true }, backends: [{ name: b }] }]', false],
+    ['auth: { enabled: true, external: { url: "http://127.0.0.1:1/v" } }\nledger: { enabled: true }', true],
+    ['auth: { providerCredentials: { dataKey: { id: k1, env: DATA_KEY } } }', true],
   ])('%j → %s', (yaml, expected) => {
     expect(needsAccessStore(parseConfig(yaml || '{}', 'test').config)).toBe(expected);
+  });
+});
+
+describe('keyLookupFor', () => {
+  it('is the store lookup unless auth.external names a key service', () => {
+    const sources = { logger, cwd: dir };
+    const store = parseConfig('auth: { enabled: true }', 'test');
+    const runtime = accessRuntimeFor(store, sources);
+    expect(keyLookupFor(store, runtime, sources)).toBe(runtime.keys);
+    const external = parseConfig('auth: { enabled: true, external: { url: "http://127.0.0.1:1/v" } }', 'test');
+    expect(keyLookupFor(external, accessRuntimeFor(external, sources), sources)).toBeInstanceOf(ExternalKeyLookup);
+  });
+
+  it('builds the project credential lookup only with a data key, and reads the key once', async () => {
+    expect(accessRuntimeFor(parseConfig('{}', 'test'), { logger, cwd: dir }).projectCredentials).toBeUndefined();
+    await expect(accessRuntimeFor(parseConfig('{}', 'test'), { logger, cwd: dir }).cipher()).rejects.toThrow(/not configured/);
+    let reads = 0;
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const loaded = parseConfig('auth: { providerCredentials: { dataKey: { id: k1, env: DATA_KEY } } }', 'test');
+    const runtime = accessRuntimeFor(loaded, { logger, cwd: dir, readEnv: (n) => (n === 'DATA_KEY' ? (reads++, key) : undefined) });
+    expect(runtime.projectCredentials).toBeDefined();
+    expect((await runtime.cipher()).currentKeyId).toBe('k1');
+    await runtime.cipher();
+    expect(reads).toBe(1);
+    const missing = accessRuntimeFor(loaded, { logger, cwd: dir, readEnv: () => undefined });
+    await expect(missing.cipher()).rejects.toThrow(/DATA_KEY is unset/);
   });
 });
 

@@ -6,12 +6,20 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { CachedKeyLookup } from './cached-key-lookup.js';
+import { loadCredentialCipher, type CredentialCipher } from './credential-cipher.js';
+import { ExternalKeyLookup } from './external-key-lookup.js';
 import type { GatewayKey, KeyLookup } from './key-lookup.js';
+import { ProjectCredentialLookup } from './project-credentials.js';
+import type { SecretSources } from './secret-ref.js';
 import type { AccessStore } from './store.js';
 
-/** True when `config` needs the store: gateway keys on anywhere, the admin API on, or the ledger on. */
+/**
+ * True when `config` needs the store: gateway keys on anywhere (unless an external service
+ * checks them), the admin API on, the ledger on, or provider credentials per project.
+ */
 export function needsAccessStore(config: Config): boolean {
-  return config.auth.enabled || config.admin.token !== undefined || config.ledger.enabled || config.rules.some((r) => r.access?.required === true);
+  const keysInStore = config.auth.external === undefined && (config.auth.enabled || config.rules.some((r) => r.access?.required === true));
+  return keysInStore || config.admin.token !== undefined || config.ledger.enabled || config.auth.providerCredentials !== undefined;
 }
 
 /** Options of {@link AccessRuntime}. */
@@ -23,6 +31,8 @@ export interface AccessRuntimeOptions {
   readonly logger: Logger;
   /** Request counts are written this often (default 1000 ms). */
   readonly flushIntervalMs?: number;
+  /** Reads the data keys of `auth.providerCredentials`; absent when none are configured. */
+  readonly cipher?: () => Promise<CredentialCipher>;
 }
 
 /** Lazily opened store + key lookup. */
@@ -38,7 +48,36 @@ export class AccessRuntime {
     countRequest: (keyId: string): void => this.opened?.countRequest(keyId),
   };
 
-  constructor(private readonly opts: AccessRuntimeOptions) {}
+  /**
+   * "Project P, provider X → credential or none" for the credentials step; undefined when
+   * `auth.providerCredentials` is not configured.
+   */
+  readonly projectCredentials: ProjectCredentialLookup | undefined;
+
+  private cipherLoading: Promise<CredentialCipher> | undefined;
+
+  constructor(private readonly opts: AccessRuntimeOptions) {
+    this.projectCredentials = opts.cipher
+      ? new ProjectCredentialLookup({ store: () => this.store(), cipher: () => this.cipher(), cache: opts.cache, logger: opts.logger })
+      : undefined;
+  }
+
+  /**
+   * The data keys of `auth.providerCredentials`, read on the first call (a failed read is
+   * retried on the next); rejects when none are configured.
+   */
+  cipher(): Promise<CredentialCipher> {
+    const load = this.opts.cipher;
+    if (!load) return Promise.reject(new Error('auth.providerCredentials is not configured: provider credentials per project are off'));
+    if (!this.cipherLoading) {
+      const loading = load();
+      this.cipherLoading = loading;
+      loading.catch(() => {
+        if (this.cipherLoading === loading) this.cipherLoading = undefined;
+      });
+    }
+    return this.cipherLoading;
+  }
 
   /** Drops a key's cached record (after a change made through this process). */
   invalidateKey(id: string): void {
@@ -48,6 +87,11 @@ export class AccessRuntime {
   /** Drops every cached record (after a project change). */
   invalidateAll(): void {
     this.opened?.invalidateAll();
+  }
+
+  /** Drops cached project credentials (after a change made through this process). */
+  invalidateProjectCredential(project: string, provider?: string): void {
+    this.projectCredentials?.invalidate(project, provider);
   }
 
   /** The store, opened on the first call; a failed open is retried on the next call. */
@@ -99,6 +143,22 @@ export class AccessRuntime {
   }
 }
 
+/**
+ * The gateway-key lookup the request path uses for a loaded config: the external service of
+ * `auth.external` when it is set, else the key store's cached lookup (`access.keys`). Chosen at
+ * start, like the store.
+ */
+export function keyLookupFor(loaded: { readonly config: Config; readonly source: string }, access: AccessRuntime, sources: AccessRuntimeSources): KeyLookup {
+  const external = loaded.config.auth.external;
+  if (!external) return access.keys;
+  const baseDir = loaded.source === 'embedded default' ? sources.cwd : dirname(loaded.source);
+  return new ExternalKeyLookup({
+    config: external,
+    secrets: { baseDir, ...(sources.readEnv ? { readEnv: sources.readEnv } : {}) },
+    logger: sources.logger.child({ component: 'access' }),
+  });
+}
+
 /** Where the runtime of a config reads its store settings and secrets. */
 export interface AccessRuntimeSources {
   readonly logger: Logger;
@@ -114,10 +174,12 @@ export interface AccessRuntimeSources {
  */
 export function accessRuntimeFor(loaded: { readonly config: Config; readonly source: string }, sources: AccessRuntimeSources): AccessRuntime {
   const baseDir = loaded.source === 'embedded default' ? sources.cwd : dirname(loaded.source);
+  const secrets: SecretSources = { baseDir, ...(sources.readEnv ? { readEnv: sources.readEnv } : {}) };
+  const dataKeys = loaded.config.auth.providerCredentials;
   return new AccessRuntime({
-    open: async () =>
-      (await import('./open-store.js')).openAccessStore(loaded.config.auth.store, { baseDir, ...(sources.readEnv ? { readEnv: sources.readEnv } : {}) }),
+    open: async () => (await import('./open-store.js')).openAccessStore(loaded.config.auth.store, secrets),
     cache: loaded.config.auth.cache,
     logger: sources.logger.child({ component: 'access' }),
+    ...(dataKeys ? { cipher: () => loadCredentialCipher(dataKeys, secrets) } : {}),
   });
 }

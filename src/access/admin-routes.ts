@@ -1,6 +1,6 @@
 /**
- * The key, project and audit routes of the admin API (`/admin/keys`, `/admin/projects`,
- * `/admin/audit`), registered with the admin API (src/admin/admin-api.ts). Every change is
+ * The key, project, project credential and audit routes of the admin API (`/admin/keys`,
+ * `/admin/projects`, `/admin/projects/{name}/credentials`, `/admin/audit`), registered with the admin API (src/admin/admin-api.ts). Every change is
  * audited with actor `admin-api`, and invalidates this process's key cache at once. Described in
  * docs/admin-api.openapi.yaml.
  */
@@ -9,8 +9,10 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { adminError } from '../error-catalogue.js';
 import { AdminApiError, notFound, parseInput, readJson, type AdminApiContext, type AdminApiRoute } from '../admin/admin-api.js';
-import { auditView, keyView, projectView } from './admin-views.js';
-import { createKeySchema, describeZodError, expiryOf, patchOf, projectNameSchema, updateKeySchema, updateProjectSchema } from './key-input.js';
+import { auditView, keyView, projectCredentialView, projectView } from './admin-views.js';
+import type { CredentialCipher } from './credential-cipher.js';
+import { createKeySchema, describeZodError, expiryOf, patchOf, projectNameSchema, providerNameSchema, providerSecretSchema, updateKeySchema, updateProjectSchema } from './key-input.js';
+import { setProjectCredential } from './project-credentials.js';
 import { generateSecret, hashSecret } from './key-secret.js';
 import { StoreError, type AccessStore } from './store.js';
 
@@ -20,6 +22,11 @@ export interface AccessAdminRoutesDeps {
   store(): Promise<AccessStore>;
   /** This process's key cache, invalidated on changes. */
   readonly cache?: { invalidateKey(id: string): void; invalidateAll(): void };
+  /**
+   * Provider credentials per project: the data keys, and this process's cache of them to drop
+   * on changes. Absent: setting a credential answers 404 `provider_credentials_off`.
+   */
+  readonly projectCredentials?: { cipher(): Promise<CredentialCipher>; invalidateProjectCredential(project: string, provider?: string): void };
   readonly logger: Logger;
 }
 
@@ -31,6 +38,7 @@ interface Ctx {
   readonly change: { actor: string; at: number };
   readonly invalidateKey: (id: string) => void;
   readonly invalidateAll: () => void;
+  readonly projectCredentials: AccessAdminRoutesDeps['projectCredentials'];
 }
 
 type Handler = (ctx: Ctx) => Promise<[number, unknown]>;
@@ -44,6 +52,15 @@ function expiry(input: { expiresAt?: string | null; expiresIn?: string }, now: n
     return expiryOf(input, now);
   } catch (err) {
     throw new AdminApiError(adminError('invalid_request', { reason: (err as Error).message }));
+  }
+}
+
+async function cipherOf(deps: AccessAdminRoutesDeps['projectCredentials']): Promise<CredentialCipher> {
+  if (!deps) throw new AdminApiError(adminError('provider_credentials_off'));
+  try {
+    return await deps.cipher();
+  } catch (err) {
+    throw new AdminApiError(adminError('data_key_unavailable', { reason: (err as Error).message }));
   }
 }
 
@@ -154,6 +171,38 @@ const ROUTE_TABLE: ReadonlyArray<{ method: AdminApiRoute['method']; path: string
   })),
   {
     method: 'GET',
+    path: '/admin/projects/{name}/credentials',
+    handle: async ({ params, store }) => {
+      const name = params['name']!;
+      if (!(await store.getProject(name))) throw notFound(`project ${name}`);
+      return [200, { credentials: (await store.listProjectCredentials({ project: name })).map(projectCredentialView) }];
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/admin/projects/{name}/credentials/{provider}',
+    handle: async ({ req, params, store, change, projectCredentials }) => {
+      const provider = parse(providerNameSchema, params['provider']);
+      const input = parse(z.strictObject({ secret: providerSecretSchema }), await readJson(req));
+      const cipher = await cipherOf(projectCredentials);
+      const info = await setProjectCredential(store, cipher, { project: params['name']!, provider, secret: input.secret }, change);
+      projectCredentials!.invalidateProjectCredential(info.project, provider);
+      // The value is never returned: only where it is and under which data key.
+      return [200, { credential: projectCredentialView(info) }];
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/admin/projects/{name}/credentials/{provider}',
+    handle: async ({ params, store, change, projectCredentials }) => {
+      const info = await store.removeProjectCredential(params['name']!, params['provider']!, change);
+      if (!info) throw notFound(`credential of project ${params['name']} for ${params['provider']}`);
+      projectCredentials?.invalidateProjectCredential(info.project, info.provider);
+      return [200, { credential: projectCredentialView(info) }];
+    },
+  },
+  {
+    method: 'GET',
     path: '/admin/audit',
     handle: async ({ url, store }) => {
       const q = parse(auditQuerySchema, Object.fromEntries(url.searchParams));
@@ -192,6 +241,7 @@ export function accessAdminRoutes(deps: AccessAdminRoutesDeps): AdminApiRoute[] 
           change: { actor: 'admin-api', at: now },
           invalidateKey: (id) => deps.cache?.invalidateKey(id),
           invalidateAll: () => deps.cache?.invalidateAll(),
+          projectCredentials: deps.projectCredentials,
         });
       } catch (err) {
         if (err instanceof StoreError) throw new AdminApiError(err.code === 'conflict' ? adminError('conflict', { reason: err.message }) : adminError('not_found', { reason: err.message }));

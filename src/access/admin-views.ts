@@ -1,7 +1,7 @@
 /**
  * How keys, projects and audit entries look in the admin API and CLI output: times as ISO 8601.
  */
-import type { AuditEntry, Project, StoredKey } from './store.js';
+import type { AuditEntry, Project, ProjectCredentialInfo, StoredKey } from './store.js';
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
@@ -32,4 +32,9 @@ export function projectView(p: Project): Record<string, unknown> {
 /** An audit entry as the admin API shows it. */
 export function auditView(e: AuditEntry): Record<string, unknown> {
   return { id: e.id, at: iso(e.at), actor: e.actor, action: e.action, target: e.target, before: e.before, after: e.after };
+}
+
+/** A project's provider credential as the admin API shows it: where it is, never its value. */
+export function projectCredentialView(c: ProjectCredentialInfo): Record<string, unknown> {
+  return { project: c.project, provider: c.provider, keyId: c.keyId, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt) };
 }

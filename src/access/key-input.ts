@@ -9,6 +9,16 @@ import type { KeyPatch } from './store.js';
 /** Project names: letters, digits, `.`, `_`, `-`; up to 64. */
 export const projectNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'project names are 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
+/** Provider names of project credentials: a backend name (`rules[].backends[].name`). */
+export const providerNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'provider names are backend names: 1-128 letters, digits, ".", "_", ":" or "-"');
+
+/** A provider credential's value: what goes in a header, so no line break or NUL. */
+export const providerSecretSchema = z
+  .string()
+  .min(1)
+  .max(8192)
+  .refine((s) => !/[\r\n\0]/.test(s) && s.trim() === s, 'the secret must be one line without surrounding spaces');
+
 const keyName = z.string().min(1).max(200);
 const patterns = z.array(z.string().min(1).max(200)).max(100);
 const expiresAt = z.union([z.iso.datetime({ offset: true }), z.null()]);

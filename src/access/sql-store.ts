@@ -14,9 +14,12 @@ import {
   type KeyPatch,
   type NewKey,
   type Project,
+  type ProjectCredentialInfo,
   type RateLimitOverride,
   type StoredKey,
+  type StoredProjectCredential,
 } from './store.js';
+import type { SealedCredential } from './credential-cipher.js';
 
 const KEY_COLUMNS = 'id, project, name, created_at, expires_at, revoked, max_requests, request_count, allowed_models, allowed_rules, rate_limits';
 const PROJECT_COLUMNS = 'name, active, created_at, rate_limits';
@@ -89,6 +92,29 @@ async function audit(tx: SqlExecutor, change: Change, action: string, target: st
     before === undefined ? null : JSON.stringify(before),
     after === undefined ? null : JSON.stringify(after),
   ]);
+}
+
+const CREDENTIAL_COLUMNS = 'project, provider, key_id, ciphertext, created_at, updated_at';
+
+function toCredential(r: SqlRow): StoredProjectCredential {
+  return {
+    project: String(r['project']),
+    provider: String(r['provider']),
+    keyId: String(r['key_id']),
+    createdAt: num(r['created_at']),
+    updatedAt: num(r['updated_at']),
+    sealed: { keyId: String(r['key_id']), ciphertext: String(r['ciphertext']) },
+  };
+}
+
+/** The credential without its sealed value (what the audit log and the API show). */
+function credentialInfo(c: StoredProjectCredential): ProjectCredentialInfo {
+  return { project: c.project, provider: c.provider, keyId: c.keyId, createdAt: c.createdAt, updatedAt: c.updatedAt };
+}
+
+async function selectCredential(db: SqlExecutor, project: string, provider: string): Promise<StoredProjectCredential | undefined> {
+  const rows = await db.query(`SELECT ${CREDENTIAL_COLUMNS} FROM project_credentials WHERE project = ? AND provider = ?`, [project, provider]);
+  return rows[0] ? toCredential(rows[0]) : undefined;
 }
 
 async function selectKey(db: SqlExecutor, id: string): Promise<StoredKey | undefined> {
@@ -255,6 +281,68 @@ export class SqlAccessStore implements AccessStore {
       for (const [id, n] of counts) {
         if (n > 0) await tx.run('UPDATE gateway_keys SET request_count = request_count + ? WHERE id = ?', [n, id]);
       }
+    });
+  }
+
+  setProjectCredential(project: string, provider: string, sealed: SealedCredential, change: Change): Promise<ProjectCredentialInfo> {
+    return this.db.transaction(async (tx) => {
+      if (!(await selectProject(tx, project))) throw new StoreError('not_found', `project ${JSON.stringify(project)} does not exist`);
+      const before = await selectCredential(tx, project, provider);
+      // An upsert, so two writers setting the same credential at once both succeed (the last wins).
+      await tx.run(
+        `INSERT INTO project_credentials (project, provider, key_id, ciphertext, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (project, provider) DO UPDATE SET key_id = excluded.key_id, ciphertext = excluded.ciphertext, updated_at = excluded.updated_at`,
+        [project, provider, sealed.keyId, sealed.ciphertext, change.at, change.at],
+      );
+      const after = credentialInfo((await selectCredential(tx, project, provider))!);
+      await audit(tx, change, 'project_credential.set', `project:${project}`, before ? credentialInfo(before) : null, after);
+      return after;
+    });
+  }
+
+  removeProjectCredential(project: string, provider: string, change: Change): Promise<ProjectCredentialInfo | undefined> {
+    return this.db.transaction(async (tx) => {
+      const before = await selectCredential(tx, project, provider);
+      if (!before) return undefined;
+      await tx.run('DELETE FROM project_credentials WHERE project = ? AND provider = ?', [project, provider]);
+      const info = credentialInfo(before);
+      await audit(tx, change, 'project_credential.remove', `project:${project}`, info, null);
+      return info;
+    });
+  }
+
+  async listProjectCredentials(filter: { readonly project?: string } = {}): Promise<ProjectCredentialInfo[]> {
+    const rows =
+      filter.project === undefined
+        ? await this.db.query(`SELECT ${CREDENTIAL_COLUMNS} FROM project_credentials ORDER BY project, provider`)
+        : await this.db.query(`SELECT ${CREDENTIAL_COLUMNS} FROM project_credentials WHERE project = ? ORDER BY provider`, [filter.project]);
+    return rows.map((r) => credentialInfo(toCredential(r)));
+  }
+
+  getProjectCredential(project: string, provider: string): Promise<StoredProjectCredential | undefined> {
+    return selectCredential(this.db, project, provider);
+  }
+
+  async listProjectCredentialsNotUnder(keyId: string): Promise<StoredProjectCredential[]> {
+    return (await this.db.query(`SELECT ${CREDENTIAL_COLUMNS} FROM project_credentials WHERE key_id <> ? ORDER BY project, provider`, [keyId])).map(toCredential);
+  }
+
+  replaceSealedCredential(project: string, provider: string, from: SealedCredential, to: SealedCredential, change: Change): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const before = await selectCredential(tx, project, provider);
+      if (!before) return false;
+      const changed = await tx.run('UPDATE project_credentials SET key_id = ?, ciphertext = ?, updated_at = ? WHERE project = ? AND provider = ? AND key_id = ? AND ciphertext = ?', [
+        to.keyId,
+        to.ciphertext,
+        change.at,
+        project,
+        provider,
+        from.keyId,
+        from.ciphertext,
+      ]);
+      if (changed === 0) return false;
+      await audit(tx, change, 'project_credential.reencrypt', `project:${project}`, credentialInfo(before), credentialInfo((await selectCredential(tx, project, provider))!));
+      return true;
     });
   }
 

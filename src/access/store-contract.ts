@@ -176,6 +176,44 @@ export function accessStoreContract(name: string, factory: () => Promise<StoreUn
       expect((await store.listAudit({ limit: 1000 })).length).toBe(before);
     });
 
+    it('sets, replaces, lists and removes sealed project credentials, audited without values', async () => {
+      const sealed = { keyId: 'k1', ciphertext: 'v1.c2VhbGVkLW9uZQ' };
+      await expect(store.setProjectCredential('missing', 'openai', sealed, actor)).rejects.toMatchObject({ code: 'not_found' });
+      const info = await store.setProjectCredential('alpha', 'openai', sealed, { actor: 'cli:ann', at: T0 + 10 });
+      expect(info).toEqual({ project: 'alpha', provider: 'openai', keyId: 'k1', createdAt: T0 + 10, updatedAt: T0 + 10 });
+      expect(await store.getProjectCredential('alpha', 'openai')).toEqual({ ...info, sealed });
+      const replaced = await store.setProjectCredential('alpha', 'openai', { keyId: 'k1', ciphertext: 'v1.c2VhbGVkLXR3bw' }, { actor: 'admin-api', at: T0 + 20 });
+      expect(replaced).toEqual({ ...info, updatedAt: T0 + 20 });
+      await store.setProjectCredential('alpha', 'anthropic', { keyId: 'k2', ciphertext: 'v1.YW50aHJvcGlj' }, actor);
+      await store.setProjectCredential('beta', 'openai', { keyId: 'k2', ciphertext: 'v1.YmV0YQ' }, actor);
+      expect((await store.listProjectCredentials({ project: 'alpha' })).map((c) => c.provider)).toEqual(['anthropic', 'openai']);
+      expect((await store.listProjectCredentials()).map((c) => `${c.project}/${c.provider}`)).toEqual(['alpha/anthropic', 'alpha/openai', 'beta/openai']);
+      expect(JSON.stringify(await store.listProjectCredentials())).not.toContain('v1.');
+      expect((await store.listProjectCredentialsNotUnder('k2')).map((c) => `${c.project}/${c.provider}`)).toEqual(['alpha/openai']);
+      expect(await store.removeProjectCredential('beta', 'openai', actor)).toMatchObject({ project: 'beta', provider: 'openai' });
+      expect(await store.removeProjectCredential('beta', 'openai', actor)).toBeUndefined();
+      expect(await store.getProjectCredential('beta', 'openai')).toBeUndefined();
+      const entries = await store.listAudit({ target: 'project:alpha', limit: 1000 });
+      expect(entries.filter((e) => e.action.startsWith('project_credential.')).map((e) => e.action)).toEqual([
+        'project_credential.set',
+        'project_credential.set',
+        'project_credential.set',
+      ]);
+      expect(JSON.stringify(await store.listAudit({ limit: 1000 }))).not.toMatch(/v1\.|ciphertext/);
+      expect((await store.listAudit({ target: 'project:beta' }))[0]).toMatchObject({ action: 'project_credential.remove', after: null, before: { provider: 'openai' } });
+    });
+
+    it('replaces a sealed credential only if it is unchanged since it was read', async () => {
+      const first = { keyId: 'k1', ciphertext: 'v1.Zmlyc3Q' };
+      await store.setProjectCredential('beta', 'gemini', first, actor);
+      const moved = { keyId: 'k9', ciphertext: 'v1.bW92ZWQ' };
+      expect(await store.replaceSealedCredential('beta', 'gemini', first, moved, { actor: 'cli:ann', at: T0 + 30 })).toBe(true);
+      expect(await store.getProjectCredential('beta', 'gemini')).toMatchObject({ keyId: 'k9', sealed: moved, updatedAt: T0 + 30 });
+      expect(await store.replaceSealedCredential('beta', 'gemini', first, { keyId: 'k9', ciphertext: 'v1.c3RhbGU' }, actor)).toBe(false);
+      expect(await store.replaceSealedCredential('beta', 'nope', first, moved, actor)).toBe(false);
+      expect((await store.listAudit({ target: 'project:beta' }))[0]).toMatchObject({ action: 'project_credential.reencrypt', before: { keyId: 'k1' }, after: { keyId: 'k9' } });
+    });
+
     it('a second connection sees changes at once', async () => {
       const other = await sut.reopen();
       try {

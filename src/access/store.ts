@@ -3,6 +3,7 @@
  * one interface with a SQLite and a PostgreSQL implementation. Every change takes the actor
  * that made it and writes an audit entry in the same transaction.
  */
+import type { SealedCredential } from './credential-cipher.js';
 
 /** A project: keys belong to one; a deactivated project's keys stop working. */
 /** A key's or project's own rate limits (per sliding minute), overriding the config's per-key / per-project limits. */
@@ -68,6 +69,24 @@ export interface KeyPatch {
   readonly allowedModels?: readonly string[];
   readonly allowedRules?: readonly string[];
   readonly rateLimits?: RateLimitOverride | null;
+}
+
+/** A project's credential for one provider, as shown: never its value, sealed or not. */
+export interface ProjectCredentialInfo {
+  readonly project: string;
+  /** The backend name (`rules[].backends[].name`) it is sent to. */
+  readonly provider: string;
+  /** Id of the data key that sealed it. */
+  readonly keyId: string;
+  /** ms since epoch. */
+  readonly createdAt: number;
+  /** ms since epoch of the last set or re-encryption. */
+  readonly updatedAt: number;
+}
+
+/** A project credential with its sealed value (for the lookup and re-encryption only). */
+export interface StoredProjectCredential extends ProjectCredentialInfo {
+  readonly sealed: SealedCredential;
 }
 
 /** One audit entry. `before`/`after` never hold a secret or its hash. */
@@ -142,6 +161,25 @@ export interface AccessStore {
   findKeyForLookup(id: string): Promise<KeyForLookup | undefined>;
   /** Adds request counts (key id → requests) in one transaction; unknown ids are ignored. */
   addRequestCounts(counts: ReadonlyMap<string, number>): Promise<void>;
+
+  /**
+   * Sets (creates or replaces) a project's sealed credential for `provider`; {@link StoreError}
+   * `not_found` when the project does not exist. Audited without the value.
+   */
+  setProjectCredential(project: string, provider: string, sealed: SealedCredential, change: Change): Promise<ProjectCredentialInfo>;
+  /** Removes it; undefined when there was none. Audited. */
+  removeProjectCredential(project: string, provider: string, change: Change): Promise<ProjectCredentialInfo | undefined>;
+  /** Credentials (without values), by project then provider, optionally of one project. */
+  listProjectCredentials(filter?: { readonly project?: string }): Promise<ProjectCredentialInfo[]>;
+  /** One credential with its sealed value. */
+  getProjectCredential(project: string, provider: string): Promise<StoredProjectCredential | undefined>;
+  /** Every credential sealed under another key than `keyId` (re-encryption), with sealed values. */
+  listProjectCredentialsNotUnder(keyId: string): Promise<StoredProjectCredential[]>;
+  /**
+   * Replaces a sealed value if it is still `from` (another writer may have set a new value
+   * meanwhile); true when replaced. Audited as `project_credential.reencrypt`.
+   */
+  replaceSealedCredential(project: string, provider: string, from: SealedCredential, to: SealedCredential, change: Change): Promise<boolean>;
 
   /** Audit entries, newest first. */
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;

@@ -24,6 +24,19 @@ describe('Gemini API matching', () => {
   });
 });
 
+describe('Gemini stream flag from the URL', () => {
+  const query = (s: string) => new URLSearchParams(s);
+  it('streams generateContent when the query asks for SSE, and only the generate methods', () => {
+    expect(matchGemini('POST', '/v1beta/models/m:generateContent', query('alt=sse'))?.urlStream).toBe(true);
+    expect(matchGemini('POST', '/v1beta/models/m:generateContent', query('alt=json&alt=sse'))?.urlStream).toBe(true);
+    expect(matchGemini('POST', '/v1beta/models/m:generateContent', query('alt=json'))?.urlStream).toBe(false);
+    expect(matchGemini('POST', '/v1beta/models/m:generateContent', query('salt=sse'))?.urlStream).toBe(false);
+    expect(matchGemini('POST', '/v1beta/models/m:streamGenerateContent', query(''))?.urlStream).toBe(true);
+    expect(matchGemini('POST', '/v1beta/models/m:countTokens', query('alt=sse'))?.urlStream).toBe(false);
+    expect(matchGemini('POST', '/v1beta/models/m:batchEmbedContents', query('alt=sse'))?.urlStream).toBe(false);
+  });
+});
+
 describe('Gemini usage', () => {
   it('maps every usageMetadata field', () => {
     expect(

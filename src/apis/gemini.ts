@@ -2,7 +2,8 @@
  * Gemini API (Google AI, generativelanguage.googleapis.com):
  * `POST /{v1beta|v1|v1alpha}/models/{model}:{method}`. The model is the URL segment; the method
  * decides the operation and, for `streamGenerateContent`, streaming (SSE with `alt=sse`, else a
- * JSON array sent as it grows). Errors in Google's shape.
+ * JSON array sent as it grows); `generateContent?alt=sse` streams too (SSE). Errors in Google's
+ * shape.
  */
 import type { ApiMatch, ApiSpec, ResponseParser } from './api.js';
 import {
@@ -12,7 +13,7 @@ import {
 } from './gemini-response.js';
 import type { ParserOptions } from './response-readers.js';
 import { isPost, matchOnly, type SpecRoute } from './spec-route.js';
-import { splitModelMethod } from './url-path.js';
+import { queryAsksForSse, splitModelMethod } from './url-path.js';
 
 /** Path prefixes of the Gemini API's model methods. */
 export const GEMINI_PREFIXES = ['/v1beta/models/', '/v1/models/', '/v1alpha/models/'] as const;
@@ -65,16 +66,34 @@ export const geminiEmbedContent = googleSpec({
   match: matchOnly('gemini.embed_content', matchGemini),
 });
 
-const METHODS: ReadonlyMap<string, { api: ApiSpec; stream: boolean }> = new Map([
-  ['generateContent', { api: geminiGenerateContent, stream: false }],
-  ['streamGenerateContent', { api: geminiGenerateContent, stream: true }],
-  ['countTokens', { api: geminiCountTokens, stream: false }],
-  ['embedContent', { api: geminiEmbedContent, stream: false }],
-  ['batchEmbedContents', { api: geminiEmbedContent, stream: false }],
+/**
+ * A Google model method: its API, whether it always streams, and whether `alt=sse` makes it
+ * stream (the generate methods; counting and embedding answer one JSON object either way).
+ */
+export interface GoogleMethod {
+  readonly api: ApiSpec;
+  readonly stream: boolean;
+  readonly sseCapable: boolean;
+}
+
+const METHODS: ReadonlyMap<string, GoogleMethod> = new Map([
+  ['generateContent', { api: geminiGenerateContent, stream: false, sseCapable: true }],
+  ['streamGenerateContent', { api: geminiGenerateContent, stream: true, sseCapable: true }],
+  ['countTokens', { api: geminiCountTokens, stream: false, sseCapable: false }],
+  ['embedContent', { api: geminiEmbedContent, stream: false, sseCapable: false }],
+  ['batchEmbedContents', { api: geminiEmbedContent, stream: false, sseCapable: false }],
 ]);
 
+/**
+ * Whether a request to `method` streams, from the URL alone: always for the stream methods, and
+ * for a generate method whose query asks for SSE (`generateContent?alt=sse`).
+ */
+export function googleUrlStream(method: GoogleMethod, query: URLSearchParams): boolean {
+  return method.stream || (method.sseCapable && queryAsksForSse(query));
+}
+
 /** Matches a Gemini API model method path. */
-export function matchGemini(method: string, path: string, _query: URLSearchParams): ApiMatch | undefined {
+export function matchGemini(method: string, path: string, query: URLSearchParams): ApiMatch | undefined {
   if (!isPost(method)) return undefined;
   const prefix = GEMINI_PREFIXES.find((p) => path.startsWith(p));
   if (prefix === undefined) return undefined;
@@ -83,7 +102,7 @@ export function matchGemini(method: string, path: string, _query: URLSearchParam
   const entry = METHODS.get(parts.method);
   if (entry === undefined) return undefined;
   const at = { start: prefix.length, end: prefix.length + path.slice(prefix.length).lastIndexOf(':') };
-  return { api: entry.api, urlModel: parts.model, urlModelAt: at, urlStream: entry.stream };
+  return { api: entry.api, urlModel: parts.model, urlModelAt: at, urlStream: googleUrlStream(entry, query) };
 }
 
 /** Registry entry of the Gemini API. */

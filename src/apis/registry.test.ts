@@ -23,11 +23,20 @@ const NO_PREFIX: Row[] = [
   ['POST', '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&key=k', 'gemini.generate_content', 'gemini-2.5-flash', true],
   ['POST', '/v1/models/gemini-2.0-flash:streamGenerateContent', 'gemini.generate_content', 'gemini-2.0-flash', true],
   ['POST', '/v1alpha/models/gemini-2.0-flash:generateContent', 'gemini.generate_content', 'gemini-2.0-flash', false],
+  ['POST', '/v1beta/models/gemini-2.0-flash:generateContent?alt=sse', 'gemini.generate_content', 'gemini-2.0-flash', true],
+  ['POST', '/v1beta/models/gemini-2.0-flash:generateContent?key=k&alt=SSE', 'gemini.generate_content', 'gemini-2.0-flash', true],
+  ['POST', '/v1beta/models/gemini-2.0-flash:generateContent?alt=json', 'gemini.generate_content', 'gemini-2.0-flash', false],
+  ['POST', '/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=json', 'gemini.generate_content', 'gemini-2.0-flash', true],
+  ['POST', '/v1beta/models/gemini-2.5-pro:countTokens?alt=sse', 'gemini.count_tokens', 'gemini-2.5-pro', false],
+  ['POST', '/v1beta/models/text-embedding-004:embedContent?alt=sse', 'gemini.embed_content', 'text-embedding-004', false],
   ['POST', '/v1beta/models/gemini-2.5-pro:countTokens', 'gemini.count_tokens', 'gemini-2.5-pro', false],
   ['POST', '/v1beta/models/text-embedding-004:embedContent', 'gemini.embed_content', 'text-embedding-004', false],
   ['POST', '/v1beta/models/text-embedding-004:batchEmbedContents', 'gemini.embed_content', 'text-embedding-004', false],
   ['POST', '/v1/projects/p1/locations/us-central1/publishers/google/models/gemini-2.5-pro:generateContent', 'vertex_ai.generate_content', 'gemini-2.5-pro', false],
   ['POST', '/v1beta1/projects/p1/locations/global/publishers/google/models/gemini-2.5-pro:streamGenerateContent?alt=sse', 'vertex_ai.generate_content', 'gemini-2.5-pro', true],
+  ['POST', '/v1/projects/p1/locations/us-central1/publishers/google/models/gemini-2.5-pro:generateContent?alt=sse', 'vertex_ai.generate_content', 'gemini-2.5-pro', true],
+  ['POST', '/v1/projects/p1/locations/us-central1/publishers/google/models/text-embedding-005:embedContent?alt=sse', 'vertex_ai.embed_content', 'text-embedding-005', false],
+  ['POST', '/v1/projects/p1/locations/us-east5/publishers/anthropic/models/claude-sonnet-4@20250514:rawPredict?alt=sse', 'vertex_ai.anthropic_messages', 'claude-sonnet-4@20250514', false],
   ['POST', '/v1/projects/p1/locations/us-east5/publishers/anthropic/models/claude-sonnet-4@20250514:streamRawPredict', 'vertex_ai.anthropic_messages', 'claude-sonnet-4@20250514', true],
   ['POST', '/v1/projects/p1/locations/us-east5/publishers/anthropic/models/count-tokens:rawPredict', 'vertex_ai.anthropic_count_tokens', undefined, false],
   ['POST', '/model/anthropic.claude-3-haiku-20240307-v1:0/converse', 'bedrock.converse', 'anthropic.claude-3-haiku-20240307-v1:0', false],
@@ -105,6 +114,10 @@ describe('detectApi', () => {
       ['/google', '/google/v1beta/models/gemini-2.5-flash:generateContent', 'gemini.generate_content'],
     ])('prefix %s: %s → %s', (prefix, path, api) => {
       expect(detectApi('POST', path, { pathPrefix: prefix })?.api.id).toBe(api);
+    });
+
+    it('reads alt=sse behind a prefix', () => {
+      expect(detectApi('POST', '/google/v1beta/models/gemini-2.5-flash:generateContent?alt=sse', { pathPrefix: '/google' })).toMatchObject({ urlModel: 'gemini-2.5-flash', urlStream: true });
     });
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectApi } from './registry.js';
-import { encodeSegment, pathWithModel } from './url-path.js';
+import { encodeSegment, pathWithModel, queryAsksForSse } from './url-path.js';
 
 const renamed = (path: string, model: string, pathPrefix = '') => {
   const match = detectApi('POST', path, { pathPrefix });
@@ -35,5 +35,16 @@ describe('encodeSegment', () => {
     expect(encodeSegment('claude-3@2024:x', false)).toBe('claude-3@2024:x');
     expect(encodeSegment('meta-llama/Llama 3?#%', false)).toBe('meta-llama%2FLlama%203%3F%23%25');
     expect(encodeSegment('a:b', true)).toBe('a%3Ab');
+  });
+});
+
+describe('queryAsksForSse', () => {
+  it('is true for alt=sse in any letter case, among other parameters', () => {
+    expect(queryAsksForSse(new URLSearchParams('alt=sse'))).toBe(true);
+    expect(queryAsksForSse(new URLSearchParams('key=k&alt=SSE'))).toBe(true);
+    expect(queryAsksForSse(new URLSearchParams('alt=json'))).toBe(false);
+    expect(queryAsksForSse(new URLSearchParams('alt='))).toBe(false);
+    expect(queryAsksForSse(new URLSearchParams('format=sse'))).toBe(false);
+    expect(queryAsksForSse(new URLSearchParams(''))).toBe(false);
   });
 });

@@ -24,6 +24,16 @@ export function splitModelMethod(s: string): { model: string; method: string } |
   return { model: decodeSegment(model), method: s.slice(colon + 1) };
 }
 
+/**
+ * Whether the query asks for a server-sent-events response (Google's `alt=sse` system
+ * parameter, any letter case). Such a request streams from the moment its URL is read, whatever
+ * method it names.
+ */
+export function queryAsksForSse(query: URLSearchParams): boolean {
+  for (const v of query.getAll('alt')) if (v.toLowerCase() === 'sse') return true;
+  return false;
+}
+
 /** Characters a path segment may carry as they are (RFC 3986 `pchar`, less `%`). */
 const PCHAR = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]$/;
 

@@ -18,6 +18,12 @@ describe('Vertex AI', () => {
     expect(vertexGenerateContent.errorShape).toBe('gemini');
   });
 
+  it('streams Gemini generateContent when the query asks for SSE', () => {
+    expect(matchVertex('POST', `${BASE}/google/models/gemini-2.5-flash:generateContent`, new URLSearchParams('alt=sse'))?.urlStream).toBe(true);
+    expect(matchVertex('POST', `${BASE}/google/models/gemini-2.5-flash:generateContent`, q)?.urlStream).toBe(false);
+    expect(matchVertex('POST', `${BASE}/google/models/gemini-2.5-flash:countTokens`, new URLSearchParams('alt=sse'))?.urlStream).toBe(false);
+  });
+
   it('matches Claude on Vertex AI and reads its Anthropic responses', () => {
     const m = matchVertex('POST', `${BASE}/anthropic/models/claude-3-5-sonnet-v2@20241022:rawPredict`, q);
     expect(m).toMatchObject({ api: vertexAnthropicMessages, urlModel: 'claude-3-5-sonnet-v2@20241022', urlStream: false });

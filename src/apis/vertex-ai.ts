@@ -11,7 +11,7 @@
 import type { ApiMatch, ApiSpec } from './api.js';
 import { newAnthropicResponseParser } from './anthropic-messages.js';
 import { MODEL_ONLY, jsonBodyParser } from './body-facts.js';
-import { googleSpec } from './gemini.js';
+import { googleSpec, googleUrlStream, type GoogleMethod } from './gemini.js';
 import {
   newEmbedContentParser,
   newErrorOnlyParser,
@@ -77,11 +77,11 @@ export const vertexAnthropicCountTokens: ApiSpec = {
 
 type Entry = { api: ApiSpec; stream: boolean };
 
-const GOOGLE_METHODS: ReadonlyMap<string, Entry> = new Map([
-  ['generateContent', { api: vertexGenerateContent, stream: false }],
-  ['streamGenerateContent', { api: vertexGenerateContent, stream: true }],
-  ['countTokens', { api: vertexCountTokens, stream: false }],
-  ['embedContent', { api: vertexEmbedContent, stream: false }],
+const GOOGLE_METHODS: ReadonlyMap<string, GoogleMethod> = new Map([
+  ['generateContent', { api: vertexGenerateContent, stream: false, sseCapable: true }],
+  ['streamGenerateContent', { api: vertexGenerateContent, stream: true, sseCapable: true }],
+  ['countTokens', { api: vertexCountTokens, stream: false, sseCapable: false }],
+  ['embedContent', { api: vertexEmbedContent, stream: false, sseCapable: false }],
 ]);
 
 const ANTHROPIC_METHODS: ReadonlyMap<string, Entry> = new Map([
@@ -90,7 +90,7 @@ const ANTHROPIC_METHODS: ReadonlyMap<string, Entry> = new Map([
 ]);
 
 /** Matches a Vertex AI publisher model method path. */
-export function matchVertex(method: string, path: string, _query: URLSearchParams): ApiMatch | undefined {
+export function matchVertex(method: string, path: string, query: URLSearchParams): ApiMatch | undefined {
   if (!isPost(method)) return undefined;
   const prefix = VERTEX_PREFIXES.find((p) => path.startsWith(p));
   if (prefix === undefined) return undefined;
@@ -110,7 +110,7 @@ export function matchVertex(method: string, path: string, _query: URLSearchParam
   }
   if (publisher !== 'google') return undefined;
   const entry = GOOGLE_METHODS.get(parts.method);
-  return entry ? { api: entry.api, urlModel: parts.model, urlModelAt, urlStream: entry.stream } : undefined;
+  return entry ? { api: entry.api, urlModel: parts.model, urlModelAt, urlStream: googleUrlStream(entry, query) } : undefined;
 }
 
 /** Registry entry of Vertex AI. */

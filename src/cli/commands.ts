@@ -178,4 +178,23 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     examples: ['llm-extproc cache stats --config config.yaml', 'llm-extproc cache purge --config config.yaml --project team-a', 'llm-extproc cache purge --config config.yaml --model gpt-4o-mini --rule openai'],
     run: async (v, io, env, p) => (await import('./cache-commands.js')).runCache(v, io, env, p),
   },
+  'project-credentials': {
+    name: 'project-credentials',
+    usage: 'llm-extproc project-credentials <set|remove|list|reencrypt> [PROJECT [PROVIDER]] [--config FILE] [--secret-file FILE | --secret-env NAME] [--json]',
+    summary: "Manage a project's own provider credentials (sealed under auth.providerCredentials.dataKey); reencrypt moves them to the current data key.",
+    positionals: true,
+    options: {
+      config: configFlag,
+      'secret-file': { type: 'string', valueName: 'FILE', help: 'set: read the credential from this file (one line)' },
+      'secret-env': { type: 'string', valueName: 'NAME', help: 'set: read the credential from this environment variable' },
+      json: { type: 'boolean', help: 'print JSON' },
+    },
+    examples: [
+      'llm-extproc project-credentials set team-a openai --secret-file team-a-openai.key --config config.yaml',
+      'llm-extproc project-credentials list team-a --config config.yaml',
+      'llm-extproc project-credentials remove team-a openai --config config.yaml',
+      'llm-extproc project-credentials reencrypt --config config.yaml',
+    ],
+    run: async (v, io, env, p) => (await import('./project-credential-commands.js')).runProjectCredentials(v, io, env, p),
+  },
 };

@@ -30,6 +30,7 @@ rules:
   'failing-router.mjs': 'export default () => ({ calculate() { throw new Error("tenant service down"); } });\n',
   'failing-closed.yaml': 'router: { module: ./failing-router.mjs }\nrules: [{ name: openai, headers: [{ name: x-ai-eg-model, prefix: "gpt-" }] }]\n',
   'failing-open.yaml': 'router: { module: ./failing-router.mjs, failureMode: open }\nrules: [{ name: openai, headers: [{ name: x-ai-eg-model, prefix: "gpt-" }] }]\n',
+  'g.json': JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
 };
 
 beforeAll(async () => {
@@ -106,6 +107,18 @@ describe('llm-extproc route', () => {
     expect(report).toMatchObject({ api: 'gemini.generate_content', model: 'gemini-2.5-flash', stream: true, rule: 'gemini', clearRouteCache: true });
     expect(report.request.headers).not.toHaveProperty('content-length');
     expect(report.headerMutations.set).toEqual({ 'x-ai-eg-selected-route': 'gemini', 'x-ai-eg-model': 'gemini-2.5-flash' });
+  });
+
+  it('reports a Gemini generateContent?alt=sse request as streaming, from its URL', async () => {
+    const sse = await runJson('route', '--path', '/v1beta/models/gemini-2.0-flash:generateContent?alt=sse', '--body', 'g.json');
+    expect(sse.code).toBe(0);
+    expect(sse.report).toMatchObject({ api: 'gemini.generate_content', model: 'gemini-2.0-flash', stream: true, rule: 'gemini' });
+    const plain = await runJson('route', '--path', '/v1beta/models/gemini-2.0-flash:generateContent', '--body', 'g.json');
+    expect(plain.report).toMatchObject({ model: 'gemini-2.0-flash', stream: false });
+    const vertex = await runJson('route', '--path', '/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent?alt=sse', '--body', 'g.json');
+    expect(vertex.report).toMatchObject({ api: 'vertex_ai.generate_content', stream: true });
+    const text = await run('route', '--path', '/v1beta/models/gemini-2.0-flash:generateContent?alt=sse', '--body', 'g.json');
+    expect(text.out).toContain('stream:       true');
   });
 
   it('runs a custom router module on a body file and request headers', async () => {

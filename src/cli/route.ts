@@ -13,7 +13,7 @@ import { REQUEST_ID_HEADER, TRACEPARENT_HEADER } from '../processor/request-ids.
 import type { RequestEventSink } from '../hooks/outcome.js';
 import { buildGeneration } from '../server/build-generation.js';
 import { CLIENT_CREDENTIAL_HEADERS } from '../credentials/client-credentials.js';
-import { accessRuntimeFor, needsAccessStore, type AccessRuntime } from '../access/access-runtime.js';
+import { accessRuntimeFor, keyLookupFor, needsAccessStore, type AccessRuntime } from '../access/access-runtime.js';
 import { UsageError, type CliIo, type ExitCode } from './io.js';
 import { oneShotDeps } from './quiet-deps.js';
 import { loadConfigFrom, type ServeEnv } from './serve.js';
@@ -111,9 +111,10 @@ export async function runRoute(values: Record<string, unknown>, io: CliIo, env: 
     const loaded = await loadConfigFrom(values['config'] as string | undefined, env, io.cwd);
     // With gateway keys on, the dry run checks the presented key against the real store, but
     // never counts a request for it.
-    if (needsAccessStore(loaded.config)) {
-      access = accessRuntimeFor(loaded, { logger: deps.logger, cwd: io.cwd, ...(env.readEnv ? { readEnv: env.readEnv } : {}) });
-      const keys = access.keys;
+    if (needsAccessStore(loaded.config) || loaded.config.auth.external) {
+      const sources = { logger: deps.logger, cwd: io.cwd, ...(env.readEnv ? { readEnv: env.readEnv } : {}) };
+      access = accessRuntimeFor(loaded, sources);
+      const keys = keyLookupFor(loaded, access, sources);
       generation = await buildGeneration(loaded, 1, { ...deps, keys: { find: (secret) => keys.find(secret), countRequest: () => undefined } });
     } else {
       generation = await buildGeneration(loaded, 1, deps);

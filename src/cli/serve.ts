@@ -12,7 +12,7 @@ import { genAiMetricsPerConfig } from '../metrics/genai-metrics.js';
 import { createTelemetry } from '../metrics/telemetry.js';
 import { parseAddress } from '../server/address.js';
 import { createServer } from '../server/service.js';
-import { accessRuntimeFor, needsAccessStore } from '../access/access-runtime.js';
+import { accessRuntimeFor, keyLookupFor, needsAccessStore } from '../access/access-runtime.js';
 import { ledgerRuntimeFor } from '../ledger/open-ledger.js';
 import { openCounterStore } from '../rate-limits/open-store.js';
 import { RedisCounterStore } from '../rate-limits/redis-store.js';
@@ -94,7 +94,8 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
   const telemetry = createTelemetry({ serviceName: PACKAGE_NAME, otlp: { enabled: otlpEnabled } });
   const meter = telemetry.meterProvider.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
   // The key store opens on first need (a key to check, an admin API call); checked at start below.
-  const access = accessRuntimeFor(loaded, { logger, cwd: io.cwd, ...(env.readEnv ? { readEnv: env.readEnv } : {}) });
+  const accessSources = { logger, cwd: io.cwd, ...(env.readEnv ? { readEnv: env.readEnv } : {}) };
+  const access = accessRuntimeFor(loaded, accessSources);
   let rateLimitStore;
   try {
     rateLimitStore = await openCounterStore(loaded.config, { baseDir: loaded.source === 'embedded default' ? io.cwd : dirname(loaded.source), logger, ...(env.readEnv ? { readEnv: env.readEnv } : {}) });
@@ -108,7 +109,8 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
   const ledger = ledgerRuntimeFor(loaded, access, { meter, logger, cwd: io.cwd, ...(sharedSpend ? { sharedSpend } : {}) });
   const server = createServer({
     config: loaded,
-    keys: access.keys,
+    // The key store's lookup, or the external key service of auth.external.
+    keys: keyLookupFor(loaded, access, accessSources),
     access,
     ...(ledger ? { ledger } : {}),
     rateLimitStore,
@@ -143,6 +145,8 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
   try {
     started = (async () => {
       if (needsAccessStore(loaded.config)) await access.store();
+      // An unreadable data key fails the start, not the first request that needs it.
+      if (loaded.config.auth.providerCredentials) await access.cipher();
       await ledger?.start();
       return server.start();
     })();

@@ -19,6 +19,49 @@ export const storeSchema = z
   ])
   .default({ driver: 'sqlite', path: './llm-extproc.db' });
 
+/** A data key for provider credentials: an id stored with each ciphertext, and where its 32 bytes are (file or env, never inline). */
+export const dataKeySchema = z.union([
+  z.strictObject({ id: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'letters, digits, ".", "_" or "-", at most 32'), filename: z.string().min(1) }),
+  z.strictObject({ id: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'letters, digits, ".", "_" or "-", at most 32'), env: z.string().min(1) }),
+]);
+
+/** Per-project provider credentials, encrypted in the key store (off unless a data key is named). */
+export const providerCredentialsSchema = z
+  .strictObject({
+    /** Encrypts new credentials; also decrypts those stored under its id. */
+    dataKey: dataKeySchema,
+    /** Decrypt only: credentials stored under an older key, until `project-credentials reencrypt` has run. */
+    previousDataKeys: z.array(dataKeySchema).default([]),
+  })
+  .superRefine((v, ctx) => {
+    const ids = [v.dataKey.id, ...v.previousDataKeys.map((k) => k.id)];
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup !== undefined) ctx.addIssue({ code: 'custom', message: `data key id ${JSON.stringify(dup)} is used twice`, path: ['previousDataKeys'] });
+  });
+
+/** Key validation by an external HTTP service instead of the key store. */
+export const externalKeysSchema = z.strictObject({
+  /** The endpoint: POSTed `{"key": "<presented key>"}`, answers `{"allowed": …}`. */
+  url: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'an http:// or https:// URL'),
+  /** Sent as `Authorization: Bearer` to the endpoint. */
+  token: secretRefSchema.optional(),
+  /** Time budget of one call, ms. */
+  timeoutMs: z.number().int().positive().max(60_000).default(250),
+  cache: z
+    .strictObject({
+      /** An allowed answer is reused this long. */
+      ttlMs: z.number().int().min(0).default(30_000),
+      /** A denied answer is reused this long. */
+      negativeTtlMs: z.number().int().min(0).default(5_000),
+      maxEntries: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
+  /** When the endpoint cannot answer: `closed` refuses (503), `open` lets the request through as {@link failOpenProject}. */
+  failureMode: z.enum(['closed', 'open']).default('closed'),
+  /** The project (and key id) a request let through by `failureMode: open` is recorded under. */
+  failOpenProject: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('unverified'),
+});
+
 /** Gateway-key authentication (off by default). */
 export const authSchema = z
   .strictObject({
@@ -32,6 +75,10 @@ export const authSchema = z
         maxEntries: z.number().int().positive().default(10_000),
       })
       .prefault({}),
+    /** Provider credentials per project, encrypted at rest (docs/access-control.md). */
+    providerCredentials: providerCredentialsSchema.optional(),
+    /** Validate keys with an external HTTP service instead of the key store. */
+    external: externalKeysSchema.optional(),
   })
   .prefault({});
 
@@ -68,5 +115,11 @@ export const ruleAccessSchema = z.strictObject({
 export type AuthConfig = z.infer<typeof authSchema>;
 /** Parsed policy. */
 export type PolicyConfig = z.infer<typeof policySchema>;
+/** Parsed `auth.providerCredentials`. */
+export type ProviderCredentialsConfig = z.infer<typeof providerCredentialsSchema>;
+/** Parsed data key reference. */
+export type DataKeyRef = z.infer<typeof dataKeySchema>;
+/** Parsed `auth.external`. */
+export type ExternalKeysConfig = z.infer<typeof externalKeysSchema>;
 /** Parsed secret reference. */
 export type SecretRef = z.infer<typeof secretRefSchema>;

@@ -47,4 +47,11 @@ describe('configWarnings', () => {
   it('has nothing to say about missing rules when a router module chooses them', () => {
     expect(configWarnings(parseConfig('router: { module: ./r.mjs }\n', 'test.yaml').config)).toEqual([]);
   });
+
+  it('warns that the key service and project credentials are unused when no rule requires a gateway key', () => {
+    const ext = 'external: { url: "http://127.0.0.1:1/v" }, providerCredentials: { dataKey: { id: k1, env: K } }';
+    expect(configWarnings(parseConfig(`auth: { ${ext} }\nrules: [{ name: r, backends: [{ name: b }] }]`, 't').config).map((w) => w.path)).toEqual(['auth.external', 'auth.providerCredentials']);
+    expect(configWarnings(parseConfig(`auth: { enabled: true, ${ext} }\nrules: [{ name: r, backends: [{ name: b }] }]`, 't').config)).toEqual([]);
+    expect(configWarnings(parseConfig(`auth: { ${ext} }\nrules: [{ name: r, access: { required: true }, backends: [{ name: b }] }]`, 't').config)).toEqual([]);
+  });
 });

@@ -49,5 +49,15 @@ export function configWarnings(config: Config, running: RunningParts = { ledger:
       });
     });
   }
+  const keysUsed = config.auth.enabled || config.rules.some((r) => r.access?.required === true);
+  if (!keysUsed && config.auth.external) {
+    warnings.push({ path: 'auth.external', message: 'the key service is never asked: no rule requires a gateway key (auth.enabled or a rule\'s access.required)' });
+  }
+  if (!keysUsed && config.auth.providerCredentials) {
+    warnings.push({
+      path: 'auth.providerCredentials',
+      message: 'project credentials are never sent: they apply to requests authenticated by a gateway key, and no rule requires one (auth.enabled or a rule\'s access.required)',
+    });
+  }
   return warnings;
 }

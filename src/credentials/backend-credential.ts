@@ -61,13 +61,12 @@ function readRef(ref: SecretRef, sources: SecretSources, baseDir: string): strin
   return sources.files.get(resolve(baseDir, ref.filename)) || undefined;
 }
 
-function kindOf(b: BackendConfig): CredentialKind | undefined {
-  const auth = b.auth;
-  if (!auth) return undefined;
-  if (auth.aws) return 'sigv4';
-  if (auth.azure) return 'bearer'; // an Entra ID access token
-  if (auth.gcp) return 'bearer'; // a Google OAuth access token (Vertex AI, Gemini)
-  if (!auth.apiKey) return undefined;
+/**
+ * How an API key (or access token) is sent to a backend of this schema: Anthropic `x-api-key`,
+ * Azure OpenAI `api-key`, Gemini `x-goog-api-key`; everything else — OpenAI and compatible
+ * servers, Bedrock API keys, Vertex AI access tokens — as `Authorization: Bearer`.
+ */
+export function apiKeyKind(b: BackendConfig): Exclude<CredentialKind, 'sigv4'> {
   switch (b.schema?.name) {
     case 'Anthropic':
       return 'anthropic';
@@ -76,9 +75,41 @@ function kindOf(b: BackendConfig): CredentialKind | undefined {
     case 'GCPGemini':
       return 'gemini';
     default:
-      // OpenAI and compatible servers; Bedrock API keys and Vertex AI access tokens are Bearer too.
       return 'bearer';
   }
+}
+
+function kindOf(b: BackendConfig): CredentialKind | undefined {
+  const auth = b.auth;
+  if (!auth) return undefined;
+  if (auth.aws) return 'sigv4';
+  if (auth.azure) return 'bearer'; // an Entra ID access token
+  if (auth.gcp) return 'bearer'; // a Google OAuth access token (Vertex AI, Gemini)
+  if (!auth.apiKey) return undefined;
+  return apiKeyKind(b);
+}
+
+/** The headers that carry `secret` the way `kind` sends it (`anthropic-version` added when the client sent none). */
+export function apiKeyHeaders(kind: Exclude<CredentialKind, 'sigv4'>, secret: string, req: Pick<UpstreamRequest, 'headers'>): CredentialHeaders {
+  switch (kind) {
+    case 'anthropic':
+      return {
+        set: [['x-api-key', secret], ...(req.headers['anthropic-version'] ? [] : [['anthropic-version', ANTHROPIC_VERSION] as const])],
+      };
+    case 'azure':
+      return { set: [['api-key', secret]] };
+    case 'gemini':
+      return { set: [['x-goog-api-key', secret]] };
+    default:
+      return { set: [['authorization', `Bearer ${secret}`]] };
+  }
+}
+
+/** Throws unless `value` can go in a header: set, and free of line breaks and NUL. */
+export function checkedSecret(backend: string, value: string | undefined): string {
+  if (!value) throw new CredentialUnavailableError(backend, 'the secret is empty or unreadable');
+  if (/[\r\n\0]/.test(value)) throw new CredentialUnavailableError(backend, 'the secret contains a line break or NUL');
+  return value;
 }
 
 /** The credential of one backend. */
@@ -104,19 +135,7 @@ export class BackendCredential {
   /** Headers to set on `req`. Throws {@link CredentialUnavailableError}. */
   async headers(req: UpstreamRequest): Promise<CredentialHeaders> {
     if (this.kind === 'sigv4') return { set: await this.sign(req) };
-    const secret = this.secret();
-    switch (this.kind) {
-      case 'anthropic':
-        return {
-          set: [['x-api-key', secret], ...(req.headers['anthropic-version'] ? [] : [['anthropic-version', ANTHROPIC_VERSION] as const])],
-        };
-      case 'azure':
-        return { set: [['api-key', secret]] };
-      case 'gemini':
-        return { set: [['x-goog-api-key', secret]] };
-      default:
-        return { set: [['authorization', `Bearer ${secret}`]] };
-    }
+    return apiKeyHeaders(this.kind, this.secret(), req);
   }
 
   private secret(): string {
@@ -128,9 +147,7 @@ export class BackendCredential {
     } else if (auth.apiKey) {
       value = readRef(auth.apiKey, this.sources, this.baseDir);
     }
-    if (!value) throw new CredentialUnavailableError(this.backend.name, 'the secret is empty or unreadable');
-    if (/[\r\n\0]/.test(value)) throw new CredentialUnavailableError(this.backend.name, 'the secret contains a line break or NUL');
-    return value;
+    return checkedSecret(this.backend.name, value);
   }
 
   private awsCredentials(): AwsCredentials {

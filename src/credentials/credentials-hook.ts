@@ -1,6 +1,8 @@
 /**
  * Upstream credentials as a hook. Router level (`onRequest`): a rule with a single backend gets
- * that backend's credential; client credentials are removed whenever gateway keys are required.
+ * that backend's credential — or, for a request whose caller's project has its own credential
+ * for that backend (`projects`, provider credentials per project), the project's; client
+ * credentials are removed whenever gateway keys are required.
  * Upstream level (`onAttempt`, once per try after Envoy picked the cluster): the picked
  * backend's credential, so retries and fallbacks each carry the right key. A SigV4 credential
  * signs the body, so its attempts hold the body; it runs after every hook that changes the body
@@ -13,14 +15,18 @@ import { clientError } from '../error-catalogue.js';
 import type { Hook } from '../hooks/hook.js';
 import type { HeaderChanges } from '../hooks/phase.js';
 import { CredentialUnavailableError } from './backend-credential.js';
+import { upstreamCredentialChanges, type ProjectCredentialSource } from './project-credential.js';
 import type { CredentialChanges, UpstreamCredentials } from './upstream-credentials.js';
 
 function asChanges(c: CredentialChanges): HeaderChanges | undefined {
   return c.set.length || c.remove.length ? { set: c.set, remove: c.remove } : undefined;
 }
 
-/** The credentials hook of `config` over the backends' credentials `creds`. */
-export function credentialsHook(config: Config, creds: UpstreamCredentials, logger: Logger): Hook {
+/**
+ * The credentials hook of `config` over the backends' credentials `creds` and, when provider
+ * credentials per project are on, the projects' own (`projects`).
+ */
+export function credentialsHook(config: Config, creds: UpstreamCredentials, logger: Logger, projects?: ProjectCredentialSource): Hook {
   const signsBody = (backend: BackendConfig | undefined): boolean => backend !== undefined && creds.has(backend.name) && backend.auth?.aws !== undefined;
   const unavailable = (err: CredentialUnavailableError, where: Record<string, string | undefined>): never => {
     logger.error({ err: { message: err.message }, ...where }, 'upstream credential unavailable');
@@ -31,7 +37,12 @@ export function credentialsHook(config: Config, creds: UpstreamCredentials, logg
     async onRequest(req) {
       if (req.kind === 'listing') return undefined;
       try {
-        const c = await creds.changes({ method: req.method, path: req.upstreamPath, headers: req.headers, body: req.body }, req.backend?.name, keyRequired(config, req.rule));
+        const c = await upstreamCredentialChanges(creds, projects, {
+          req: { method: req.method, path: req.upstreamPath, headers: req.headers, body: req.body },
+          backend: req.backend?.name,
+          strip: keyRequired(config, req.rule),
+          project: req.caller?.project,
+        });
         const headers = asChanges(c);
         return headers ? { headers } : undefined;
       } catch (err) {

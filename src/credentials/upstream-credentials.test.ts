@@ -81,6 +81,20 @@ describe('UpstreamCredentials', () => {
     await expect(creds.changes({ ...req(), body: undefined, path: '/model/m/converse' }, 'bedrock', false)).rejects.toThrow(/BUFFERED/);
   });
 
+  it('sends a project secret instead of the backend credential, the way the backend schema sends a key', async () => {
+    expect(creds.withSecret(req(), 'openai', 'sk-project')).toEqual({ set: [['authorization', 'Bearer sk-project']], remove: ['x-api-key', 'api-key', 'x-goog-api-key'] });
+    expect(creds.withSecret(req(), 'anthropic', 'ant-project')?.set).toEqual([['x-api-key', 'ant-project'], ['anthropic-version', '2023-06-01']]);
+    expect(creds.withSecret(req(), 'azure', 'az-project')?.set).toEqual([['api-key', 'az-project']]);
+    expect(creds.withSecret(req(), 'nokey', 'sk-project')?.set).toEqual([['authorization', 'Bearer sk-project']]);
+    const gemini = creds.withSecret(req({ 'x-goog-api-key': 'gk' }, '/v1beta/models/g:generateContent?key=gk&alt=sse'), 'gemini', 'g-project');
+    expect(gemini).toEqual({ set: [['x-goog-api-key', 'g-project'], [':path', '/v1beta/models/g:generateContent?alt=sse']], remove: [], path: '/v1beta/models/g:generateContent?alt=sse' });
+    // A Bedrock API key replaces the signature: the client's signing headers go.
+    const bedrock = creds.withSecret(req({ authorization: 'AWS4-HMAC-SHA256 client', 'x-amz-date': 'd', 'x-amz-security-token': 't' }, '/model/m/converse'), 'bedrock', 'bedrock-api-key');
+    expect(bedrock).toEqual({ set: [['authorization', 'Bearer bedrock-api-key']], remove: ['x-amz-date', 'x-amz-security-token'] });
+    expect(creds.withSecret(req(), 'elsewhere', 'x')).toBeUndefined();
+    expect(() => creds.withSecret(req(), 'openai', 'sk\r\nx-evil: 1')).toThrow(CredentialUnavailableError);
+  });
+
   it('maps generated cluster names back to backends', () => {
     expect(creds.backendOfCluster('backend_openai')?.name).toBe('openai');
     expect(creds.backendOfCluster('backend_bedrock')?.name).toBe('bedrock');

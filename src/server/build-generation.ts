@@ -19,6 +19,7 @@ import type { BackendConfig } from '../config/schema.js';
 import type { Generation } from '../processor/generation.js';
 import type { SecretSources } from '../credentials/backend-credential.js';
 import type { KeyLookup } from '../access/key-lookup.js';
+import type { ProjectCredentialSource } from '../credentials/project-credential.js';
 import { UpstreamCredentials } from '../credentials/upstream-credentials.js';
 import { backendsByClusterName } from '../envoy/bootstrap-clusters.js';
 import type { Hook } from '../hooks/hook.js';
@@ -42,6 +43,8 @@ export interface BuildGenerationDeps {
   readonly secrets?: SecretSources;
   /** Gateway-key lookup shared by every generation. */
   readonly keys?: KeyLookup;
+  /** The projects' own provider credentials (`auth.providerCredentials`); absent: off. */
+  readonly projectCredentials?: ProjectCredentialSource;
   /** Budget spend shared by every generation (the ledger's); absent: no budgets are enforced. */
   readonly budgets?: BudgetGate;
   /** Counts a request whose model has no price. */
@@ -117,6 +120,7 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
       ...(deps.budgets ? { budgets: deps.budgets } : {}),
       ...(credentials ? { credentials } : {}),
       ...(deps.cache ? { cache: deps.cache } : {}),
+      ...(deps.projectCredentials ? { projectCredentials: deps.projectCredentials } : {}),
       recorders: deps.recorders ?? [],
       ...(deps.rateLimits ? { rateLimits: deps.rateLimits } : {}),
     },

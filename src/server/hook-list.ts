@@ -22,6 +22,7 @@ import { keysHook } from '../access/keys-hook.js';
 import type { KeyLookup } from '../access/key-lookup.js';
 import type { Config } from '../config/schema.js';
 import { credentialsHook } from '../credentials/credentials-hook.js';
+import type { ProjectCredentialSource } from '../credentials/project-credential.js';
 import type { UpstreamCredentials } from '../credentials/upstream-credentials.js';
 import type { Hook } from '../hooks/hook.js';
 import type { BudgetGate } from '../ledger/budgets.js';
@@ -45,6 +46,8 @@ export interface HookServices {
   readonly credentials?: UpstreamCredentials;
   /** The process's response cache; absent: no rule is cached. */
   readonly cache?: ResponseCache;
+  /** The projects' own provider credentials (`auth.providerCredentials`); absent: off. */
+  readonly projectCredentials?: ProjectCredentialSource;
   /** Outcome hooks built once per process (usage recorder, service record), run last. */
   readonly recorders: readonly Hook[];
   /** Rate-limit counters and instruments (process-wide); absent: no rate limits. */
@@ -64,7 +67,7 @@ export function hookList(config: Config, services: HookServices, user: readonly 
     ...user,
     ...(services.cache ? [cacheHook(config, services.cache)] : []),
     promptCachingHook(config, logger.child({ component: 'prompt-caching' })),
-    ...(services.credentials ? [credentialsHook(config, services.credentials, logger.child({ component: 'credentials' }))] : []),
+    ...(services.credentials ? [credentialsHook(config, services.credentials, logger.child({ component: 'credentials' }), services.projectCredentials)] : []),
     ...services.recorders,
   ];
 }

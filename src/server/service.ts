@@ -121,6 +121,8 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   const ring = new DecisionRing(deps.config.config.admin.recentDecisions);
   // Secret files are watched once for the process, shared by every generation.
   const secrets = { files: new SecretFiles({ logger }), readEnv: deps.readEnv ?? (() => undefined), logger };
+  // Provider credentials per project, from the key store (on with auth.providerCredentials).
+  const projectCredentials = deps.access?.projectCredentials ? { projectCredentials: deps.access.projectCredentials } : {};
   let current: Generation | undefined;
   /** Readiness is off (health NOT_SERVING); streams are still accepted. */
   let notReady = false;
@@ -219,7 +221,11 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       return value === undefined ? { state: 'unavailable', where: describeSecretRef(ref) } : { state: 'on', value };
     },
     routes: [
-      ...accessAdminRoutes({ store: openStore, ...(deps.access ? { cache: deps.access } : {}), logger: adminLogger }),
+      ...accessAdminRoutes({
+        store: openStore,
+        ...(deps.access ? { cache: deps.access, ...(deps.access.projectCredentials ? { projectCredentials: deps.access } : {}) } : {}),
+        logger: adminLogger,
+      }),
       ...usageAdminRoutes({ db: async () => sqlDbOf(await openStore()), logger: adminLogger }),
       ...cacheAdminRoutes({ cache: () => cache, logger: adminLogger }),
       ...rateLimitAdminRoutes({ store: rateLimitStore, config: () => current?.config, ...(deps.now ? { now: deps.now } : {}) }),
@@ -286,6 +292,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
         ...ledgerDeps,
         ...(await cacheFor(deps.config)),
         ...(deps.keys ? { keys: deps.keys } : {}),
+        ...projectCredentials,
       });
       serviceMetrics.reload('success');
       warnIneffective(current.config);
@@ -316,6 +323,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
           ...ledgerDeps,
           ...(await cacheFor(config)),
           ...(deps.keys ? { keys: deps.keys } : {}),
+          ...projectCredentials,
         });
         if (previous && (next.config.grpc.address !== previous.config.grpc.address || next.config.admin.address !== previous.config.admin.address)) {
           logger.warn('listen addresses changed in config: they apply at the next restart');

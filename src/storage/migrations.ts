@@ -120,6 +120,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 7,
+    name: 'provider credentials per project',
+    up: () => [
+      // The value is AES-256-GCM ciphertext under the data key named by key_id (credential-cipher.ts).
+      `CREATE TABLE project_credentials (
+         project TEXT NOT NULL REFERENCES projects(name),
+         provider TEXT NOT NULL,
+         key_id TEXT NOT NULL,
+         ciphertext TEXT NOT NULL,
+         created_at BIGINT NOT NULL,
+         updated_at BIGINT NOT NULL,
+         PRIMARY KEY (project, provider))`,
+      `CREATE INDEX project_credentials_key_id ON project_credentials (key_id)`,
+    ],
+  },
 ];
 
 /** Arbitrary constant for PostgreSQL's advisory lock: replicas starting together migrate one at a time. */
