@@ -133,8 +133,9 @@ function assignedVariable(text: string): string | undefined {
 /** Runs one command in the copy; its exit code and output. */
 function run(text: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    // Commands that talk to the service over gRPC (replay) find it where it bound, as they would at :50051.
-    const grpc = server ? { LLM_EXTPROC_GRPC_ADDRESS: server.grpc } : {};
+    // Commands that talk to the running service (replay over gRPC, cache through the admin API)
+    // find it where it bound, as they would at :50051 and :9464.
+    const grpc = server ? { LLM_EXTPROC_GRPC_ADDRESS: server.grpc, LLM_EXTPROC_ADMIN_ADDRESS: server.admin.replace(/^https?:\/\//, '') } : {};
     execFile('bash', ['-o', 'pipefail', '-c', withAdminPort(text)], { cwd: ws, env: { ...env, ...vars, ...grpc }, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
       resolve({ code, stdout, stderr });

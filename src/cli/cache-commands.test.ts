@@ -63,6 +63,21 @@ describe('llm-extproc cache', () => {
     await expect(runCache({ config: file, model: 'x' }, io(), env, ['stats'])).rejects.toThrow(/takes no/);
   });
 
+  it('finds the service where serve is told to listen, and says when its cache is off', async () => {
+    const off = await startService({ yaml: 'admin: { token: { env: ADMIN_TOKEN } }\nrules: [{ name: openai, backends: [{ name: openai }] }]\n', cwd: dir, readEnv: env.readEnv! });
+    try {
+      const out = io();
+      const at = { ...env, adminAddress: off.adminUrl.replace('http://', '') };
+      expect(await runCache({ config: file }, out, at, ['stats'])).toBe(0);
+      expect(out.stdout).toBe('the response cache is off on this service (no rule caches responses)\n');
+      const purge = io();
+      expect(await runCache({ config: file, json: true }, purge, at, ['purge'])).toBe(0);
+      expect(JSON.parse(purge.stdout)).toEqual({ off: true, purged: 0 });
+    } finally {
+      await off.stop();
+    }
+  });
+
   it('finds the admin port from admin.address', () => {
     expect(adminBaseUrl('0.0.0.0:9464')).toBe('http://127.0.0.1:9464');
     expect(adminBaseUrl('[::1]:9000')).toBe('http://[::1]:9000');

@@ -1,7 +1,7 @@
 /**
  * `llm-extproc cache stats|purge`: the response cache of a running llm-extproc, through its admin
  * API (the memory store lives in that process). The admin address and token come from the
- * config (`admin.address`, `admin.token`), or `--admin-url`.
+ * config (`admin.address`, or `$LLM_EXTPROC_ADMIN_ADDRESS` as for `serve`; `admin.token`), or `--admin-url`.
  */
 import { dirname } from 'node:path';
 import { describeSecretRef, resolveSecretRef } from '../access/secret-ref.js';
@@ -39,7 +39,8 @@ export async function runCache(values: Record<string, unknown>, io: CliIo, env: 
     io.err(`admin.token: ${describeSecretRef(ref)} is not set\n`);
     return 1;
   }
-  const base = typeof values['admin-url'] === 'string' ? values['admin-url'].replace(/\/$/, '') : adminBaseUrl(loaded.config.admin.address);
+  // Without --admin-url: where `serve` is told to listen ($LLM_EXTPROC_ADMIN_ADDRESS), else admin.address.
+  const base = typeof values['admin-url'] === 'string' ? values['admin-url'].replace(/\/$/, '') : adminBaseUrl(env.adminAddress || loaded.config.admin.address);
   const filter: Record<string, string> = {};
   for (const f of ['project', 'model', 'rule'] as const) if (typeof values[f] === 'string') filter[f] = values[f];
   if (sub === 'stats' && Object.keys(filter).length) throw new UsageError('cache stats takes no --project, --model or --rule');
@@ -54,7 +55,13 @@ export async function runCache(values: Record<string, unknown>, io: CliIo, env: 
     io.err(`cannot reach the admin API at ${base}: ${(err as Error).message}\n`);
     return 1;
   }
-  const body = (await res.json().catch(() => ({}))) as Record<string, unknown> & { error?: { message?: string } };
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown> & { error?: { code?: string; message?: string } };
+  if (res.status === 409 && body.error?.code === 'cache_disabled') {
+    // Nothing to report or purge: say so, as an answer rather than a failure.
+    if (values['json'] === true) io.out(`${JSON.stringify({ off: true, ...(sub === 'purge' ? { purged: 0 } : {}) }, null, 2)}\n`);
+    else io.out(`the response cache is off on this service (no rule caches responses)${sub === 'purge' ? ': nothing purged' : ''}\n`);
+    return 0;
+  }
   if (!res.ok) {
     io.err(`${res.status}: ${body.error?.message ?? 'the admin API refused the request'}\n`);
     return 1;
