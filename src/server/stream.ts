@@ -1,14 +1,20 @@
 /**
  * The ext_proc stream loop: one gRPC stream per HTTP request, one message at a time, replies
  * written in order with backpressure. The loop owns the call; the processor owns the request.
+ *
+ * Every stream's processor is finished exactly once, whatever the order of the call's `end`,
+ * `error`, `cancelled` and `close` events: the loop has one exit (its `finally`), and nothing
+ * inside it can wait for an event a closed call never emits. In particular a reply written to
+ * a call that was reset is never acknowledged by grpc-js, so a wait for `drain` also ends when
+ * the call closes (before that, a reset arriving with a stream's first messages could leave
+ * the loop waiting for `drain` for ever: processor never finished, `streams.active` stuck).
  */
-import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { toPhaseMessage, toProcessingResponse, UnknownPhaseError } from '../envoy/messages.js';
 import type { WireProcessingRequest, WireProcessingResponse } from '../envoy/wire-types.js';
 import type { PhaseReply } from '../processor/phase.js';
-import { CallMessages } from './call-messages.js';
+import { CallMessages, PrematureCloseError } from './call-messages.js';
 
 /** The duplex call as grpc-js hands it to the handler. */
 export type ProcessCall = grpc.ServerDuplexStream<WireProcessingRequest, WireProcessingResponse>;
@@ -33,8 +39,35 @@ export interface StreamDeps {
   nextStreamId(): number;
 }
 
-async function write(call: ProcessCall, msg: WireProcessingResponse): Promise<void> {
-  if (!call.write(msg)) await once(call, 'drain');
+/** The part of the call replies are written to. */
+export type ReplySink = Pick<ProcessCall, 'write' | 'once' | 'off' | 'destroyed' | 'cancelled'>;
+
+/**
+ * Writes one reply with backpressure: when the call's buffer is full, waits for `drain` — or
+ * for the call to close, cancel or fail, which rejects with {@link PrematureCloseError} (a
+ * closed call never drains). Rejects the same way when the call is already closed.
+ */
+export function writeReply(call: ReplySink, msg: WireProcessingResponse): Promise<void> {
+  if (call.destroyed || call.cancelled) return Promise.reject(new PrematureCloseError());
+  if (call.write(msg)) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const settle = (closed: boolean): void => {
+      call.off('drain', onDrain);
+      call.off('close', onClosed);
+      call.off('cancelled', onClosed);
+      call.off('error', onClosed);
+      if (closed) reject(new PrematureCloseError());
+      else resolve();
+    };
+    const onDrain = (): void => settle(false);
+    const onClosed = (): void => settle(true);
+    call.once('drain', onDrain);
+    call.once('close', onClosed);
+    call.once('cancelled', onClosed);
+    call.once('error', onClosed);
+    // write() itself may have destroyed the call (a stream error): it will emit no more events.
+    if (call.destroyed || call.cancelled) settle(true);
+  });
 }
 
 /** Serves one ext_proc stream to its end. Never throws. */
@@ -49,8 +82,9 @@ export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<
     for await (const message of new CallMessages<WireProcessingRequest>(call)) {
       const phase = toPhaseMessage(message);
       const replies = await processor.handle(phase);
-      if (phase.observabilityMode || call.cancelled) continue; // Envoy does not read replies in observability mode
-      for (const reply of replies) await write(call, toProcessingResponse(reply));
+      // Envoy does not read replies in observability mode; a closed call takes none (the next read ends the loop).
+      if (phase.observabilityMode || call.cancelled || call.destroyed) continue;
+      for (const reply of replies) await writeReply(call, toProcessingResponse(reply));
     }
   } catch (err) {
     if (call.cancelled || isCancellation(err)) {
@@ -74,7 +108,7 @@ export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<
       logger.error({ err }, 'request finish failed');
     }
     deps.onEnd(end);
-    if (end !== 'error' && !call.cancelled && !call.writableEnded) call.end();
+    if (end !== 'error' && !call.cancelled && !call.destroyed && !call.writableEnded) call.end();
   }
 }
 
