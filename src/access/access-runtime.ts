@@ -116,7 +116,11 @@ export function accessRuntimeFor(loaded: { readonly config: Config; readonly sou
   const baseDir = loaded.source === 'embedded default' ? sources.cwd : dirname(loaded.source);
   return new AccessRuntime({
     open: async () =>
-      (await import('./open-store.js')).openAccessStore(loaded.config.auth.store, { baseDir, ...(sources.readEnv ? { readEnv: sources.readEnv } : {}) }),
+      (await import('./open-store.js')).openAccessStore(
+        loaded.config.auth.store,
+        { baseDir, ...(sources.readEnv ? { readEnv: sources.readEnv } : {}) },
+        sources.logger.child({ component: 'access' }),
+      ),
     cache: loaded.config.auth.cache,
     logger: sources.logger.child({ component: 'access' }),
   });
