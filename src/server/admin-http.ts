@@ -29,9 +29,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** Creates (does not start) the admin HTTP server. */
+/**
+ * Creates (does not start) the admin HTTP server. A server `error` after it listens (accept
+ * failing, e.g. out of file descriptors) is logged, never left unhandled.
+ */
 export function createAdminServer(deps: AdminDeps): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://admin');
@@ -66,4 +69,8 @@ export function createAdminServer(deps: AdminDeps): Server {
       else res.destroy();
     });
   });
+  server.on('error', (err) => {
+    if (server.listening) deps.logger.error({ err }, 'admin server error');
+  });
+  return server;
 }

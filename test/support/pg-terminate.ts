@@ -45,6 +45,8 @@ export class BackendKiller {
 
   /** The application's backends now. */
   async backends(): Promise<Backend[]> {
+    // Inside a transaction (a test holding a lock here) pg_stat_activity keeps its first snapshot.
+    await this.client.query('SELECT pg_stat_clear_snapshot()');
     const { rows } = await this.client.query(
       `SELECT pid, state, wait_event_type, query FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1`,
@@ -60,6 +62,7 @@ export class BackendKiller {
 
   /** Terminates every backend of the application; resolves with how many were terminated. */
   async terminate(): Promise<number> {
+    await this.client.query('SELECT pg_stat_clear_snapshot()');
     const { rows } = await this.client.query(
       `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1`,
