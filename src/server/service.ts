@@ -23,6 +23,7 @@ import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { DecisionRing } from './decision-ring.js';
 import { removeStaleSocket } from './stale-socket.js';
 import { HealthService } from './health.js';
+import { EventLoopLagMonitor } from './event-loop-lag.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { ServiceMetrics } from './service-metrics.js';
 import { serveStream, type ProcessCall } from './stream.js';
@@ -120,6 +121,13 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   const requestLog = logger.child({ component: 'requests' }, { redact: [] });
   const usage = new UsageRecorder(deps.meter, (rule) => current?.backendOfRule.get(rule), deps.ledger);
   const outcomes = new OutcomeRecorder(serviceMetrics, ring, requestLog, () => current?.config.log.prompts ?? false, usage);
+  // Readiness also fails while the event loop stays held (readiness.maxEventLoopLagMs).
+  const lag = new EventLoopLagMonitor({
+    meter: deps.meter,
+    logger,
+    maxLagMs: () => current?.config.readiness.maxEventLoopLagMs ?? 0,
+    onChange: () => health.setServing(serving && !notReady && lag.healthy),
+  });
   const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
 
   const streamDeps = {
@@ -194,7 +202,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     const parsed = parseAddress(address);
     if (parsed.kind === 'unix') await removeStaleSocket(parsed.path);
     const server = createAdminServer({
-      ready: () => serving && !notReady && !draining && current !== undefined,
+      ready: () => serving && !notReady && !draining && current !== undefined && lag.healthy,
       metrics: deps.metricsHandler,
       routes: new Map([
         ...debugRoutes({
@@ -237,7 +245,8 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       const adminPort = await bindAdmin(deps.adminAddress ?? cfg.admin.address);
       const grpcBound = await bindGrpc(deps.grpcAddress ?? cfg.grpc.address, cfg.grpc.maxMessageBytes);
       serving = true;
-      health.setServing(true);
+      lag.start();
+      health.setServing(lag.healthy);
       logger.info({ grpc: grpcBound.target, adminPort, config: current.info.source, generation: current.info.id }, 'llm-extproc serving');
       return { grpc: grpcBound.target, grpcPort: grpcBound.port, adminPort };
     },
@@ -304,6 +313,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
         await new Promise<void>((resolve) => admin.close(() => resolve()));
       }
       serving = false;
+      lag.stop();
       secrets.files.close();
       await deps.ledger?.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
       await deps.access?.close().catch((err: unknown) => logger.error({ err }, 'closing the access store failed'));
