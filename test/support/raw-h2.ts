@@ -100,6 +100,10 @@ export class RawH2Connection {
   ) {
     socket.on('data', (chunk: Buffer) => this.read(chunk));
     socket.on('error', () => undefined); // the server may close after GOAWAY; the test asserts on the server side
+    // A stream waiting for flow-control window must not wait for ever on a closed connection.
+    socket.on('close', () => {
+      for (const w of this.windowWaiters.splice(0)) w();
+    });
   }
 
   /** Connects to `host:port` and sends the preface and an empty SETTINGS frame. */
@@ -134,6 +138,7 @@ export class RawH2Connection {
       if (offset >= data.length) break;
       await this.write(parts.splice(0));
       await new Promise<void>((resolve) => this.windowWaiters.push(resolve));
+      if (this.socket.destroyed) throw new Error('connection closed while waiting for flow-control window');
     }
     parts.push(frame(RST_STREAM, 0, id, Buffer.from([0, 0, 0, H2_CANCEL])));
     this.streamWindows.delete(id);
@@ -147,6 +152,7 @@ export class RawH2Connection {
 
   private write(parts: Buffer[]): Promise<void> {
     if (parts.length === 0) return Promise.resolve();
+    if (this.socket.destroyed || this.socket.writableEnded) return Promise.reject(new Error('connection closed'));
     return new Promise<void>((resolve, reject) => this.socket.write(Buffer.concat(parts), (err) => (err ? reject(err) : resolve())));
   }
 
