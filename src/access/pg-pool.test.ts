@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendKiller, uniqueApplicationName, urlFor } from '../../test/support/pg-terminate.js';
 import { createTestSchema, type TestSchema } from '../../test/support/postgres.js';
 import { openPostgresDb } from './postgres-store.js';
-import type { SqlDb } from './sql-db.js';
+import type { SqlDb } from '../storage/sql-db.js';
 
 let schema: TestSchema;
 let killer: BackendKiller;

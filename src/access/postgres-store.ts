@@ -5,8 +5,8 @@
  * (see pg-pool.ts): the statement running on it rejects, the next one reconnects.
  */
 import type pg from 'pg';
+import { numberPlaceholders, type SqlDb, type SqlExecutor, type SqlRow } from '../storage/sql-db.js';
 import { createGuardedPool, queryReadRetrying, runTransaction, type PgErrorListener } from './pg-pool.js';
-import { numberPlaceholders, type SqlDb, type SqlExecutor, type SqlRow } from './sql-db.js';
 import { SqlAccessStore } from './sql-store.js';
 import type { AccessStore } from './store.js';
 

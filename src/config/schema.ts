@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { authSchema, policySchema, ruleAccessSchema, secretRefSchema } from './access-schema.js';
 import { budgetSchema, ledgerSchema, pricingSchema } from './ledger-schema.js';
 import { promptCachingSchema } from './prompt-caching-schema.js';
+import { rateLimitsSchema } from './rate-limits-schema.js';
 
 const MiB = 1024 * 1024;
 
@@ -183,6 +184,19 @@ export const configSchema = z.strictObject({
       failureMode: z.enum(['closed', 'open']).default('closed'),
     })
     .prefault({}),
+  /** Users' request-path hooks, in order (docs/extending.md): run after the built-in access hooks. */
+  hooks: z
+    .array(
+      z.strictObject({
+        module: z.string().min(1),
+        options: z.record(z.string(), z.unknown()).default({}),
+        /** Time budget of each asynchronous call of the hook. */
+        timeoutMs: z.number().int().positive().default(200),
+        /** A throw, an overrun or a malformed answer: `closed` answers 503, `open` skips the hook for that call. */
+        failureMode: z.enum(['closed', 'open']).default('closed'),
+      }),
+    )
+    .default([]),
   metrics: moduleRef
     .extend({
       requestHeaderAttributes: z.record(z.string(), z.string()).default({}),
@@ -192,6 +206,8 @@ export const configSchema = z.strictObject({
   auth: authSchema,
   /** Usage ledger, prices and budgets (docs/ledger.md). */
   ledger: ledgerSchema,
+  /** Requests and tokens per minute (docs/rate-limits.md). */
+  rateLimits: rateLimitsSchema,
   pricing: pricingSchema,
   budgets: z.array(budgetSchema).default([]),
   /** Global request policy. */

@@ -16,7 +16,8 @@ import type { RequestMetricsFactory } from '../metrics/request-metrics.js';
 import type { Generation, GenerationInfo } from '../processor/generation.js';
 import { RequestProcessor } from '../processor/request-processor.js';
 import { grpcBindTarget, parseAddress } from './address.js';
-import { createAdminServer, type AdminHandler } from './admin-http.js';
+import { createAdminServer } from './admin-http.js';
+import type { AdminHandler } from '../admin/respond.js';
 import { buildGeneration } from './build-generation.js';
 import { debugRoutes } from './debug-routes.js';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
@@ -29,11 +30,18 @@ import { ServiceMetrics } from './service-metrics.js';
 import { serveStream, type ProcessCall } from './stream.js';
 import { SecretFiles } from '../credentials/secret-files.js';
 import type { KeyLookup } from '../access/key-lookup.js';
-import { ADMIN_API_PREFIX, createAdminRoutes } from '../access/admin-routes.js';
+import { ADMIN_API_PREFIX, createAdminApi } from '../admin/admin-api.js';
+import { accessAdminRoutes } from '../access/admin-routes.js';
+import { usageAdminRoutes } from '../ledger/usage-admin-routes.js';
+import { sqlDbOf } from '../ledger/open-ledger.js';
 import type { AccessRuntime } from '../access/access-runtime.js';
 import { describeSecretRef, resolveSecretRef } from '../access/secret-ref.js';
 import type { LedgerRuntime } from '../ledger/ledger-runtime.js';
-import { pricingMissingCounter, UsageRecorder } from '../ledger/usage-recorder.js';
+import { pricingMissingCounter, usageHook } from '../ledger/usage-recorder.js';
+import type { CounterStore } from '../rate-limits/counter-store.js';
+import { MemoryCounterStore } from '../rate-limits/memory-store.js';
+import { rateLimitInstruments } from '../rate-limits/rate-limits-hook.js';
+import { rateLimitAdminRoutes } from '../rate-limits/rate-limits-admin-routes.js';
 
 /** What the service is built from. Everything is injected; nothing is read from the process. */
 export interface ServerDeps {
@@ -58,6 +66,10 @@ export interface ServerDeps {
   readonly access?: AccessRuntime;
   /** The usage ledger (records, budgets); started by the caller, closed (flushed) by `stop()`. */
   readonly ledger?: LedgerRuntime;
+  /** Rate-limit counters (Redis for several replicas); default: in memory. Closed by `stop()`. */
+  readonly rateLimitStore?: CounterStore;
+  /** The clock of per-minute windows (ms since epoch); default `Date.now`. Tests inject one. */
+  readonly now?: () => number;
 }
 
 /** Where the service listens once started. */
@@ -119,8 +131,13 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   // pino runs its wildcard redaction over each field of every line, which cost about 20 µs per
   // request (bench/BENCHMARKS.md). The line's logger therefore has no redaction paths.
   const requestLog = logger.child({ component: 'requests' }, { redact: [] });
-  const usage = new UsageRecorder(deps.meter, (rule) => current?.backendOfRule.get(rule), deps.ledger);
-  const outcomes = new OutcomeRecorder(serviceMetrics, ring, requestLog, () => current?.config.log.prompts ?? false, usage);
+  const outcomes = new OutcomeRecorder(serviceMetrics, ring, requestLog, () => current?.config.log.prompts ?? false);
+  // Built once per process and shared by every generation's hook list: their instruments and
+  // the ledger outlive a reload.
+  const recorders = [usageHook(deps.meter, deps.ledger), outcomes];
+  const rateLimitStore = deps.rateLimitStore ?? new MemoryCounterStore();
+  const rateLimits = { store: rateLimitStore, instruments: rateLimitInstruments(deps.meter), meter: deps.meter, ...(deps.now ? { now: deps.now } : {}) };
+  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, rateLimits, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
   // Readiness also fails while the event loop stays held (readiness.maxEventLoopLagMs).
   const lag = new EventLoopLagMonitor({
     meter: deps.meter,
@@ -128,7 +145,6 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     maxLagMs: () => current?.config.readiness.maxEventLoopLagMs ?? 0,
     onChange: () => health.setServing(serving && !notReady && lag.healthy),
   });
-  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
 
   const streamDeps = {
     logger,
@@ -138,7 +154,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       new RequestProcessor({
         generation: current!,
         logger: streamLogger,
-        outcomes,
+        events: outcomes,
         warnStreamedOnce: () => {
           if (warnedStreamed) return;
           warnedStreamed = true;
@@ -176,7 +192,9 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     return { target: grpcBindTarget({ kind: 'tcp', host, port }), port };
   }
 
-  const adminApi = createAdminRoutes({
+  const openStore = () => (deps.access ? deps.access.store() : Promise.reject(new Error('no access store configured')));
+  const adminLogger = logger.child({ component: 'admin-api' });
+  const adminApi = createAdminApi({
     token: async () => {
       const ref = current?.config.admin.token;
       if (!ref) return { state: 'off' };
@@ -185,9 +203,12 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       const value = await resolveSecretRef(ref, { baseDir, ...(deps.readEnv ? { readEnv: deps.readEnv } : {}) });
       return value === undefined ? { state: 'unavailable', where: describeSecretRef(ref) } : { state: 'on', value };
     },
-    store: () => (deps.access ? deps.access.store() : Promise.reject(new Error('no access store configured'))),
-    ...(deps.access ? { cache: deps.access } : {}),
-    logger: logger.child({ component: 'admin-api' }),
+    routes: [
+      ...accessAdminRoutes({ store: openStore, ...(deps.access ? { cache: deps.access } : {}), logger: adminLogger }),
+      ...usageAdminRoutes({ db: async () => sqlDbOf(await openStore()), logger: adminLogger }),
+      ...rateLimitAdminRoutes({ store: rateLimitStore, config: () => current?.config, ...(deps.now ? { now: deps.now } : {}) }),
+    ],
+    logger: adminLogger,
   });
 
   // The usage dashboard's static files (no data in them; the page calls the admin API).
@@ -315,6 +336,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       serving = false;
       lag.stop();
       secrets.files.close();
+      await rateLimitStore.close().catch((err: unknown) => logger.error({ err }, 'closing the rate-limit store failed'));
       await deps.ledger?.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
       await deps.access?.close().catch((err: unknown) => logger.error({ err }, 'closing the access store failed'));
       logger.info('stopped');

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { toProcessingResponse } from '../envoy/messages.js';
 import type { WireProcessingRequest } from '../envoy/wire-types.js';
 import { continueReply } from '../processor/replies.js';
-import type { PhaseReply } from '../processor/phase.js';
+import type { PhaseReply } from '../hooks/phase.js';
 import { ServiceMetrics } from './service-metrics.js';
 import { serveStream, writeReply, type ProcessCall, type StreamEnd } from './stream.js';
 
