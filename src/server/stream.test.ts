@@ -153,6 +153,20 @@ describe('serveStream', () => {
     );
   });
 
+  it('ends the stream, once, when its processor cannot be built', async () => {
+    const call = new FakeCall();
+    const ends: StreamEnd[] = [];
+    await serveStream(call as unknown as ProcessCall, {
+      logger: silent,
+      nextStreamId: () => 1,
+      onEnd: (end) => void ends.push(end),
+      newProcessor: () => {
+        throw new Error('no generation');
+      },
+    });
+    expect(ends).toEqual(['error']);
+  });
+
   it('a wait for drain ends when the call is reset', async () => {
     const call = new FakeCall();
     const writes: Array<Promise<void>> = [];

@@ -74,15 +74,17 @@ export function writeReply(call: ReplySink, msg: WireProcessingResponse): Promis
 /** Serves one ext_proc stream to its end. Never throws. */
 export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<void> {
   const logger = deps.logger.child({ stream: deps.nextStreamId() });
-  const processor = deps.newProcessor(logger);
+  let processor: StreamProcessor | undefined;
   let end: StreamEnd = 'completed';
   try {
+    // Inside the try: a processor that cannot be built still ends the stream (and the gauge).
+    const current = (processor = deps.newProcessor(logger));
     // CallMessages, not call.iterator(): same order and flow control, a fraction of the cost;
     // like iterator({ destroyOnReturn: false }) it never destroys the call, which must still
     // send its status after Envoy's half-close.
     for await (const message of new CallMessages<WireProcessingRequest>(call)) {
       const phase = toPhaseMessage(message);
-      const replies = await processor.handle(phase);
+      const replies = await current.handle(phase);
       // Envoy does not read replies in observability mode; a closed call takes none (the next read ends the loop).
       if (phase.observabilityMode || call.cancelled || call.destroyed) continue;
       for (const reply of replies) await writeReply(call, toProcessingResponse(reply));
@@ -107,7 +109,7 @@ export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<
     if (end === 'completed' && !call.cancelled) await new Promise((r) => setImmediate(r));
     if (call.cancelled && end === 'completed') end = 'cancelled';
     try {
-      processor.finish(end);
+      processor?.finish(end);
     } catch (err) {
       logger.error({ err }, 'request finish failed');
     }
