@@ -48,6 +48,24 @@ end
 return out
 `;
 
+/** KEYS[1]: the current bucket. ARGV: amount, expiry ms. One command instead of MULTI/INCRBY/PEXPIRE/EXEC. */
+const ADD_SCRIPT = `
+redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/** KEYS: per entry, tokens then cost key. ARGV: tokens, cost, then per entry its expiry (ms since epoch). */
+const SPEND_ADD_SCRIPT = `
+for i = 1, #KEYS / 2 do
+  redis.call('INCRBY', KEYS[2 * i - 1], ARGV[1])
+  redis.call('INCRBYFLOAT', KEYS[2 * i], ARGV[2])
+  redis.call('PEXPIREAT', KEYS[2 * i - 1], ARGV[2 + i])
+  redis.call('PEXPIREAT', KEYS[2 * i], ARGV[2 + i])
+end
+return 1
+`;
+
 /** How to reach Redis. */
 export interface RedisStoreOptions {
   readonly url: string;
@@ -61,10 +79,17 @@ export interface RedisStoreOptions {
 }
 
 type TakeCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number[]>;
+type AddCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number>;
+
+/** Budget spend shared by replicas (see SharedSpend in src/ledger/budgets.ts). */
+export interface RedisSpend {
+  read(keys: readonly string[]): Promise<Array<{ tokens: number; cost: number }>>;
+  add(entries: ReadonlyArray<{ key: string; expiresAt: number }>, tokens: number, cost: number): Promise<void>;
+}
 
 /** Counters in Redis. */
 export class RedisCounterStore implements CounterStore {
-  private readonly client: Redis & { rateLimitTake?: TakeCommand };
+  private readonly client: Redis & { rateLimitTake?: TakeCommand; rateLimitAdd?: AddCommand; spendAdd?: AddCommand };
   private readonly windowMs: number;
   private lastErrorLog = 0;
 
@@ -84,6 +109,8 @@ export class RedisCounterStore implements CounterStore {
     // Without a listener an 'error' event would end the process; the outage is answered per command.
     this.client.on('error', (err: Error) => this.logError(err));
     this.client.defineCommand('rateLimitTake', { lua: TAKE_SCRIPT });
+    this.client.defineCommand('rateLimitAdd', { lua: ADD_SCRIPT });
+    this.client.defineCommand('spendAdd', { lua: SPEND_ADD_SCRIPT });
   }
 
   async take(checks: readonly CounterCheck[], now: number): Promise<TakeResult> {
@@ -98,7 +125,7 @@ export class RedisCounterStore implements CounterStore {
 
   async add(key: string, amount: number, now: number): Promise<void> {
     const k = this.keyOf(key, bucketOf(now, this.windowMs));
-    await this.run(() => this.client.multi().incrby(k, amount).pexpire(k, 2 * this.windowMs).exec());
+    await this.run(() => this.client.rateLimitAdd!(1, k, amount, 2 * this.windowMs));
   }
 
   async peek(keys: readonly string[], now: number): Promise<BucketCounts[]> {
@@ -107,6 +134,20 @@ export class RedisCounterStore implements CounterStore {
     const values = await this.run(() => this.client.mget(...keys.flatMap((k) => [this.keyOf(k, b), this.keyOf(k, b - 1)])));
     return keys.map((_k, i) => ({ current: Number(values[2 * i] ?? 0), previous: Number(values[2 * i + 1] ?? 0) }));
   }
+
+  /** Budget spend counters on the same Redis (keys under `<prefix>spend:`): one round trip to read, one to add. */
+  readonly spend: RedisSpend = {
+    read: async (keys) => {
+      if (keys.length === 0) return [];
+      const values = await this.run(() => this.client.mget(...keys.flatMap((k) => [`${this.opts.keyPrefix}spend:${k}:t`, `${this.opts.keyPrefix}spend:${k}:c`])));
+      return keys.map((_k, i) => ({ tokens: Number(values[2 * i] ?? 0), cost: Number(values[2 * i + 1] ?? 0) }));
+    },
+    add: async (entries, tokens, cost) => {
+      if (entries.length === 0) return;
+      const keys = entries.flatMap((e) => [`${this.opts.keyPrefix}spend:${e.key}:t`, `${this.opts.keyPrefix}spend:${e.key}:c`]);
+      await this.run(() => this.client.spendAdd!(keys.length, ...keys, Math.round(tokens), cost, ...entries.map((e) => e.expiresAt)));
+    },
+  };
 
   async close(): Promise<void> {
     this.client.disconnect();

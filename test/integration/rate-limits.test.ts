@@ -223,3 +223,78 @@ rules:
     }
   });
 });
+
+describe('budgets on the shared counters', () => {
+  it('two replicas on one Redis admit one budget between them, not one each', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { parseConfig } = await import('../../src/config/load.js');
+    const { accessRuntimeFor } = await import('../../src/access/access-runtime.js');
+    const { LedgerRuntime } = await import('../../src/ledger/ledger-runtime.js');
+    const { sqlDbOf } = await import('../../src/ledger/open-ledger.js');
+    const redis = await createTestRedis();
+    const dir = await mkdtemp(join(tmpdir(), 'shared-budget-'));
+    // 300 tokens an answer, 1000 a day for team-a: one budget's worth is 4 answers (the fourth
+    // is admitted with 900 spent). Each replica has its own database (no sync between them):
+    // only the shared counters can stop the second replica.
+    const answer = chatCompletionJson({ id: 'chatcmpl-b', model: 'gpt-4o-mini', usage: { prompt_tokens: 200, completion_tokens: 100, total_tokens: 300 } });
+    const replicas: Array<{ svc: TestService; route: SingleRoute }> = [];
+    try {
+      for (const name of ['a', 'b']) {
+        const loaded = parseConfig(
+          `
+auth: { enabled: true, store: { driver: sqlite, path: ${JSON.stringify(join(dir, `${name}.db`))} } }
+ledger: { enabled: true, budgetSyncIntervalMs: 3600000 }
+budgets: [{ project: team-a, window: day, maxTokens: 1000 }]
+rules:
+  - name: openai
+    headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]
+    backends: [{ name: openai }]
+`,
+          join(dir, `${name}.yaml`),
+        );
+        const access = accessRuntimeFor(loaded, { logger: pino({ level: 'silent' }), cwd: dir });
+        await access.store();
+        const store = new RedisCounterStore({ url: redis.url, keyPrefix: redis.prefix, timeoutMs: 1000, logger: pino({ level: 'silent' }) });
+        const svc = await startService({
+          loaded,
+          cwd: dir,
+          keys: keys(),
+          access,
+          rateLimitStore: store,
+          ledger: async (meter, logger) => {
+            const l = new LedgerRuntime({ db: async () => sqlDbOf(await access.store()), config: loaded.config.ledger, spillPath: join(dir, `${name}.spill`), meter, logger, sharedSpend: store.spend });
+            await l.start();
+            return l;
+          },
+        });
+        replicas.push({ svc, route: await startSingleRoute({ processorAddress: svc.target, handler: jsonReply(answer) }) });
+      }
+      const finished = () => replicas.reduce((n, r) => n + r.svc.logs.filter((l) => l['msg'] === 'request finished').length, 0);
+      let admitted = 0;
+      for (let i = 0; i < 12; i++) {
+        const r = replicas[i % 2]!;
+        const status = await new OpenAI({ baseURL: `${r.route.harness.url}/v1`, apiKey: 'gk-a', maxRetries: 0 }).chat.completions
+          .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+          .then(() => 200)
+          .catch((e: unknown) => (e as { status?: number }).status);
+        if (status === 200) admitted++;
+        else expect(status).toBe(429);
+        // A request's spend is recorded after its reply went out: wait for it, as a client's next request would come later.
+        await expect.poll(finished).toBe(i + 1);
+      }
+      // Alone, each replica would admit 4 (8 in all, 2.4× the budget); together, the budget plus
+      // at most the request in flight.
+      expect(admitted).toBeGreaterThanOrEqual(4);
+      expect(admitted).toBeLessThanOrEqual(5);
+    } finally {
+      for (const r of replicas) {
+        await r.route.close();
+        await r.svc.stop();
+      }
+      await redis.drop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
