@@ -12,6 +12,7 @@ import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { RateLimitConfig } from '../config/rate-limits-schema.js';
+import { CLIENT_ERRORS, clientError } from '../error-catalogue.js';
 import { UserFacingError, type WithReplyHeaders } from '../errors.js';
 import type { Hook, HookRequest } from '../hooks/hook.js';
 import type { RequestOutcome } from '../hooks/outcome.js';
@@ -23,12 +24,15 @@ import { estimate, waitMs } from './sliding-window.js';
 /** A 429 with `retry-after` and the `x-ratelimit-*` headers, in the client API's error shape. */
 export class RateLimitedError extends UserFacingError implements WithReplyHeaders {
   constructor(
-    message: string,
-    readonly limit: string,
+    args: Parameters<(typeof CLIENT_ERRORS)['rate_limited']['message']>[0],
     readonly replyHeaders: Readonly<Record<string, string>>,
   ) {
-    super(429, 'rate_limited', message);
+    super(CLIENT_ERRORS.rate_limited.status, 'rate_limited', CLIENT_ERRORS.rate_limited.message(args));
+    this.limit = args.name;
   }
+
+  /** Name of the limit that was reached. */
+  readonly limit: string;
 }
 
 /** One applicable limit and its counter keys for a request. */
@@ -73,10 +77,35 @@ export function counterKey(limit: string, kind: 'requests' | 'tokens', subject: 
   return `${limit}:${kind === 'requests' ? 'r' : 't'}:${subject}`;
 }
 
-/** The limits of `config` that apply to `req`, with their counter keys. */
+/**
+ * The limits for `req`: the config's, with a caller's own key-store limits in place of the
+ * numbers of the config's limits counted per `[key]` (per `[project]`); a caller's own limit
+ * with no such config limit is a limit of its own, named `key` (`project`).
+ */
+function limitsFor(config: Config, req: HookRequest): readonly RateLimitConfig[] {
+  const own = req.caller?.rateLimits;
+  const configured = config.rateLimits.limits;
+  if (!own) return configured;
+  const out: RateLimitConfig[] = [];
+  const used = { key: false, project: false };
+  for (const l of configured) {
+    const dim = l.per.length === 1 && (l.per[0] === 'key' || l.per[0] === 'project') ? l.per[0] : undefined;
+    const o = dim ? own[dim] : undefined;
+    if (dim && o) used[dim] = true;
+    out.push(o ? { ...l, ...(o.requestsPerMinute !== undefined ? { requestsPerMinute: o.requestsPerMinute } : {}), ...(o.tokensPerMinute !== undefined ? { tokensPerMinute: o.tokensPerMinute } : {}) } : l);
+  }
+  for (const dim of ['key', 'project'] as const) {
+    const o = own[dim];
+    if (!o || used[dim] || (o.requestsPerMinute === undefined && o.tokensPerMinute === undefined)) continue;
+    out.push({ name: dim, per: [dim], tokens: 'total', ...o });
+  }
+  return out;
+}
+
+/** The limits of `config` (and the caller's own) that apply to `req`, with their counter keys. */
 export function applicableLimits(config: Config, req: HookRequest): Applied[] {
   const out: Applied[] = [];
-  for (const limit of config.rateLimits.limits) {
+  for (const limit of limitsFor(config, req)) {
     if (limit.rules && (req.rule === undefined || !limit.rules.includes(req.rule))) continue;
     if (limit.models && (req.model === undefined || !globAny(limit.models, req.model))) continue;
     const subject = subjectOf(limit, { key: req.caller?.id, project: req.caller?.project, model: req.model, rule: req.rule });
@@ -170,7 +199,7 @@ export function rateLimitsHook(config: Config, deps: RateLimitsHookDeps, instrum
         if (!(err instanceof CounterStoreError)) throw err;
         instruments.storeErrors.add(1, { 'llm_extproc.rate_limit.failure_mode': config.rateLimits.failureMode });
         if (failOpen) return undefined;
-        throw new UserFacingError(503, 'rate_limit_unavailable', 'rate limits cannot be checked right now; try again');
+        throw clientError('rate_limit_unavailable');
       }
       const headers = rateLimitHeaders(checks, result.counts, kinds, at);
       if (result.refused !== undefined) {
@@ -181,7 +210,12 @@ export function rateLimitsHook(config: Config, deps: RateLimitsHookDeps, instrum
         const limit = owners[i]!;
         instruments.limited.add(1, { 'llm_extproc.rate_limit.name': limit.name, 'llm_extproc.rate_limit.kind': kinds[i]! });
         const replyHeaders = Object.fromEntries([...headers, ['retry-after', String(Math.max(1, Math.ceil(ms / 1000)))], ['retry-after-ms', String(ms)]]);
-        return { answer: new RateLimitedError(`rate limit ${limit.name} reached (${kinds[i] === 'requests' ? `${checks[i]!.limit} requests` : `${checks[i]!.limit} tokens`} per minute); retry after ${Math.ceil(ms / 1000)} s`, limit.name, replyHeaders) };
+        return {
+          answer: new RateLimitedError(
+            { name: limit.name, limit: kinds[i] === 'requests' ? `${checks[i]!.limit} requests` : `${checks[i]!.limit} tokens`, retryAfterSeconds: Math.ceil(ms / 1000) },
+            replyHeaders,
+          ),
+        };
       }
       const charge = applied.filter((a) => a.tokenKey).map((a) => ({ key: a.tokenKey!, tokens: a.limit.tokens }));
       const context: Admitted = { headers, charge };

@@ -52,7 +52,7 @@ export function hookList(config: Config, services: HookServices, user: readonly 
     keysHook(config, services.keys, logger.child({ component: 'keys' })),
     ...(services.budgets ? [budgetsHook(config, services.budgets)] : []),
     policyHook(config),
-    ...(services.rateLimits && config.rateLimits.limits.length
+    ...(services.rateLimits && (config.rateLimits.limits.length || services.keys)
       ? [rateLimitsHook(config, { store: services.rateLimits.store, logger: logger.child({ component: 'rate-limits' }), meter: services.rateLimits.meter, ...(services.rateLimits.now ? { now: services.rateLimits.now } : {}) }, services.rateLimits.instruments)]
       : []),
     ...user,

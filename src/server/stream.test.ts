@@ -3,10 +3,8 @@ import { createNoopMeter } from '@opentelemetry/api';
 import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { toProcessingResponse } from '../envoy/messages.js';
-import type { WireProcessingRequest } from '../envoy/wire-types.js';
 import { continueReply } from '../processor/replies.js';
-import type { PhaseReply } from '../hooks/phase.js';
+import type { PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import { ServiceMetrics } from './service-metrics.js';
 import { serveStream, writeReply, type ProcessCall, type StreamEnd } from './stream.js';
 
@@ -61,7 +59,7 @@ class FakeCall extends Duplex {
   }
 }
 
-const HEADERS: WireProcessingRequest = { request: 'requestHeaders', requestHeaders: { headers: { headers: [] }, endOfStream: false } };
+const HEADERS: PhaseMessage = { phase: 'requestHeaders', headers: {}, endOfStream: false, observabilityMode: false };
 const silent = pino({ level: 'silent' });
 
 type Event = 'message' | 'halfClose' | 'error' | 'cancel' | 'close' | 'ack' | 'tick';
@@ -170,13 +168,13 @@ describe('serveStream', () => {
   it('a wait for drain ends when the call is reset', async () => {
     const call = new FakeCall();
     const writes: Array<Promise<void>> = [];
-    for (let i = 0; i < 20; i++) writes.push(writeReply(call as unknown as ProcessCall, toProcessingResponse(continueReply('requestHeaders'))));
+    for (let i = 0; i < 20; i++) writes.push(writeReply(call as unknown as ProcessCall, continueReply('requestHeaders')));
     call.cancel();
     const results = await Promise.allSettled(writes);
     // The 16th write fills the call's buffer (objectMode highWaterMark 16): it and every later one
     // waited for a drain that never comes once the call is reset.
     expect(results.map((r) => r.status)).toEqual([...Array<string>(15).fill('fulfilled'), ...Array<string>(5).fill('rejected')]);
     expect((results[19] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
-    await expect(writeReply(call as unknown as ProcessCall, toProcessingResponse(continueReply('requestHeaders')))).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    await expect(writeReply(call as unknown as ProcessCall, continueReply('requestHeaders'))).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
   });
 });

@@ -11,18 +11,18 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { toPhaseMessage, toProcessingResponse, UnknownPhaseError } from '../envoy/messages.js';
+import { InvalidProcessingRequestError } from '../envoy/messages.js';
+import type { DecodedProcessingRequest } from '../envoy/process-codec.js';
 import { ProtocolError } from '../errors.js';
-import type { WireProcessingRequest, WireProcessingResponse } from '../envoy/wire-types.js';
-import type { PhaseReply } from '../hooks/phase.js';
+import type { PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import { CallMessages, PrematureCloseError } from './call-messages.js';
 
-/** The duplex call as grpc-js hands it to the handler. */
-export type ProcessCall = grpc.ServerDuplexStream<WireProcessingRequest, WireProcessingResponse>;
+/** The duplex call as grpc-js hands it to the handler (the phase codec of `src/envoy/` decodes and encodes). */
+export type ProcessCall = grpc.ServerDuplexStream<DecodedProcessingRequest, PhaseReply>;
 
 /** The part of a request processor the loop drives. */
 export interface StreamProcessor {
-  handle(msg: ReturnType<typeof toPhaseMessage>): Promise<PhaseReply[]>;
+  handle(msg: PhaseMessage): Promise<PhaseReply[]>;
   finish(cause: 'completed' | 'cancelled' | 'error'): void;
 }
 
@@ -48,7 +48,7 @@ export type ReplySink = Pick<ProcessCall, 'write' | 'once' | 'off' | 'destroyed'
  * for the call to close, cancel or fail, which rejects with {@link PrematureCloseError} (a
  * closed call never drains). Rejects the same way when the call is already closed.
  */
-export function writeReply(call: ReplySink, msg: WireProcessingResponse): Promise<void> {
+export function writeReply(call: ReplySink, msg: PhaseReply): Promise<void> {
   if (call.destroyed || call.cancelled) return Promise.reject(new PrematureCloseError());
   if (call.write(msg)) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
@@ -82,12 +82,12 @@ export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<
     // CallMessages, not call.iterator(): same order and flow control, a fraction of the cost;
     // like iterator({ destroyOnReturn: false }) it never destroys the call, which must still
     // send its status after Envoy's half-close.
-    for await (const message of new CallMessages<WireProcessingRequest>(call)) {
-      const phase = toPhaseMessage(message);
+    for await (const phase of new CallMessages<DecodedProcessingRequest>(call)) {
+      if (phase instanceof Error) throw phase; // bytes the codec could not take
       const replies = await current.handle(phase);
       // Envoy does not read replies in observability mode; a closed call takes none (the next read ends the loop).
       if (phase.observabilityMode || call.cancelled || call.destroyed) continue;
-      for (const reply of replies) await writeReply(call, toProcessingResponse(reply));
+      for (const reply of replies) await writeReply(call, reply);
     }
   } catch (err) {
     if (call.cancelled || isCancellation(err)) {
@@ -95,7 +95,7 @@ export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<
     } else {
       end = 'error';
       // Envoy (or something speaking for it) broke the protocol: say so, without a stack.
-      const protocol = err instanceof UnknownPhaseError || err instanceof ProtocolError;
+      const protocol = err instanceof InvalidProcessingRequestError || err instanceof ProtocolError;
       if (protocol) logger.warn({ reason: (err as Error).message }, 'ext_proc protocol error');
       else logger.error({ err }, 'ext_proc stream failed');
       if (!call.destroyed) {
