@@ -70,7 +70,8 @@ async function routeOf(client: ReturnType<typeof connect>, model: string): Promi
 }
 
 describe('config file rewritten in place while the service runs', () => {
-  it('never applies the empty or partial file; applies the new one once whole; no request gets 404 meanwhile', async () => {
+  // A process start under tsx and a few reloads: more than the default 30 s on a loaded machine.
+  it('never applies the empty or partial file; applies the new one once whole; no request gets 404 meanwhile', { timeout: 90_000 }, async () => {
     dir = await mkdtemp(join(tmpdir(), 'config-truncate-'));
     const file = join(dir, 'config.yaml');
     await writeFile(file, OLD);
@@ -83,10 +84,11 @@ describe('config file rewritten in place while the service runs', () => {
     })();
     try {
       // The writer truncates, and only writes once the service has reacted to the empty file.
-      const reacted = p.waitForLog((l) => l['msg'] === 'config reload failed; keeping the current config' || l['msg'] === 'config reloaded');
+      const failed = (l: Record<string, unknown>) => String(l['msg']).startsWith('config reload failed');
+      const reacted = p.waitForLog((l) => failed(l) || l['msg'] === 'config reloaded');
       const fh = await open(file, 'w');
       const reaction = await reacted;
-      expect(reaction['msg']).toBe('config reload failed; keeping the current config');
+      expect(failed(reaction)).toBe(true);
       // Then writes the new text in pieces, the way a streaming writer does.
       const applied = p.waitForLog((l) => l['msg'] === 'config reloaded');
       for (let i = 0; i < NEW.length; i += 40) {
