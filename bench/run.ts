@@ -4,7 +4,7 @@
  * writes bench/results.json, BENCHMARKS.md, bench/cost-vs-body-size.svg and bench/baseline.json
  * and prints the table.
  *
- * Flags: `--only=chat,streaming,idle,peak,saturation,open-loop,extraction,sse` runs a subset
+ * Flags: `--only=chat,streaming,idle,peak,saturation,open-loop,extraction,sse,soak` runs a subset
  * (outputs then go to bench/out/ and the committed files are left alone); `--profile` adds
  * `--cpu-prof` to every llm-extproc server child (profiles in bench/out/profiles/, summarise
  * them with bench/profile-summary.ts); `--render-only` renders the outputs again from the last
@@ -24,11 +24,13 @@ import { runChatSizes, runStreaming, type CpuPoint } from './scenario-chat.js';
 import { runOpenLoop, runSaturation } from './scenario-load.js';
 import { runIdleStreams, runPeakHeap } from './scenario-memory.js';
 import { runExtraction, runSse, type ExtractionDetails } from './scenario-micro.js';
+import { runSoak, SOAK_REQUESTS, type SoakResult } from './scenario-soak.js';
+import { extractSoakSection, soakSection, soakSummary, spliceSoakSection } from './soak-report.js';
 import { costVsBodySizeSvg } from './svg-chart.js';
 import { evaluateTargets } from './targets.js';
 
 /** Scenario groups `--only` accepts, in run order. */
-export const GROUPS = ['extraction', 'sse', 'chat', 'streaming', 'idle', 'peak', 'saturation', 'open-loop'] as const;
+export const GROUPS = ['extraction', 'sse', 'chat', 'streaming', 'idle', 'peak', 'saturation', 'open-loop', 'soak'] as const;
 
 const mb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
@@ -159,7 +161,14 @@ async function main(): Promise<void> {
     }
   }
 
-  const record: RunRecord = { machine: machineInfo(), loadAverage: [loadStart, loadavg()], rows, details, points, extraction, durationS: (performance.now() - started) / 1000 };
+  let soak: SoakResult | undefined;
+  if (selected.has('soak')) {
+    step(`soak, ${SOAK_REQUESTS.toLocaleString('en-US')} mixed requests`);
+    soak = await runSoak({ ...opts, requests: Math.round(SOAK_REQUESTS * opts.scale) });
+    details.push({ scenario: 'soak', lines: soakSummary(soak).split('\n').map((l) => l.trim()) });
+  }
+
+  const record: RunRecord = { machine: machineInfo(), loadAverage: [loadStart, loadavg()], rows, details, points, extraction, durationS: (performance.now() - started) / 1000, ...(soak ? { soak } : {}) };
   const full = only === undefined;
   writeFileSync(`${outDir}last-run${full ? '' : '-partial'}.json`, `${JSON.stringify(record, null, 2)}\n`);
   writeOutputs(record, full);
@@ -175,6 +184,8 @@ interface RunRecord {
   readonly points: CpuPoint[];
   readonly extraction: ExtractionDetails | undefined;
   readonly durationS: number;
+  /** The soak, when the run had it (its figures go to their own BENCHMARKS.md section). */
+  readonly soak?: SoakResult;
 }
 
 function writeOutputs(run: RunRecord, full: boolean): void {
@@ -196,8 +207,12 @@ function writeOutputs(run: RunRecord, full: boolean): void {
     durationS: run.durationS,
   });
   // The ledger section is written by bench:ledger; keep it when this run rewrites the file.
-  const ledgerSection = extractSection(readFileSync(repoPath('BENCHMARKS.md'), 'utf8'));
-  const doc = ledgerSection ? spliceSection(markdown, ledgerSection) : markdown;
+  const current = readFileSync(repoPath('BENCHMARKS.md'), 'utf8');
+  const ledgerSection = extractSection(current);
+  // Likewise the soak section (bench:soak), unless this run measured its own.
+  const soak = run.soak ? soakSection(run.soak, run.machine) : extractSoakSection(current);
+  let doc = ledgerSection ? spliceSection(markdown, ledgerSection) : markdown;
+  if (soak) doc = spliceSoakSection(doc, soak);
   writeFileSync(full ? repoPath('BENCHMARKS.md') : `${outDir}BENCHMARKS.partial.md`, doc);
   if (full) {
     const baseline = run.rows.filter((r) => QUICK_SCENARIOS.includes(r.scenario));

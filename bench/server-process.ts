@@ -65,7 +65,14 @@ const NOOP_METRICS: RequestMetrics = {
   recordTokenLatency: () => undefined,
 };
 
-async function startExtproc(variant: ExtprocVariant): Promise<{ target: string; stop: () => Promise<void> }> {
+/** A started server: where it listens, its open ext_proc streams (llm_extproc.streams.active), and how to stop it. */
+interface StartedServer {
+  readonly target: string;
+  readonly inFlight: () => number;
+  stop(): Promise<void>;
+}
+
+async function startExtproc(variant: ExtprocVariant): Promise<StartedServer> {
   const loaded = loadEmbeddedDefault();
   // Log lines are produced and serialised as in production (synchronous writes to a file
   // descriptor), then discarded by the OS.
@@ -90,6 +97,7 @@ async function startExtproc(variant: ExtprocVariant): Promise<{ target: string; 
   const bound = await server.start();
   return {
     target: bound.grpc,
+    inFlight: () => server.inFlight,
     stop: async () => {
       await server.stop({ drainTimeoutMs: 1_000 });
       await telemetry.shutdown();
@@ -97,10 +105,10 @@ async function startExtproc(variant: ExtprocVariant): Promise<{ target: string; 
   };
 }
 
-async function startNoop(raw: boolean): Promise<{ target: string; stop: () => Promise<void> }> {
+async function startNoop(raw: boolean): Promise<StartedServer> {
   const max = loadEmbeddedDefault().config.grpc.maxMessageBytes;
   const noop = raw ? await startRawNoopProcessor(max) : await startNoopProcessor(max);
-  return { target: noop.target, stop: async () => noop.stop() };
+  return { target: noop.target, inFlight: () => 0, stop: async () => noop.stop() };
 }
 
 function collectGarbage(): void {
@@ -125,6 +133,7 @@ async function main(): Promise<void> {
   serveIpc({
     target: () => server.target,
     cpu: () => process.cpuUsage(),
+    inFlight: () => server.inFlight(),
     memory: (args: { gc?: boolean } | undefined) => {
       if (args?.gc !== false) collectGarbage();
       return snapshot();

@@ -177,7 +177,7 @@ export function accessRuntimeFor(loaded: { readonly config: Config; readonly sou
   const secrets: SecretSources = { baseDir, ...(sources.readEnv ? { readEnv: sources.readEnv } : {}) };
   const dataKeys = loaded.config.auth.providerCredentials;
   return new AccessRuntime({
-    open: async () => (await import('./open-store.js')).openAccessStore(loaded.config.auth.store, secrets),
+    open: async () => (await import('./open-store.js')).openAccessStore(loaded.config.auth.store, secrets, sources.logger.child({ component: 'access' })),
     cache: loaded.config.auth.cache,
     logger: sources.logger.child({ component: 'access' }),
     ...(dataKeys ? { cipher: () => loadCredentialCipher(dataKeys, secrets) } : {}),

@@ -6,6 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfigFile, loadEmbeddedDefault, type LoadedConfig } from '../config/load.js';
+import { loadConfigForReload } from '../config/reload-read.js';
 import { watchConfigFile } from '../config/watch.js';
 import { createLogger, setLogLevel } from '../logger.js';
 import { genAiMetricsPerConfig } from '../metrics/genai-metrics.js';
@@ -162,7 +163,9 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
   if (loaded.source !== 'embedded default') {
     const reload = async (): Promise<void> => {
       try {
-        await server.reload(loadConfigFile(loaded.source));
+        // Read only once the file holds still, and never an empty one: a reload must not apply a
+        // config caught half-written (a truncating writer would otherwise leave zero rules).
+        await server.reload(loadConfigForReload(loaded.source, { settleMs: (server.config ?? loaded.config).reload.settleMs }));
       } catch {
         // reload() logged and counted it; the last good config keeps serving
         return;

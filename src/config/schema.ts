@@ -229,6 +229,18 @@ export const configSchema = z.strictObject({
       preStopDelayMs: z.number().int().min(0).default(0),
     })
     .prefault({}),
+  reload: z
+    .strictObject({
+      /** A reloaded file must read the same twice this far apart (ms) before it is applied (src/config/reload-read.ts). */
+      settleMs: z.number().int().min(0).max(10_000).default(200),
+    })
+    .prefault({}),
+  readiness: z
+    .strictObject({
+      /** Readiness (/readyz, gRPC health) fails while the event loop's lag stays above this (ms); 0 turns the check off. */
+      maxEventLoopLagMs: z.number().int().min(0).default(1000),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -21,9 +21,12 @@ export interface AdminDeps {
   readonly logger: Logger;
 }
 
-/** Creates (does not start) the admin HTTP server. */
+/**
+ * Creates (does not start) the admin HTTP server. A server `error` after it listens (accept
+ * failing, e.g. out of file descriptors) is logged, never left unhandled.
+ */
 export function createAdminServer(deps: AdminDeps): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://admin');
@@ -58,4 +61,8 @@ export function createAdminServer(deps: AdminDeps): Server {
       else res.destroy();
     });
   });
+  server.on('error', (err) => {
+    if (server.listening) deps.logger.error({ err }, 'admin server error');
+  });
+  return server;
 }

@@ -26,6 +26,7 @@ import { removeStaleSocket } from './stale-socket.js';
 import { listenErrorOf } from './listen-error.js';
 import { logFailure } from '../log-failure.js';
 import { HealthService } from './health.js';
+import { EventLoopLagMonitor } from './event-loop-lag.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { ServiceMetrics } from './service-metrics.js';
 import { serveStream, type ProcessCall } from './stream.js';
@@ -162,6 +163,13 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   const rateLimitStore = deps.rateLimitStore ?? new MemoryCounterStore();
   const rateLimits = { store: rateLimitStore, instruments: rateLimitInstruments(deps.meter), meter: deps.meter, ...(deps.now ? { now: deps.now } : {}) };
   const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, rateLimits, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
+  // Readiness also fails while the event loop stays held (readiness.maxEventLoopLagMs).
+  const lag = new EventLoopLagMonitor({
+    meter: deps.meter,
+    logger,
+    maxLagMs: () => current?.config.readiness.maxEventLoopLagMs ?? 0,
+    onChange: () => health.setServing(serving && !notReady && lag.healthy),
+  });
 
   const streamDeps = {
     logger,
@@ -245,7 +253,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     const parsed = parseAddress(address);
     if (parsed.kind === 'unix') await removeStaleSocket(parsed.path);
     const server = createAdminServer({
-      ready: () => serving && !notReady && !draining && current !== undefined,
+      ready: () => serving && !notReady && !draining && current !== undefined && lag.healthy,
       metrics: deps.metricsHandler,
       routes: new Map([
         ...debugRoutes({
@@ -302,7 +310,8 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       const grpcBound = await bindGrpc(deps.grpcAddress ?? cfg.grpc.address, cfg.grpc.maxMessageBytes);
       listening = { grpc: grpcBound.bound, admin: admin.bound };
       serving = true;
-      health.setServing(true);
+      lag.start();
+      health.setServing(lag.healthy);
       // The addresses actually bound (0.0.0.0 stays 0.0.0.0; port 0 becomes the port chosen).
       logger.info({ grpc: grpcBound.bound, admin: admin.bound, adminPort, config: current.info.source, generation: current.info.id }, 'llm-extproc serving');
       return { grpc: grpcBound.target, grpcPort: grpcBound.port, adminPort };
@@ -372,6 +381,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
         await new Promise<void>((resolve) => admin.close(() => resolve()));
       }
       serving = false;
+      lag.stop();
       secrets.files.close();
       await rateLimitStore.close().catch((err: unknown) => logger.error({ err }, 'closing the rate-limit store failed'));
       await deps.ledger?.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));

@@ -1,15 +1,21 @@
 /**
  * The ext_proc stream loop: one gRPC stream per HTTP request, one message at a time, replies
  * written in order with backpressure. The loop owns the call; the processor owns the request.
+ *
+ * Every stream's processor is finished exactly once, whatever the order of the call's `end`,
+ * `error`, `cancelled` and `close` events: the loop has one exit (its `finally`), and nothing
+ * inside it can wait for an event a closed call never emits. In particular a reply written to
+ * a call that was reset is never acknowledged by grpc-js, so a wait for `drain` also ends when
+ * the call closes (before that, a reset arriving with a stream's first messages could leave
+ * the loop waiting for `drain` for ever: processor never finished, `streams.active` stuck).
  */
-import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { InvalidProcessingRequestError } from '../envoy/messages.js';
 import type { DecodedProcessingRequest } from '../envoy/process-codec.js';
 import { ProtocolError } from '../errors.js';
 import type { PhaseMessage, PhaseReply } from '../hooks/phase.js';
-import { CallMessages } from './call-messages.js';
+import { CallMessages, PrematureCloseError } from './call-messages.js';
 
 /** The duplex call as grpc-js hands it to the handler (the phase codec of `src/envoy/` decodes and encodes). */
 export type ProcessCall = grpc.ServerDuplexStream<DecodedProcessingRequest, PhaseReply>;
@@ -34,24 +40,54 @@ export interface StreamDeps {
   nextStreamId(): number;
 }
 
-async function write(call: ProcessCall, msg: PhaseReply): Promise<void> {
-  if (!call.write(msg)) await once(call, 'drain');
+/** The part of the call replies are written to. */
+export type ReplySink = Pick<ProcessCall, 'write' | 'once' | 'off' | 'destroyed' | 'cancelled'>;
+
+/**
+ * Writes one reply with backpressure: when the call's buffer is full, waits for `drain` — or
+ * for the call to close, cancel or fail, which rejects with {@link PrematureCloseError} (a
+ * closed call never drains). Rejects the same way when the call is already closed.
+ */
+export function writeReply(call: ReplySink, msg: PhaseReply): Promise<void> {
+  if (call.destroyed || call.cancelled) return Promise.reject(new PrematureCloseError());
+  if (call.write(msg)) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const settle = (closed: boolean): void => {
+      call.off('drain', onDrain);
+      call.off('close', onClosed);
+      call.off('cancelled', onClosed);
+      call.off('error', onClosed);
+      if (closed) reject(new PrematureCloseError());
+      else resolve();
+    };
+    const onDrain = (): void => settle(false);
+    const onClosed = (): void => settle(true);
+    call.once('drain', onDrain);
+    call.once('close', onClosed);
+    call.once('cancelled', onClosed);
+    call.once('error', onClosed);
+    // write() itself may have destroyed the call (a stream error): it will emit no more events.
+    if (call.destroyed || call.cancelled) settle(true);
+  });
 }
 
 /** Serves one ext_proc stream to its end. Never throws. */
 export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<void> {
   const logger = deps.logger.child({ stream: deps.nextStreamId() });
-  const processor = deps.newProcessor(logger);
+  let processor: StreamProcessor | undefined;
   let end: StreamEnd = 'completed';
   try {
+    // Inside the try: a processor that cannot be built still ends the stream (and the gauge).
+    const current = (processor = deps.newProcessor(logger));
     // CallMessages, not call.iterator(): same order and flow control, a fraction of the cost;
     // like iterator({ destroyOnReturn: false }) it never destroys the call, which must still
     // send its status after Envoy's half-close.
     for await (const phase of new CallMessages<DecodedProcessingRequest>(call)) {
       if (phase instanceof Error) throw phase; // bytes the codec could not take
-      const replies = await processor.handle(phase);
-      if (phase.observabilityMode || call.cancelled) continue; // Envoy does not read replies in observability mode
-      for (const reply of replies) await write(call, reply);
+      const replies = await current.handle(phase);
+      // Envoy does not read replies in observability mode; a closed call takes none (the next read ends the loop).
+      if (phase.observabilityMode || call.cancelled || call.destroyed) continue;
+      for (const reply of replies) await writeReply(call, reply);
     }
   } catch (err) {
     if (call.cancelled || isCancellation(err)) {
@@ -73,12 +109,12 @@ export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<
     if (end === 'completed' && !call.cancelled) await new Promise((r) => setImmediate(r));
     if (call.cancelled && end === 'completed') end = 'cancelled';
     try {
-      processor.finish(end);
+      processor?.finish(end);
     } catch (err) {
       logger.error({ err }, 'request finish failed');
     }
     deps.onEnd(end);
-    if (end !== 'error' && !call.cancelled && !call.writableEnded) call.end();
+    if (end !== 'error' && !call.cancelled && !call.destroyed && !call.writableEnded) call.end();
   }
 }
 
