@@ -7,6 +7,10 @@
 import type { Config, RuleConfig } from '../config/schema.js';
 import { EXTPROC_CLUSTER, EnvoyConfigError, type BackendCluster } from './bootstrap-clusters.js';
 import { USAGE_METADATA_KEYS } from '../metrics/dynamic-metadata.js';
+import { BACKENDS_HEADER, SET_METADATA_KEY, setName, survivingSets } from '../resilience/backend-sets.js';
+import { failoverClusterName, failoverOrder } from './bootstrap-failover.js';
+import { isFailoverRule, retryPolicy as ruleRetryPolicy } from './bootstrap-resilience.js';
+import { CORS_FILTER, virtualHostCors } from './bootstrap-cors.js';
 
 type Json = Record<string, unknown>;
 
@@ -32,22 +36,11 @@ export const ENVOY_READY_PATH = '/ready';
  */
 export const IDLE_TIMEOUT = '600s';
 
-/** The retry policy of every rule route. */
-export function retryPolicy(): Json {
-  return {
-    retry_on: 'connect-failure,refused-stream,reset,5xx',
-    num_retries: 2,
-    retry_back_off: { base_interval: '0.5s', max_interval: '5s' },
-    // Not per_try_timeout: it bounds the whole attempt, streamed body included, and would cut
-    // long generations. The idle variant bounds silence only.
-    per_try_idle_timeout: IDLE_TIMEOUT,
-  };
-}
-
 /** The route of one rule: header `selectedRouteHeaderKey` == rule name → its cluster(s). */
 export function ruleRoute(config: Config, rule: RuleConfig, clusters: readonly BackendCluster[]): Json {
-  const action: Json =
-    clusters.length === 1
+  const action: Json = isFailoverRule(rule)
+    ? { cluster: failoverClusterName(rule.name) }
+    : clusters.length === 1
       ? { cluster: (clusters[0] as BackendCluster).name }
       : {
           weighted_clusters: {
@@ -62,9 +55,33 @@ export function ruleRoute(config: Config, rule: RuleConfig, clusters: readonly B
       auto_host_rewrite: true,
       timeout: '0s',
       idle_timeout: IDLE_TIMEOUT,
-      retry_policy: retryPolicy(),
+      retry_policy: ruleRetryPolicy(config, rule, IDLE_TIMEOUT),
     },
   };
+}
+
+/**
+ * The variants of a failover rule's route that skip backends (see src/resilience/backend-sets.ts):
+ * one per surviving set, matched on the route header and {@link BACKENDS_HEADER}, narrowed to the
+ * set's endpoints by `metadata_match`. They come before the rule's own route.
+ */
+export function skipVariants(config: Config, rule: RuleConfig): Json[] {
+  if (!isFailoverRule(rule)) return [];
+  const base = ruleRoute(config, rule, []);
+  return survivingSets(failoverOrder(rule)).map((set) => {
+    const name = setName(set);
+    return {
+      name: `${rule.name}/${name}`,
+      match: {
+        prefix: '/',
+        headers: [
+          { name: config.selectedRouteHeaderKey, string_match: { exact: rule.name } },
+          { name: BACKENDS_HEADER, string_match: { exact: name } },
+        ],
+      },
+      route: { ...(base['route'] as Json), metadata_match: { filter_metadata: { 'envoy.lb': { [SET_METADATA_KEY]: name } } } },
+    };
+  });
 }
 
 /** The catch-all: answers 404 when llm-extproc left the route header unset (see bootstrap.ts). */
@@ -84,11 +101,19 @@ export function routeConfiguration(config: Config, byRule: ReadonlyMap<string, r
     if (clusters.length > 1 && rule.backends.every((b) => (b.weight ?? 1) === 0)) {
       throw new EnvoyConfigError(`rule ${JSON.stringify(rule.name)}: backend weights add up to 0; give at least one backend a weight above 0`);
     }
-    return ruleRoute(config, rule, clusters);
+    return [...skipVariants(config, rule), ruleRoute(config, rule, clusters)];
   });
+  const cors = virtualHostCors(config);
   return {
     name: 'llm_routes',
-    virtual_hosts: [{ name: 'llm', domains: ['*'], routes: [...routes, catchAllRoute()] }],
+    virtual_hosts: [
+      {
+        name: 'llm',
+        domains: ['*'],
+        routes: [...routes.flat(), catchAllRoute()],
+        ...(cors ? { typed_per_filter_config: { [CORS_FILTER]: cors } } : {}),
+      },
+    ],
   };
 }
 
