@@ -300,6 +300,9 @@ function annotateClusters(doc: Document, path: Path, clusters: Json[]): void {
       ? [
           'http_filters: llm-extproc runs again for every attempt on this cluster (retries included) and puts',
           "this backend's credential on the request; Envoy sends the picked cluster as xds.cluster_name.",
+          ...(proto.includes('"response_header_mode":"SEND"')
+            ? ["It also reads each attempt's response headers: the provider's rate-limit wait, normalised for the retry policy."]
+            : []),
         ]
       : [];
     const how = proto.includes('auto_config') ? 'HTTP/2 or HTTP/1.1 by ALPN' : proto.includes('http2_protocol_options') ? 'HTTP/2' : 'HTTP/1.1';

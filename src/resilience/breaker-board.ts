@@ -69,7 +69,7 @@ export class BreakerBoard {
     this.now = opts.now ?? Date.now;
     this.transitions = opts.meter.createCounter(BREAKER_TRANSITIONS_METRIC, { description: 'Circuit breaker state changes, by backend and state', unit: '{transition}' });
     opts.meter
-      .createObservableGauge(BREAKER_STATE_METRIC, { description: 'Circuit breaker state per backend: 0 closed, 1 half-open, 2 open', unit: '1' })
+      .createObservableGauge(BREAKER_STATE_METRIC, { description: 'Circuit breaker state per backend: 0 closed, 1 half-open, 2 open' })
       .addCallback((result) => {
         for (const [backend, b] of this.breakers) result.observe(STATE_VALUE[b.state()], { backend });
       });

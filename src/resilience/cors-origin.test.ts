@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { originMatches, refuseOrigin } from './cors-origin.js';
+import { originMatches, originPolicyOf, refuseOrigin } from './cors-origin.js';
 
 describe('originMatches', () => {
   it('matches exact origins case-insensitively, * and *.host suffixes with the scheme', () => {
@@ -30,5 +30,16 @@ describe('refuseOrigin', () => {
   it('refuses another origin, or a method the rule does not allow, with 403', () => {
     expect(refuseOrigin({ ':method': 'POST', origin: 'https://other.com' }, policy)).toMatchObject({ status: 403, code: 'origin_not_allowed' });
     expect(refuseOrigin({ ':method': 'DELETE', origin: 'https://app.example.com' }, policy)).toMatchObject({ status: 403 });
+  });
+});
+
+describe('originPolicyOf', () => {
+  const global = { allowOrigins: ['https://app.example.com'], allowMethods: ['GET', 'POST', 'OPTIONS'] };
+  it('takes the rule’s own origins, else the global ones, else none', () => {
+    expect(originPolicyOf({ cors: global }, { cors: { allowOrigins: ['https://x.example'] } })).toEqual({ allowOrigins: ['https://x.example'], allowMethods: global.allowMethods });
+    expect(originPolicyOf({ cors: global }, { cors: { allowOrigins: ['https://x.example'], allowMethods: ['POST'] } })?.allowMethods).toEqual(['POST']);
+    expect(originPolicyOf({ cors: global }, {})).toEqual(global);
+    expect(originPolicyOf({}, {})).toBeUndefined();
+    expect(originPolicyOf({}, { cors: { allowOrigins: ['https://x.example'] } })).toEqual({ allowOrigins: ['https://x.example'], allowMethods: [] });
   });
 });

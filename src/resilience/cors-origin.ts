@@ -41,3 +41,17 @@ export function refuseOrigin(headers: Readonly<Record<string, string>>, policy: 
   if (policy.allowMethods.length > 0 && !policy.allowMethods.includes(method)) return new UserFacingError(403, 'origin_not_allowed', `origin ${origin} may not use ${method} on this route`);
   return undefined;
 }
+
+/** The parts of the config the origin policy of a rule comes from. */
+export interface CorsSources {
+  readonly cors?: { readonly allowOrigins: readonly string[]; readonly allowMethods: readonly string[] } | undefined;
+}
+
+/**
+ * The origin policy llm-extproc enforces on a request routed to a rule: the rule's own `cors`
+ * (its methods default to the global ones), else the global `cors`, else none (no CORS at all).
+ */
+export function originPolicyOf(config: CorsSources, rule: { readonly cors?: { readonly allowOrigins: readonly string[]; readonly allowMethods?: readonly string[] | undefined } | undefined }): OriginPolicy | undefined {
+  if (rule.cors) return { allowOrigins: rule.cors.allowOrigins, allowMethods: rule.cors.allowMethods ?? config.cors?.allowMethods ?? [] };
+  return config.cors ? { allowOrigins: config.cors.allowOrigins, allowMethods: config.cors.allowMethods } : undefined;
+}
