@@ -18,7 +18,8 @@ import { Exchange, type Violation } from './exchange.js';
 import { createExtProcClient, type ExtProcClient } from './ext-proc-client.js';
 import { applyHeaderMutation, fromRawHeaders, getHeader, hasHeader, HOP_BY_HOP, setHeader } from './headers.js';
 import { ImmediateResponseSignal, LocalReply, ProcessorSession } from './processor-session.js';
-import { matchRoute, type Route } from './routes.js';
+import { findRoute, matchRoute, type Route } from './routes.js';
+import { playAttempts } from './upstream-attempts.js';
 import { sendUpstream, syntheticResponse, type UpstreamResponse } from './upstream-client.js';
 import type { BodySendMode, HeaderList, HeaderSendMode, InboundReply } from './wire.js';
 
@@ -206,7 +207,17 @@ async function handleExchange(
       },
     });
     exchange.route = route;
-    upstream = await callUpstream(ctx, exchange, route, headers, Buffer.concat(parts));
+    const plan = findRoute(options.routes, headers)?.attempts;
+    upstream = plan
+      ? await playAttempts(
+          { client, agent: ctx.agent, upstreams: options.upstreams, messageTimeoutMs: options.messageTimeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS, bufferLimit },
+          exchange,
+          plan,
+          headers,
+          Buffer.concat(parts),
+          exchange.attempts,
+        )
+      : await callUpstream(ctx, exchange, route, headers, Buffer.concat(parts));
     exchange.upstreamStatus = upstream.status;
     const responseHeaders: HeaderList = [[':status', String(upstream.status)], ...upstream.headers];
     const status = upstream.status;
