@@ -50,7 +50,7 @@ export function failoverCluster(config: Config, rule: RuleConfig): Json {
   const name = failoverClusterName(rule.name);
   const plan = failoverPlan(rule);
   const order = failoverOrder(rule);
-  const withSets = survivingSets(order).length > 0;
+  const withSets = config.resilience.breaker.enabled && survivingSets(order).length > 0;
   const protocols = new Set(plan.map((p) => p.endpoint.protocol));
   const protocol: BackendCluster['protocol'] = protocols.size === 1 ? (plan[0]?.endpoint.protocol ?? 'alpn') : 'alpn';
   const sharedPriority = new Set(plan.map((p) => p.priority)).size < plan.length;

@@ -20,6 +20,7 @@ const problems = (yaml: string, allowlist = ENVOY_API_ALLOWLIST) => validateEnvo
 const FAILOVER = `
 resilience:
   retry: { perTryTimeoutMs: 120000, budgetPercent: 25, minRetryConcurrency: 4 }
+  breaker: { enabled: true }
   outlierDetection: { consecutive5xx: 3 }
 clientAddress: { xffNumTrustedHops: 1 }
 cors:
@@ -134,6 +135,24 @@ describe('generated failover across backends', () => {
     expect(cluster.lb_subset_config).toEqual({ fallback_policy: 'ANY_ENDPOINT', subset_selectors: [{ keys: ['llm_extproc_sets'] }], list_as_any: true });
     const azure = cluster.load_assignment.endpoints[1].lb_endpoints[0].metadata.filter_metadata['envoy.lb'].llm_extproc_sets;
     expect(azure).toEqual(['openai,azure', 'azure,local', 'azure']);
+  });
+
+  it('gives a weighted rule variants too (its clusters narrowed), and no rule variants without the breaker', () => {
+    const weighted = `rules:
+  - name: w
+    backends:
+      - { name: a, host: a.example, weight: 3 }
+      - { name: b, host: b.example, weight: 1 }`;
+    const on = routesOf(parse(generateEnvoyConfig(config(`resilience: { breaker: { enabled: true } }\n${weighted}`), opts)));
+    expect(on.map((r: Any) => r.name)).toEqual(['w/a', 'w/b', 'w', 'no_matching_rule']);
+    expect(on[0].route.cluster).toBe('backend_a');
+    expect(on[0].route.retry_policy.num_retries).toBe(2);
+    expect(on[2].route.weighted_clusters.clusters).toHaveLength(2);
+    const off = routesOf(parse(generateEnvoyConfig(config(weighted), opts)));
+    expect(off.map((r: Any) => r.name)).toEqual(['w', 'no_matching_rule']);
+    const failoverOff = parse(generateEnvoyConfig(config(FAILOVER.replace('breaker: { enabled: true }', 'breaker: { enabled: false }')), opts));
+    expect(routesOf(failoverOff).filter((r: Any) => r.name.startsWith('chat')).map((r: Any) => r.name)).toEqual(['chat']);
+    expect(clusterNamed(failoverOff, 'failover_chat').lb_subset_config).toBeUndefined();
   });
 
   it('shares a priority by weight (locality weights), and renumbers priorities from 0', () => {

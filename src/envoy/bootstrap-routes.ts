@@ -61,15 +61,30 @@ export function ruleRoute(config: Config, rule: RuleConfig, clusters: readonly B
 }
 
 /**
- * The variants of a failover rule's route that skip backends (see src/resilience/backend-sets.ts):
- * one per surviving set, matched on the route header and {@link BACKENDS_HEADER}, narrowed to the
- * set's endpoints by `metadata_match`. They come before the rule's own route.
+ * The variants of a rule's route that skip backends (see src/resilience/backend-sets.ts): one per
+ * surviving set, matched on the route header and {@link BACKENDS_HEADER}, before the rule's own
+ * route. A failover rule's variant narrows its cluster to the set's endpoints (`metadata_match`);
+ * a weighted rule's variant weighs only the set's clusters. None without `resilience.breaker`,
+ * for a rule of one backend, or for one whose backends share a name.
  */
-export function skipVariants(config: Config, rule: RuleConfig): Json[] {
-  if (!isFailoverRule(rule)) return [];
-  const base = ruleRoute(config, rule, []);
-  return survivingSets(failoverOrder(rule)).map((set) => {
+export function skipVariants(config: Config, rule: RuleConfig, clusters: readonly BackendCluster[]): Json[] {
+  const names = rule.backends.map((b) => b.name);
+  if (!config.resilience.breaker.enabled || new Set(names).size !== names.length) return [];
+  const failover = isFailoverRule(rule);
+  const base = ruleRoute(config, rule, clusters);
+  const order = failover ? failoverOrder(rule) : names;
+  return survivingSets(order).map((set) => {
     const name = setName(set);
+    let action: Json;
+    if (failover) {
+      action = { ...(base['route'] as Json), metadata_match: { filter_metadata: { 'envoy.lb': { [SET_METADATA_KEY]: name } } } };
+    } else {
+      const { weighted_clusters: _w, cluster: _c, ...rest } = base['route'] as Json;
+      const kept = rule.backends.map((b, i) => ({ b, c: clusters[i] as BackendCluster })).filter(({ b }) => set.includes(b.name));
+      const target =
+        kept.length === 1 ? { cluster: kept[0]!.c.name } : { weighted_clusters: { clusters: kept.map(({ b, c }) => ({ name: c.name, weight: Math.max(1, b.weight ?? 1) })) } };
+      action = { ...target, ...rest };
+    }
     return {
       name: `${rule.name}/${name}`,
       match: {
@@ -79,7 +94,7 @@ export function skipVariants(config: Config, rule: RuleConfig): Json[] {
           { name: BACKENDS_HEADER, string_match: { exact: name } },
         ],
       },
-      route: { ...(base['route'] as Json), metadata_match: { filter_metadata: { 'envoy.lb': { [SET_METADATA_KEY]: name } } } },
+      route: action,
     };
   });
 }
@@ -101,7 +116,7 @@ export function routeConfiguration(config: Config, byRule: ReadonlyMap<string, r
     if (clusters.length > 1 && rule.backends.every((b) => (b.weight ?? 1) === 0)) {
       throw new EnvoyConfigError(`rule ${JSON.stringify(rule.name)}: backend weights add up to 0; give at least one backend a weight above 0`);
     }
-    return [...skipVariants(config, rule), ruleRoute(config, rule, clusters)];
+    return [...skipVariants(config, rule, clusters), ruleRoute(config, rule, clusters)];
   });
   const cors = virtualHostCors(config);
   return {
