@@ -119,6 +119,12 @@ describe('generated failover across backends', () => {
     // local renames the model in the body (azure's is in the URL): the body is buffered for every attempt of the cluster.
     expect(f.processing_mode).toMatchObject({ request_header_mode: 'SEND', request_body_mode: 'BUFFERED', response_header_mode: 'SEND' });
     expect(upstreamFilter(clusterNamed(doc, 'backend_anthropic')).processing_mode.response_header_mode).toBe('SEND');
+    // x-envoy-ratelimited is set per attempt and removed at the router level: both filters may touch x-envoy-*.
+    expect(f.mutation_rules).toEqual({ allow_envoy: true });
+    const router = hcmOf(doc).http_filters.find((x: Any) => x.name === 'envoy.filters.http.ext_proc').typed_config;
+    expect(router.mutation_rules).toEqual({ allow_envoy: true });
+    const none = parse(generateEnvoyConfig(config('resilience: { retry: { rateLimitedStatuses: [] } }\nrules: [{ name: r, backends: [{ name: b, host: example.com }] }]'), opts));
+    expect(hcmOf(none).http_filters.find((x: Any) => x.name === 'envoy.filters.http.ext_proc').typed_config.mutation_rules).toBeUndefined();
   });
 
   it('has a route variant per surviving backend set, before the rule’s route, narrowed by metadata_match', () => {

@@ -9,7 +9,7 @@ import { EXTPROC_CLUSTER, EnvoyConfigError, type BackendCluster } from './bootst
 import { USAGE_METADATA_KEYS } from '../metrics/dynamic-metadata.js';
 import { BACKENDS_HEADER, SET_METADATA_KEY, setName, survivingSets } from '../resilience/backend-sets.js';
 import { failoverClusterName, failoverOrder } from './bootstrap-failover.js';
-import { isFailoverRule, retryPolicy as ruleRetryPolicy } from './bootstrap-resilience.js';
+import { isFailoverRule, retryPolicy as ruleRetryPolicy, wantsAttemptResponses } from './bootstrap-resilience.js';
 import { CORS_FILTER, virtualHostCors } from './bootstrap-cors.js';
 
 type Json = Record<string, unknown>;
@@ -145,6 +145,8 @@ export function extProcFilter(config: Config): Json {
       failure_mode_allow: false,
       message_timeout: MESSAGE_TIMEOUT,
       allow_mode_override: true,
+      // Removes the x-envoy-ratelimited an attempt got (src/resilience/retry-signal.ts) before the client sees it.
+      ...(wantsAttemptResponses(config) ? { mutation_rules: { allow_envoy: true } } : {}),
       processing_mode: {
         request_header_mode: 'SEND',
         request_body_mode: 'BUFFERED',

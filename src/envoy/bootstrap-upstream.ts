@@ -50,6 +50,8 @@ export function upstreamHttpFilters(backends: BackendConfig | readonly BackendCo
         grpc_service: { envoy_grpc: { cluster_name: EXTPROC_CLUSTER } },
         failure_mode_allow: false,
         message_timeout: MESSAGE_TIMEOUT,
+        // x-envoy-ratelimited on an attempt's response stops Envoy's retry (a provider wait too long).
+        ...(opts.attemptResponses ? { mutation_rules: { allow_envoy: true } } : {}),
         request_attributes: opts.hostMetadata ? [UPSTREAM_CLUSTER_ATTRIBUTE, HOST_METADATA_ATTRIBUTE] : [UPSTREAM_CLUSTER_ATTRIBUTE],
         processing_mode: {
           request_header_mode: 'SEND',

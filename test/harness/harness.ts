@@ -48,6 +48,8 @@ export interface HarnessOptions {
   readonly allowModeOverride?: boolean;
   /** Envoy's `failure_mode_allow` (default false: processor failures become 500). */
   readonly failureModeAllow?: boolean;
+  /** Envoy's `mutation_rules.allow_envoy` (default false: x-envoy-* headers cannot change). */
+  readonly allowEnvoyHeaders?: boolean;
   /** Buffer limit for BUFFERED / BUFFERED_PARTIAL bodies (default 1 MiB, Envoy's default). */
   readonly bufferLimitBytes?: number;
   /** Envoy's `message_timeout` for each reply (default 5000 ms, generous for tests). */
@@ -205,6 +207,7 @@ async function handleExchange(
       overLimit: () => {
         throw new LocalReply(413, 'request body over the buffer limit', Buffer.from('Payload Too Large'));
       },
+      mutationRules: { allowEnvoy: options.allowEnvoyHeaders ?? false },
     });
     exchange.route = route;
     const plan = findRoute(options.routes, headers)?.attempts;
@@ -245,6 +248,7 @@ async function handleExchange(
       overLimit: () => {
         throw new LocalReply(500, 'response body over the buffer limit', Buffer.from('Internal Server Error'));
       },
+      mutationRules: { allowEnvoy: options.allowEnvoyHeaders ?? false },
     });
     if (options.observabilityMode) {
       // Envoy does not hold the client for an observability stream; it closes it later.

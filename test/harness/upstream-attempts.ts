@@ -45,7 +45,7 @@ export interface AttemptPlan {
   readonly resetHeader?: { readonly name: string; readonly maxIntervalMs: number };
   readonly baseIntervalMs: number;
   /** The upstream-level filter's modes; absent: no upstream-level filter. */
-  readonly filter?: { readonly requestBody: BodySendMode; readonly responseHeader: 'SEND' | 'SKIP' };
+  readonly filter?: { readonly requestBody: BodySendMode; readonly responseHeader: 'SEND' | 'SKIP'; readonly allowEnvoy?: boolean };
   /** Route `metadata_match` on `envoy.lb.llm_extproc_sets` (a skip variant). */
   readonly subset?: string;
 }
@@ -158,6 +158,7 @@ export async function playAttempts(
           overLimit: () => {
             throw new Error('attempt body over the buffer limit');
           },
+          mutationRules: { allowEnvoy: plan.filter.allowEnvoy ?? false },
         });
         sentBody = Buffer.concat(parts);
       }
@@ -173,7 +174,7 @@ export async function playAttempts(
         await session.send({ responseHeaders: { headers: toHeaderMap(responseHeaders), endOfStream: false } });
         const reply = await session.expect(['responseHeaders'], 'attempt response headers');
         const mutation = reply?.responseHeaders?.response?.headerMutation;
-        if (mutation) exchange.ignored.push(...applyHeaderMutation(responseHeaders, mutation).rejected);
+        if (mutation) exchange.ignored.push(...applyHeaderMutation(responseHeaders, mutation, { allowEnvoy: plan.filter.allowEnvoy ?? false }).rejected);
       }
       await session?.finish();
       const status = response.status;

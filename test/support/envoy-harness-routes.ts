@@ -15,6 +15,12 @@ type Any = any;
 /** A Duration string (`0.5s`) in milliseconds. */
 const durationMs = (d: string | undefined, fallback: number): number => (d ? Number.parseFloat(d) * 1000 : fallback);
 
+/** True when the router-level ext_proc filter of `yaml` may change x-envoy-* headers (`mutation_rules.allow_envoy`). */
+export function routerAllowsEnvoyHeaders(yaml: string): boolean {
+  const hcm = (parse(yaml) as Any).static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+  return hcm.http_filters.some((f: Any) => f.name === 'envoy.filters.http.ext_proc' && f.typed_config.mutation_rules?.allow_envoy === true);
+}
+
 /**
  * The routes of `yaml` (a full bootstrap). `upstreamOf(clusterOrBackend)` names the harness
  * upstream for a plain cluster (by cluster name) or a failover endpoint (by backend name).
@@ -49,7 +55,15 @@ export function harnessRoutes(yaml: string, upstreamOf: (name: string) => string
       retriableStatusCodes: policy.retriable_status_codes ?? [],
       ...(reset ? { resetHeader: { name: reset.reset_headers[0].name, maxIntervalMs: durationMs(reset.max_interval, 300_000) } } : {}),
       baseIntervalMs: durationMs(policy.retry_back_off?.base_interval, 25),
-      ...(filter ? { filter: { requestBody: filter.processing_mode.request_body_mode as BodySendMode, responseHeader: filter.processing_mode.response_header_mode } } : {}),
+      ...(filter
+        ? {
+            filter: {
+              requestBody: filter.processing_mode.request_body_mode as BodySendMode,
+              responseHeader: filter.processing_mode.response_header_mode,
+              allowEnvoy: filter.mutation_rules?.allow_envoy === true,
+            },
+          }
+        : {}),
       ...(r.route.metadata_match ? { subset: r.route.metadata_match.filter_metadata['envoy.lb'].llm_extproc_sets } : {}),
     };
     out.push({ ...base, upstream: endpoints[0]!.upstream, attempts: plan });
