@@ -1,6 +1,6 @@
 /**
  * `llm-extproc check --config FILE`: validates the config and loads every module it names — the
- * router module, the metrics module, the CEL request costs — without serving. Every problem is
+ * router module, the metrics module, users' hook modules, the CEL request costs — without serving. Every problem is
  * printed with its YAML path and line. Exit 0 when the service would start on this file, 1 when not.
  * Settings that load but would not take effect (budgets without the ledger) are printed as
  * warnings with path and line; they do not change the exit code.
@@ -8,11 +8,13 @@
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { configWarnings } from '../config/config-warnings.js';
+import { BODY_MODES, bodyModeWarnings, type RequestBodyMode } from '../config/body-mode-warnings.js';
 import { ConfigError, type ConfigProblem, type LoadedConfig } from '../config/load.js';
 import { compileRequestCosts, RequestCostConfigError } from '../metrics/request-costs.js';
 import { describeModule, type ModuleDetails } from '../modules/module-details.js';
 import { ModuleLoadError } from '../modules/import-module.js';
 import { loadRouter } from '../routing/load-router.js';
+import { loadUserHook } from '../hooks/user-hooks.js';
 import { loadConfigMetrics } from '../server/build-generation.js';
 import { lineOfConfigPath } from './config-lines.js';
 import { UsageError, type CliIo, type ExitCode } from './io.js';
@@ -70,7 +72,7 @@ function checkCosts(loaded: LoadedConfig): ConfigProblem[] {
 }
 
 /** Loads the config and everything it names; collects every problem. */
-export async function checkConfig(file: string, env: ServeEnv, io: CliIo): Promise<CheckReport> {
+export async function checkConfig(file: string, env: ServeEnv, io: CliIo, bodyMode?: RequestBodyMode): Promise<CheckReport> {
   let loaded: LoadedConfig;
   try {
     loaded = await loadConfigFrom(file, env, io.cwd);
@@ -96,13 +98,21 @@ export async function checkConfig(file: string, env: ServeEnv, io: CliIo): Promi
   } catch (err) {
     problems.push(problemAt(loaded, 'metrics.module', messageOf(err)));
   }
+  for (const [i, entry] of config.hooks.entries()) {
+    try {
+      await loadUserHook(entry, i, { baseDir, cacheBust, logger: deps.logger, meter: deps.meter, config });
+    } catch (err) {
+      const message = messageOf(err);
+      problems.push(problemAt(loaded, /options are not valid/.test(message) ? `hooks[${i}].options` : `hooks[${i}].module`, message));
+    }
+  }
   problems.push(...checkCosts(loaded));
 
   return {
     file,
     valid: problems.length === 0,
     problems,
-    warnings: configWarnings(config).map((w) => problemAt(loaded, w.path, w.message)),
+    warnings: [...configWarnings(config), ...(bodyMode ? bodyModeWarnings(config, bodyMode) : [])].map((w) => problemAt(loaded, w.path, w.message)),
     rules: config.rules.length,
     modules,
     requestCosts: config.llmRequestCosts.map((c) => ({ metadataKey: c.metadataKey, type: c.type })),
@@ -121,7 +131,9 @@ function formatProblem(p: ConfigProblem): string {
 export async function runCheck(values: Record<string, unknown>, io: CliIo, env: ServeEnv): Promise<ExitCode> {
   const file = (values['config'] as string | undefined) ?? env.config;
   if (!file) throw new UsageError('--config FILE is required (or set LLM_EXTPROC_CONFIG)');
-  const report = await checkConfig(file, env, io);
+  const mode = values['body-mode'] as string | undefined;
+  if (mode !== undefined && !(BODY_MODES as readonly string[]).includes(mode)) throw new UsageError(`--body-mode must be one of ${BODY_MODES.join(', ')} (got ${JSON.stringify(mode)})`);
+  const report = await checkConfig(file, env, io, mode as RequestBodyMode | undefined);
   if (values['json']) {
     io.out(`${JSON.stringify(report, null, 2)}\n`);
   } else if (report.valid) {

@@ -2,7 +2,7 @@
  * Versioned schema migrations, applied in order in one transaction and recorded in
  * `schema_migrations`. Never edit a released migration: add the next one.
  */
-import { backfillRollupsSql, createRollupTablesSql } from '../ledger/rollup-sql.js';
+import { backfillRollupsSql, createRollupTablesSql } from './rollup-sql.js';
 import type { SqlDb, SqlExecutor } from './sql-db.js';
 
 /** One migration: its statements per dialect. */
@@ -95,6 +95,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `DROP INDEX ledger_trace`,
       `CREATE INDEX ledger_trace_ts ON ledger (trace_id, ts, request_id)`,
     ],
+  },
+  {
+    version: 4,
+    name: 'ledger: the model name sent upstream',
+    // A backend's modelNameOverride sends another name than the client asked for: the record
+    // keeps both (the price is of the one sent).
+    up: () => [`ALTER TABLE ledger ADD COLUMN sent_model TEXT`],
   },
 ];
 
