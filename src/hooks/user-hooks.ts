@@ -52,7 +52,7 @@ export interface LoadUserHooksDeps {
   readonly config: Config;
 }
 
-const HOOK_METHODS = ['onRequestHeaders', 'onRequest', 'onForward', 'onResponseHeaders', 'onResponseBody', 'onOutcome', 'attemptNeedsBody', 'onAttempt'] as const;
+const HOOK_METHODS = ['onRequestHeaders', 'onRequest', 'onForward', 'onResponseHeaders', 'onResponseBody', 'onOutcome', 'attemptNeedsBody', 'onAttempt', 'onAttemptResponse'] as const;
 
 interface SafeParser {
   safeParse(v: unknown): { success: true; data: unknown } | { success: false; error: { issues?: ReadonlyArray<{ path?: ReadonlyArray<PropertyKey>; message: string }>; message?: string } };
@@ -221,6 +221,13 @@ function isolate(hook: Hook, entry: UserHookConfig, deps: { logger: Logger; coun
   if (hook.onResponseHeaders) {
     wrapped.onResponseHeaders = (res, req, ctx) => {
       const r = hook.onResponseHeaders!(res, req, ctx);
+      if (r) checkHeaders(r);
+      return r;
+    };
+  }
+  if (hook.onAttemptResponse) {
+    wrapped.onAttemptResponse = (res, attempt) => {
+      const r = hook.onAttemptResponse!(res, attempt);
       if (r) checkHeaders(r);
       return r;
     };

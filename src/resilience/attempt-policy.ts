@@ -9,9 +9,10 @@ import type { BackendConfig, Config, RuleConfig } from '../config/schema.js';
 import { effectiveRetry } from '../config/resilience-schema.js';
 import type { AttemptBackend } from './attempt-backend.js';
 import type { RetrySignalPolicy } from './retry-signal.js';
+import { SERVED_BY_HEADER } from '../hooks/hook.js';
 
 /** Response header (per attempt → router level) naming the backend that answered; never reaches the client. */
-export const ANSWERED_BY_HEADER = 'x-llm-extproc-backend';
+export const ANSWERED_BY_HEADER = SERVED_BY_HEADER;
 
 /** The rule and backend config of an attempt, when the config has them. */
 export function backendOfAttempt(config: Pick<Config, 'rules'>, attempt: AttemptBackend): { rule: RuleConfig; backend: BackendConfig } | undefined {

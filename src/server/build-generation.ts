@@ -28,6 +28,9 @@ import { loadPriceTable } from '../ledger/price-table.js';
 import type { BudgetGate } from '../ledger/budgets.js';
 import { RouteDecider } from '../routing/route-decider.js';
 import { hookList } from './hook-list.js';
+import { attemptBackend } from '../resilience/attempt-backend.js';
+import { backendOfAttempt } from '../resilience/attempt-policy.js';
+import type { BreakerBoard } from '../resilience/breaker-board.js';
 
 /** What building a generation needs. */
 export interface BuildGenerationDeps {
@@ -47,6 +50,8 @@ export interface BuildGenerationDeps {
   readonly pricingMissing?: (model: string) => void;
   /** Outcome hooks built once per process (usage recorder, service record), ending every hook list. */
   readonly recorders?: readonly Hook[];
+  /** This replica's circuit breakers, shared by every generation (each sets its policy). */
+  readonly breakers?: BreakerBoard;
 }
 
 /** Rule name → the `modelNameOverride` all its backends share (rules without one, or whose backends differ, are absent). */
@@ -110,9 +115,11 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
       ...(deps.budgets ? { budgets: deps.budgets } : {}),
       ...(credentials ? { credentials } : {}),
       recorders: deps.recorders ?? [],
+      ...(deps.breakers ? { breakers: deps.breakers } : {}),
     },
     userHooks,
   );
+  deps.breakers?.setPolicy(config.resilience.breaker);
   return {
     info: {
       id,
@@ -145,6 +152,11 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
     singleBackendOfRule,
     modelOverrideOfRule: modelOverridesOfRules(config),
     backendOfCluster: backendsByClusterName(config),
+    // A failover cluster holds several backends: the picked endpoint's metadata names it.
+    backendOfAttempt: (_cluster, attributes) => {
+      const identity = attemptBackend(attributes);
+      return identity ? backendOfAttempt(config, identity)?.backend : undefined;
+    },
     ...(pricing ? { pricing } : {}),
   };
 }

@@ -14,6 +14,8 @@ export interface DebugSources {
   generation(): Generation | undefined;
   inFlight(): number;
   decisions(): TimedDecision[];
+  /** Circuit breaker state per backend in this replica (`resilience.breaker`). */
+  breakers?(): Record<string, unknown>;
 }
 
 /** The `/debug/*` routes. */
@@ -54,5 +56,11 @@ export function debugRoutes(src: DebugSources): ReadonlyMap<string, AdminHandler
       }),
     ],
     ['/debug/decisions', guard((_req, res) => sendJson(res, 200, { decisions: src.decisions() }))],
+    [
+      '/debug/breakers',
+      guard((_req, res) =>
+        sendJson(res, 200, { enabled: src.generation()?.config.resilience.breaker.enabled ?? false, backends: src.breakers?.() ?? {} }),
+      ),
+    ],
   ]);
 }

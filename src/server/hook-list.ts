@@ -6,11 +6,13 @@
  * 1. `keys`: who is calling (the caller later hooks, budgets and the ledger see);
  * 2. `budgets`: refuse a caller whose spend budget is used up;
  * 3. `policy`: request line, required headers, body rules; policy header changes;
- * 4. users' hooks (`hooks:` in config), in their order;
- * 5. `prompt-caching`: cache hints in the body and headers;
- * 6. `credentials`: the provider credential, last of the hooks that change the request, so a
+ * 4. `resilience`: a rule's CORS origins, the circuit breakers (the backends left, or a fast
+ *    503); per attempt, the provider's rate-limit wait for Envoy's retry;
+ * 5. users' hooks (`hooks:` in config), in their order;
+ * 6. `prompt-caching`: cache hints in the body and headers;
+ * 7. `credentials`: the provider credential, last of the hooks that change the request, so a
  *    SigV4 signature covers the body and path as sent;
- * 7. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
+ * 8. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
  *    counters and request log.
  */
 import type { Logger } from 'pino';
@@ -24,6 +26,8 @@ import type { BudgetGate } from '../ledger/budgets.js';
 import { budgetsHook } from '../ledger/budgets-hook.js';
 import { policyHook } from '../policy/policy-hook.js';
 import { promptCachingHook } from '../prompt-caching/prompt-caching-hook.js';
+import type { BreakerBoard } from '../resilience/breaker-board.js';
+import { resilienceHook } from '../resilience/resilience-hook.js';
 
 /** The process-wide parts the features' hooks are built over. */
 export interface HookServices {
@@ -36,6 +40,8 @@ export interface HookServices {
   readonly credentials?: UpstreamCredentials;
   /** Outcome hooks built once per process (usage recorder, service record), run last. */
   readonly recorders: readonly Hook[];
+  /** This replica's circuit breakers (shared by every generation); absent: none. */
+  readonly breakers?: BreakerBoard;
 }
 
 /** The hook list of `config`, with the users' hooks `user` in their place. */
@@ -45,6 +51,7 @@ export function hookList(config: Config, services: HookServices, user: readonly 
     keysHook(config, services.keys, logger.child({ component: 'keys' })),
     ...(services.budgets ? [budgetsHook(config, services.budgets)] : []),
     policyHook(config),
+    resilienceHook(config, services.breakers),
     ...user,
     promptCachingHook(config, logger.child({ component: 'prompt-caching' })),
     ...(services.credentials ? [credentialsHook(config, services.credentials, logger.child({ component: 'credentials' }))] : []),

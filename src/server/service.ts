@@ -20,6 +20,7 @@ import { createAdminServer } from './admin-http.js';
 import type { AdminHandler } from '../admin/respond.js';
 import { buildGeneration } from './build-generation.js';
 import { debugRoutes } from './debug-routes.js';
+import { BreakerBoard } from '../resilience/breaker-board.js';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { DecisionRing } from './decision-ring.js';
 import { removeStaleSocket } from './stale-socket.js';
@@ -126,7 +127,9 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   // Built once per process and shared by every generation's hook list: their instruments and
   // the ledger outlive a reload.
   const recorders = [usageHook(deps.meter, deps.ledger), outcomes];
-  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
+  // This replica's circuit breakers outlive reloads; each generation sets their policy.
+  const breakers = new BreakerBoard({ policy: deps.config.config.resilience.breaker, meter: deps.meter });
+  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, breakers, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
 
   const streamDeps = {
     logger,
@@ -212,6 +215,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
           generation: () => current,
           inFlight: () => serviceMetrics.inFlight,
           decisions: () => ring.list(),
+          breakers: () => breakers.snapshot(),
         }),
         ...dashboard,
       ]),

@@ -1,8 +1,8 @@
 /**
  * Harness routes from a generated Envoy config: each rule route (and skip variant) of the route
- * table, in order, with what the harness needs to play it — a plain cluster becomes a harness
- * upstream; a failover cluster becomes an attempt plan (endpoints at their priorities with their
- * metadata, the route's retry policy, the cluster's upstream-level filter modes). So tests drive
+ * table, in order, with what the harness needs to play it — a failover cluster, or a cluster with
+ * an upstream-level filter, becomes an attempt plan (endpoints at their priorities with their
+ * metadata, the route's retry policy, the filter's modes); any other cluster a harness upstream. So tests drive
  * the retry behaviour the generator writes, not a hand-made copy of it.
  */
 import { parse } from 'yaml';
@@ -36,17 +36,21 @@ export function harnessRoutes(yaml: string, upstreamOf: (name: string) => string
     const [first, ...rest] = headers;
     const base = { header: first.name as string, value: first.string_match.exact as string, also: rest.map((h) => [h.name, h.string_match.exact] as const) };
     const cluster = clusters.get(r.route.cluster);
-    if (!cluster || !String(cluster.name).startsWith('failover_')) {
+    const filter = cluster?.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].http_filters?.[0]?.typed_config;
+    const failover = cluster !== undefined && String(cluster.name).startsWith('failover_');
+    if (!cluster || (!failover && !filter)) {
+      // Weighted clusters, or a cluster without an upstream-level filter: one plain call.
       out.push({ ...base, upstream: upstreamOf(r.route.cluster ?? r.route.weighted_clusters.clusters[0].name) });
       continue;
     }
     const policy = r.route.retry_policy;
-    const endpoints: AttemptEndpoint[] = cluster.load_assignment.endpoints.map((e: Any) => ({
-      priority: e.priority ?? 0,
-      upstream: upstreamOf(e.locality.sub_zone),
-      metadata: e.lb_endpoints[0].metadata as Record<string, JsonValue>,
-    }));
-    const filter = cluster.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].http_filters?.[0]?.typed_config;
+    const endpoints: AttemptEndpoint[] = failover
+      ? cluster.load_assignment.endpoints.map((e: Any) => ({
+          priority: e.priority ?? 0,
+          upstream: upstreamOf(e.locality.sub_zone),
+          metadata: e.lb_endpoints[0].metadata as Record<string, JsonValue>,
+        }))
+      : [{ priority: 0, upstream: upstreamOf(cluster.name), metadata: {} }];
     const reset = policy.rate_limited_retry_back_off;
     const plan: AttemptPlan = {
       cluster: cluster.name,
