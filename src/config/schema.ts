@@ -7,6 +7,7 @@ import { authSchema, policySchema, ruleAccessSchema, secretRefSchema } from './a
 import { budgetSchema, ledgerSchema, pricingSchema } from './ledger-schema.js';
 import { promptCachingSchema } from './prompt-caching-schema.js';
 import { clientAddressSchema, corsSchema, resilienceSchema, ruleCorsSchema, ruleRetrySchema } from './resilience-schema.js';
+import { rateLimitsSchema } from './rate-limits-schema.js';
 
 const MiB = 1024 * 1024;
 
@@ -222,6 +223,8 @@ export const configSchema = z.strictObject({
   auth: authSchema,
   /** Usage ledger, prices and budgets (docs/ledger.md). */
   ledger: ledgerSchema,
+  /** Requests and tokens per minute (docs/rate-limits.md). */
+  rateLimits: rateLimitsSchema,
   pricing: pricingSchema,
   budgets: z.array(budgetSchema).default([]),
   /** Global request policy. */

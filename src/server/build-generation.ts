@@ -27,7 +27,7 @@ import { loadRouter } from '../routing/load-router.js';
 import { loadPriceTable } from '../ledger/price-table.js';
 import type { BudgetGate } from '../ledger/budgets.js';
 import { RouteDecider } from '../routing/route-decider.js';
-import { hookList } from './hook-list.js';
+import { hookList, type HookServices } from './hook-list.js';
 import { attemptBackend } from '../resilience/attempt-backend.js';
 import { backendOfAttempt } from '../resilience/attempt-policy.js';
 import type { BreakerBoard } from '../resilience/breaker-board.js';
@@ -52,6 +52,8 @@ export interface BuildGenerationDeps {
   readonly recorders?: readonly Hook[];
   /** This replica's circuit breakers, shared by every generation (each sets its policy). */
   readonly breakers?: BreakerBoard;
+  /** Rate-limit counters and instruments shared by every generation. */
+  readonly rateLimits?: HookServices['rateLimits'];
 }
 
 /** Rule name → the `modelNameOverride` all its backends share (rules without one, or whose backends differ, are absent). */
@@ -116,6 +118,7 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
       ...(credentials ? { credentials } : {}),
       recorders: deps.recorders ?? [],
       ...(deps.breakers ? { breakers: deps.breakers } : {}),
+      ...(deps.rateLimits ? { rateLimits: deps.rateLimits } : {}),
     },
     userHooks,
   );

@@ -8,11 +8,13 @@
  * 3. `policy`: request line, required headers, body rules; policy header changes;
  * 4. `resilience`: a rule's CORS origins, the circuit breakers (the backends left, or a fast
  *    503); per attempt, the provider's rate-limit wait for Envoy's retry;
- * 5. users' hooks (`hooks:` in config), in their order;
- * 6. `prompt-caching`: cache hints in the body and headers;
- * 7. `credentials`: the provider credential, last of the hooks that change the request, so a
+ * 5. `rate-limits`: requests and tokens per minute (takes the request's count, so it runs after
+ *    the checks that refuse for other reasons);
+ * 6. users' hooks (`hooks:` in config), in their order;
+ * 7. `prompt-caching`: cache hints in the body and headers;
+ * 8. `credentials`: the provider credential, last of the hooks that change the request, so a
  *    SigV4 signature covers the body and path as sent;
- * 8. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
+ * 9. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
  *    counters and request log.
  */
 import type { Logger } from 'pino';
@@ -28,6 +30,9 @@ import { policyHook } from '../policy/policy-hook.js';
 import { promptCachingHook } from '../prompt-caching/prompt-caching-hook.js';
 import type { BreakerBoard } from '../resilience/breaker-board.js';
 import { resilienceHook } from '../resilience/resilience-hook.js';
+import type { CounterStore } from '../rate-limits/counter-store.js';
+import { rateLimitsHook, type RateLimitInstruments } from '../rate-limits/rate-limits-hook.js';
+import type { Meter } from '@opentelemetry/api';
 
 /** The process-wide parts the features' hooks are built over. */
 export interface HookServices {
@@ -42,6 +47,8 @@ export interface HookServices {
   readonly recorders: readonly Hook[];
   /** This replica's circuit breakers (shared by every generation); absent: none. */
   readonly breakers?: BreakerBoard;
+  /** Rate-limit counters and instruments (process-wide); absent: no rate limits. */
+  readonly rateLimits?: { readonly store: CounterStore; readonly instruments: RateLimitInstruments; readonly meter: Meter; readonly now?: () => number };
 }
 
 /** The hook list of `config`, with the users' hooks `user` in their place. */
@@ -52,6 +59,9 @@ export function hookList(config: Config, services: HookServices, user: readonly 
     ...(services.budgets ? [budgetsHook(config, services.budgets)] : []),
     policyHook(config),
     resilienceHook(config, services.breakers),
+    ...(services.rateLimits && config.rateLimits.limits.length
+      ? [rateLimitsHook(config, { store: services.rateLimits.store, logger: logger.child({ component: 'rate-limits' }), meter: services.rateLimits.meter, ...(services.rateLimits.now ? { now: services.rateLimits.now } : {}) }, services.rateLimits.instruments)]
+      : []),
     ...user,
     promptCachingHook(config, logger.child({ component: 'prompt-caching' })),
     ...(services.credentials ? [credentialsHook(config, services.credentials, logger.child({ component: 'credentials' }))] : []),
