@@ -11,7 +11,7 @@
  * (0 closed, 1 half-open, 2 open, per backend) and `llm_extproc.breaker.transitions`.
  */
 import type { Counter, Meter } from '@opentelemetry/api';
-import { UserFacingError } from '../errors.js';
+import { UserFacingError, type WithReplyHeaders } from '../errors.js';
 import { CircuitBreaker, type BreakerPolicy, type BreakerSnapshot, type BreakerState } from './circuit-breaker.js';
 
 /** Gauge of each backend's breaker state. */
@@ -39,7 +39,7 @@ export type Admission =
   | { readonly kind: 'none'; readonly retryAfterSeconds: number };
 
 /** The fast 503 when every backend of a rule has an open breaker. */
-export class BackendsUnavailableError extends UserFacingError {
+export class BackendsUnavailableError extends UserFacingError implements WithReplyHeaders {
   /** `retry-after` on the reply. */
   readonly replyHeaders: Readonly<Record<string, string>>;
 

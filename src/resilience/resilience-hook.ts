@@ -4,6 +4,7 @@
  * - `onRequest` (router level, routed requests): a rule's CORS narrowing (403), then the circuit
  *   breakers — the surviving backend set is written into the header Envoy's route variants match
  *   on, or the fast 503 with `retry-after` answers when no backend is left;
+ * - `onAttempt`: the backends header is routing information for Envoy, not for providers;
  * - `onAttemptResponse` (each upstream attempt): the provider's rate-limit wait, normalised for
  *   Envoy's retry (or a stop), the attempt's status into its backend's breaker, and the backend's
  *   name for the router level;
@@ -14,6 +15,7 @@
 import type { Config } from '../config/schema.js';
 import type { Hook } from '../hooks/hook.js';
 import type { BreakerBoard } from './breaker-board.js';
+import { BACKENDS_HEADER } from './backend-sets.js';
 import { admitRequest, onAttemptResponse, onFinalResponse } from './resilience-steps.js';
 
 /** Per-request state of the hook. */
@@ -37,6 +39,9 @@ export function resilienceHook(config: Config, board: BreakerBoard | undefined, 
       if (admission.kind === 'refuse') return { answer: admission.error, context };
       const { set, remove } = admission.headers;
       return set.length > 0 || remove.length > 0 ? { headers: { set, remove }, context } : { context };
+    },
+    onAttempt(attempt) {
+      return attempt.stage === 'headers' && attempt.headers[BACKENDS_HEADER] !== undefined ? { headers: { remove: [BACKENDS_HEADER] } } : undefined;
     },
     onAttemptResponse(res, attempt) {
       const headers = { ...res.headers, ':status': String(res.status) };
