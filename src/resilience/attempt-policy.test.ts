@@ -1,6 +1,7 @@
+import { SERVED_BY_HEADER } from '../hooks/hook.js';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
-import { ANSWERED_BY_HEADER, answeredBy, answeredByHeader, backendOfAttempt, hasFallbackAfter, retrySignalPolicy } from './attempt-policy.js';
+import { servedBy, servedByHeader, backendOfAttempt, hasFallbackAfter, retrySignalPolicy } from './attempt-policy.js';
 import { CLIENT_HIDDEN_HEADERS } from './retry-signal.js';
 
 const config = parseConfig(
@@ -43,9 +44,9 @@ describe('retrySignalPolicy', () => {
 
 describe('answeredBy', () => {
   it('round-trips the backend through the attempt response, a header the client never sees', () => {
-    const [name, value] = answeredByHeader('azure');
-    expect(answeredBy({ [name]: value })).toBe('azure');
-    expect(answeredBy({})).toBeUndefined();
-    expect(CLIENT_HIDDEN_HEADERS).toContain(ANSWERED_BY_HEADER);
+    const [name, value] = servedByHeader('azure');
+    expect(servedBy({ [name]: value })).toBe('azure');
+    expect(servedBy({})).toBeUndefined();
+    expect(CLIENT_HIDDEN_HEADERS).toContain(SERVED_BY_HEADER);
   });
 });

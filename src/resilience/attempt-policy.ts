@@ -11,9 +11,6 @@ import type { AttemptBackend } from './attempt-backend.js';
 import type { RetrySignalPolicy } from './retry-signal.js';
 import { SERVED_BY_HEADER } from '../hooks/hook.js';
 
-/** Response header (per attempt → router level) naming the backend that answered; never reaches the client. */
-export const ANSWERED_BY_HEADER = SERVED_BY_HEADER;
-
 /** The rule and backend config of an attempt, when the config has them. */
 export function backendOfAttempt(config: Pick<Config, 'rules'>, attempt: AttemptBackend): { rule: RuleConfig; backend: BackendConfig } | undefined {
   const rule = config.rules.find((r) => r.name === attempt.rule);
@@ -40,12 +37,12 @@ export function retrySignalPolicy(config: Pick<Config, 'resilience'>, rule: Rule
 }
 
 /** The header an attempt's response carries to name its backend. */
-export function answeredByHeader(backend: string): readonly [string, string] {
-  return [ANSWERED_BY_HEADER, backend];
+export function servedByHeader(backend: string): readonly [string, string] {
+  return [SERVED_BY_HEADER, backend];
 }
 
 /** The backend named on a response by the per-attempt path, if any. */
-export function answeredBy(headers: Readonly<Record<string, string>>): string | undefined {
-  const v = headers[ANSWERED_BY_HEADER];
+export function servedBy(headers: Readonly<Record<string, string>>): string | undefined {
+  const v = headers[SERVED_BY_HEADER];
   return v !== undefined && v !== '' ? v : undefined;
 }

@@ -1,8 +1,8 @@
+import { SERVED_BY_HEADER } from '../hooks/hook.js';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import { HOST_METADATA_ATTRIBUTE, identityMetadata } from './attempt-backend.js';
-import { ANSWERED_BY_HEADER } from './attempt-policy.js';
 import { BACKENDS_HEADER } from './backend-sets.js';
 import { BreakerBoard } from './breaker-board.js';
 import { admitRequest, onAttemptResponse, onFinalResponse } from './resilience-steps.js';
@@ -69,17 +69,17 @@ describe('onAttemptResponse', () => {
   it('a rate-limited primary: no wait (the next priority takes it), and the backend is named', () => {
     const out = onAttemptResponse(config, undefined, attempt('openai'), { ':status': '429', 'retry-after': '5' }, NOW);
     expect(out.decision?.kind).toBe('fallback');
-    expect(out.headers).toEqual({ set: [[ANSWERED_BY_HEADER, 'openai']], remove: [] });
+    expect(out.headers).toEqual({ set: [[SERVED_BY_HEADER, 'openai']], remove: [] });
   });
 
   it('the last priority: the normalised wait when it fits, else no retry', () => {
     expect(onAttemptResponse(config, undefined, attempt('local'), { ':status': '429', 'retry-after': '5' }, NOW).headers.set).toEqual([
       [RETRY_AFTER_HEADER, '5'],
-      [ANSWERED_BY_HEADER, 'local'],
+      [SERVED_BY_HEADER, 'local'],
     ]);
     expect(onAttemptResponse(config, undefined, attempt('local'), { ':status': '429', 'x-ratelimit-reset-requests': '1m0s' }, NOW).headers.set).toEqual([
       [NO_RETRY_HEADER, 'true'],
-      [ANSWERED_BY_HEADER, 'local'],
+      [SERVED_BY_HEADER, 'local'],
     ]);
   });
 
@@ -96,7 +96,7 @@ describe('onAttemptResponse', () => {
 
 describe('onFinalResponse', () => {
   it('removes what was added for Envoy and reads the backend that answered', () => {
-    expect(onFinalResponse({ [ANSWERED_BY_HEADER]: 'azure', [NO_RETRY_HEADER]: 'true', 'retry-after': '60' })).toEqual({ remove: [NO_RETRY_HEADER, ANSWERED_BY_HEADER], backend: 'azure' });
+    expect(onFinalResponse({ [SERVED_BY_HEADER]: 'azure', [NO_RETRY_HEADER]: 'true', 'retry-after': '60' })).toEqual({ remove: [NO_RETRY_HEADER, SERVED_BY_HEADER], backend: 'azure' });
     expect(onFinalResponse({ 'content-type': 'application/json' })).toEqual({ remove: [], backend: undefined });
   });
 });

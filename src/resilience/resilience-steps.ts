@@ -17,7 +17,7 @@
 import type { Config, RuleConfig } from '../config/schema.js';
 import type { UserFacingError } from '../errors.js';
 import { attemptBackend } from './attempt-backend.js';
-import { answeredBy, answeredByHeader, retrySignalPolicy } from './attempt-policy.js';
+import { servedBy, servedByHeader, retrySignalPolicy } from './attempt-policy.js';
 import { BACKENDS_HEADER, setName } from './backend-sets.js';
 import { BackendsUnavailableError, type BreakerBoard } from './breaker-board.js';
 import { originPolicyOf, refuseOrigin } from './cors-origin.js';
@@ -92,7 +92,7 @@ export function onAttemptResponse(
   if (!rule || !Number.isInteger(status)) return { headers: { set: [], remove: [] }, backend, decision: undefined };
   const decision = decideRetry(status, headers, retrySignalPolicy(config, rule, backend), nowMs);
   const changes = retryHeaderChanges(decision, headers);
-  const set = backend !== undefined ? [...changes.set, answeredByHeader(backend)] : changes.set;
+  const set = backend !== undefined ? [...changes.set, servedByHeader(backend)] : changes.set;
   return { headers: { set, remove: changes.remove }, backend, decision };
 }
 
@@ -106,5 +106,5 @@ export interface FinalResponse {
 
 /** Router level, response headers. */
 export function onFinalResponse(headers: Readonly<Record<string, string>>): FinalResponse {
-  return { remove: hiddenFromClient(headers), backend: answeredBy(headers) };
+  return { remove: hiddenFromClient(headers), backend: servedBy(headers) };
 }

@@ -20,7 +20,7 @@
  * When the rule has a later (fallback) backend, no wait is set: the retry goes to the next
  * priority, which is not rate-limited, after Envoy's short exponential back-off.
  */
-import { ANSWERED_BY_HEADER } from './attempt-policy.js';
+import { SERVED_BY_HEADER } from '../hooks/hook.js';
 import { providerWait, type ProviderWait } from './rate-limit-wait.js';
 
 /** The normalised reset header Envoy reads (`reset_headers`, format SECONDS). */
@@ -30,7 +30,7 @@ export const RETRY_AFTER_HEADER = 'x-llm-extproc-retry-after';
 export const NO_RETRY_HEADER = 'x-envoy-ratelimited';
 
 /** Headers the per-attempt path may add that the client must not see. */
-export const CLIENT_HIDDEN_HEADERS: readonly string[] = [RETRY_AFTER_HEADER, NO_RETRY_HEADER, ANSWERED_BY_HEADER];
+export const CLIENT_HIDDEN_HEADERS: readonly string[] = [RETRY_AFTER_HEADER, NO_RETRY_HEADER, SERVED_BY_HEADER];
 
 /** What decides a per-attempt response. */
 export interface RetrySignalPolicy {
