@@ -42,7 +42,7 @@ describe('retrySignalPolicy', () => {
   });
 });
 
-describe('answeredBy', () => {
+describe('servedBy', () => {
   it('round-trips the backend through the attempt response, a header the client never sees', () => {
     const [name, value] = servedByHeader('azure');
     expect(servedBy({ [name]: value })).toBe('azure');
