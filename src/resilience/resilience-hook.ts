@@ -31,9 +31,11 @@ export function resilienceHook(config: Config, board: BreakerBoard | undefined, 
   return {
     name: 'resilience',
     onRequest(req) {
-      if (req.kind !== 'routed' || req.rule === undefined) return undefined;
-      const rule = config.rules.find((r) => r.name === req.rule);
-      if (!rule) return undefined;
+      const rule = req.kind === 'routed' ? config.rules.find((r) => r.name === req.rule) : undefined;
+      if (!rule) {
+        // Only llm-extproc names the backends left: a client's copy never reaches Envoy's routes.
+        return req.headers[BACKENDS_HEADER] !== undefined ? { headers: { remove: [BACKENDS_HEADER] } } : undefined;
+      }
       const admission = admitRequest(config, breakers, rule, { ...req.headers, ':method': req.method });
       const context: RequestState = { rule: rule.name };
       if (admission.kind === 'refuse') return { answer: admission.error, context };

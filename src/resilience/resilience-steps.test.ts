@@ -6,6 +6,8 @@ import { HOST_METADATA_ATTRIBUTE, identityMetadata } from './attempt-backend.js'
 import { BACKENDS_HEADER } from './backend-sets.js';
 import { BreakerBoard } from './breaker-board.js';
 import { admitRequest, onAttemptResponse, onFinalResponse } from './resilience-steps.js';
+import { resilienceHook } from './resilience-hook.js';
+import { fakeHookRequest } from '../testing/hook-contract.js';
 import { NO_RETRY_HEADER, RETRY_AFTER_HEADER } from './retry-signal.js';
 
 const config = parseConfig(
@@ -98,5 +100,16 @@ describe('onFinalResponse', () => {
   it('removes what was added for Envoy and reads the backend that answered', () => {
     expect(onFinalResponse({ [SERVED_BY_HEADER]: 'azure', [NO_RETRY_HEADER]: 'true', 'retry-after': '60' })).toEqual({ remove: [NO_RETRY_HEADER, SERVED_BY_HEADER], backend: 'azure' });
     expect(onFinalResponse({ 'content-type': 'application/json' })).toEqual({ remove: [], backend: undefined });
+  });
+});
+
+describe('resilienceHook', () => {
+  it('drops a client’s copy of the backends header on requests it does not route', () => {
+    const hook = resilienceHook(config, undefined);
+    const passthrough = fakeHookRequest({ kind: 'passthrough', rule: undefined, headers: { [BACKENDS_HEADER]: 'local' } });
+    expect(hook.onRequest!(passthrough)).toEqual({ headers: { remove: [BACKENDS_HEADER] } });
+    expect(hook.onRequest!(fakeHookRequest({ kind: 'passthrough', rule: undefined }))).toBeUndefined();
+    const routed = fakeHookRequest({ config, rule: 'chat', headers: { [BACKENDS_HEADER]: 'local' } });
+    expect(hook.onRequest!(routed)).toMatchObject({ headers: { set: [], remove: [BACKENDS_HEADER] } });
   });
 });
