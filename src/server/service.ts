@@ -138,7 +138,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   const rateLimitStore = deps.rateLimitStore ?? new MemoryCounterStore();
   const rateLimits = { store: rateLimitStore, instruments: rateLimitInstruments(deps.meter), meter: deps.meter, ...(deps.now ? { now: deps.now } : {}) };
   // This replica's circuit breakers outlive reloads; each generation sets their policy.
-  const breakers = new BreakerBoard({ policy: deps.config.config.resilience.breaker, meter: deps.meter });
+  const breakers = new BreakerBoard({ policy: deps.config.config.resilience.breaker, meter: deps.meter, ...(deps.now ? { now: deps.now } : {}) });
   const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, rateLimits, breakers, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
 
   const streamDeps = {
