@@ -73,10 +73,35 @@ export function counterKey(limit: string, kind: 'requests' | 'tokens', subject: 
   return `${limit}:${kind === 'requests' ? 'r' : 't'}:${subject}`;
 }
 
-/** The limits of `config` that apply to `req`, with their counter keys. */
+/**
+ * The limits for `req`: the config's, with a caller's own key-store limits in place of the
+ * numbers of the config's limits counted per `[key]` (per `[project]`); a caller's own limit
+ * with no such config limit is a limit of its own, named `key` (`project`).
+ */
+function limitsFor(config: Config, req: HookRequest): readonly RateLimitConfig[] {
+  const own = req.caller?.rateLimits;
+  const configured = config.rateLimits.limits;
+  if (!own) return configured;
+  const out: RateLimitConfig[] = [];
+  const used = { key: false, project: false };
+  for (const l of configured) {
+    const dim = l.per.length === 1 && (l.per[0] === 'key' || l.per[0] === 'project') ? l.per[0] : undefined;
+    const o = dim ? own[dim] : undefined;
+    if (dim && o) used[dim] = true;
+    out.push(o ? { ...l, ...(o.requestsPerMinute !== undefined ? { requestsPerMinute: o.requestsPerMinute } : {}), ...(o.tokensPerMinute !== undefined ? { tokensPerMinute: o.tokensPerMinute } : {}) } : l);
+  }
+  for (const dim of ['key', 'project'] as const) {
+    const o = own[dim];
+    if (!o || used[dim] || (o.requestsPerMinute === undefined && o.tokensPerMinute === undefined)) continue;
+    out.push({ name: dim, per: [dim], tokens: 'total', ...o });
+  }
+  return out;
+}
+
+/** The limits of `config` (and the caller's own) that apply to `req`, with their counter keys. */
 export function applicableLimits(config: Config, req: HookRequest): Applied[] {
   const out: Applied[] = [];
-  for (const limit of config.rateLimits.limits) {
+  for (const limit of limitsFor(config, req)) {
     if (limit.rules && (req.rule === undefined || !limit.rules.includes(req.rule))) continue;
     if (limit.models && (req.model === undefined || !globAny(limit.models, req.model))) continue;
     const subject = subjectOf(limit, { key: req.caller?.id, project: req.caller?.project, model: req.model, rule: req.rule });

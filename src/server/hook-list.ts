@@ -59,7 +59,7 @@ export function hookList(config: Config, services: HookServices, user: readonly 
     ...(services.budgets ? [budgetsHook(config, services.budgets)] : []),
     policyHook(config),
     resilienceHook(config, services.breakers),
-    ...(services.rateLimits && config.rateLimits.limits.length
+    ...(services.rateLimits && (config.rateLimits.limits.length || services.keys)
       ? [rateLimitsHook(config, { store: services.rateLimits.store, logger: logger.child({ component: 'rate-limits' }), meter: services.rateLimits.meter, ...(services.rateLimits.now ? { now: services.rateLimits.now } : {}) }, services.rateLimits.instruments)]
       : []),
     ...user,

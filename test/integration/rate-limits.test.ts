@@ -298,3 +298,60 @@ rules:
     }
   });
 });
+
+describe('limits of a key and a project, from the key store', () => {
+  it('a key’s own limit (admin API) is a limit of its own; a project’s replaces the config’s per-project numbers', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { parseConfig } = await import('../../src/config/load.js');
+    const { accessRuntimeFor } = await import('../../src/access/access-runtime.js');
+    const dir = await mkdtemp(join(tmpdir(), 'own-limits-'));
+    const loaded = parseConfig(
+      `
+auth: { enabled: true, store: { driver: sqlite, path: ${JSON.stringify(join(dir, 'gw.db'))} }, cache: { ttlMs: 0 } }
+admin: { token: { key: own-limits-admin-token } }
+rateLimits:
+  limits:
+    - { name: per-project, per: [project], requestsPerMinute: 100 }
+rules:
+  - name: openai
+    headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]
+    backends: [{ name: openai }]
+`,
+      join(dir, 'config.yaml'),
+    );
+    const access = accessRuntimeFor(loaded, { logger: pino({ level: 'silent' }), cwd: dir });
+    const shift = (Math.floor(Date.now() / WINDOW_MS) + 5) * WINDOW_MS + 1_000 - Date.now();
+    const svc = await startService({ loaded, cwd: dir, keys: access.keys, access, now: () => Date.now() + shift });
+    const route = await startSingleRoute({ processorAddress: svc.target, handler: jsonReply(COMPLETION) });
+    const admin = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${svc.adminUrl}${path}`, { method, headers: { authorization: 'Bearer own-limits-admin-token', 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return (await res.json()) as Record<string, any>;
+    };
+    const ask = (key: string) =>
+      new OpenAI({ baseURL: `${route.harness.url}/v1`, apiKey: key, maxRetries: 0 }).chat.completions
+        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+        .then(() => 200)
+        .catch((e: unknown) => (e as { status?: number; message?: string }).status);
+    try {
+      await admin('POST', '/admin/projects', { name: 'team-x' });
+      const one = await admin('POST', '/admin/keys', { project: 'team-x', name: 'one-a-minute', rateLimits: { requestsPerMinute: 1 } });
+      const other = await admin('POST', '/admin/keys', { project: 'team-x', name: 'plain' });
+      expect(one['key'].rateLimits).toEqual({ requestsPerMinute: 1 });
+      expect(await ask(one['secret'])).toBe(200);
+      expect(await ask(one['secret'])).toBe(429); // its own limit, named "key"
+      expect(await ask(other['secret'])).toBe(200); // the project's config limit (100) has room
+      // The project's own number replaces the config's 100: 2 requests admitted so far (a refused
+      // request takes nothing), 2 allowed.
+      expect((await admin('PATCH', '/admin/projects/team-x', { rateLimits: { requestsPerMinute: 2 } }))['project'].rateLimits).toEqual({ requestsPerMinute: 2 });
+      expect(await ask(other['secret'])).toBe(429);
+      const audit = await admin('GET', '/admin/audit?target=project:team-x');
+      expect(audit['entries'].map((e: { action: string }) => e.action)).toContain('project.rate_limits');
+    } finally {
+      await route.close();
+      await svc.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
