@@ -82,6 +82,16 @@ budgets:
   - { metadataKey: broken, type: CEL, celExpression: "input_tokens *" }
 budgets: [{ window: day, maxTokens: 10 }]
 `,
+  'schema-router.mjs': `import { z } from ${JSON.stringify(import.meta.resolve('zod'))};
+export const optionsSchema = z.strictObject({ rule: z.string(), models: z.array(z.string()) });
+export default (defaultRouter, ctx) => ({ calculate: () => ctx.options.rule });
+`,
+  'bad-options.yaml': `router:
+  module: ./schema-router.mjs
+  options:
+    rule: premium
+    models: [gpt-4o, 42]
+`,
   'many-problems.yaml': `router: { module: ./not-a-function.mjs }
 metrics: { module: ./bad-metrics.mjs }
 llmRequestCosts:
@@ -212,6 +222,13 @@ describe('llm-extproc check', () => {
     expect(report.problems[3]!.message).toContain('metadataKey "b": ');
     expect(report.problems[3]!.message).toContain('result must be a number');
     expect(report.problems[4]!.message).toBe('metadataKey "c": duplicate metadataKey');
+  });
+
+  it("reports each option a module's optionsSchema refuses, with its path and line", async () => {
+    const r = await run('check', '--config', 'bad-options.yaml', '--json');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out) as CheckReport;
+    expect(report.problems).toEqual([{ path: 'router.options.models[1]', line: 5, message: expect.stringMatching(/^module "\.\/schema-router\.mjs": .*expected string/) }]);
   });
 
   it('exits 1 for a file that does not exist', async () => {

@@ -17,6 +17,7 @@
 import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { clientError } from '../error-catalogue.js';
 import { UserFacingError, isUserFacing } from '../errors.js';
 import { importFactoryModule, ModuleLoadError } from '../modules/import-module.js';
 import type { AttemptHookResult, EarlyHookResult, Hook, RequestHookResult } from './hook.js';
@@ -178,7 +179,7 @@ function isolate(hook: Hook, entry: UserHookConfig, deps: { logger: Logger; coun
     deps.count(method, reason);
     deps.logger.error({ err, method, reason }, 'user hook failed');
     if (entry.failureMode === 'open') return undefined;
-    throw new UserFacingError(503, 'hook_unavailable', 'a request check of the gateway failed; try again');
+    throw clientError('hook_unavailable');
   };
   const call = async <T>(method: string, fn: () => T | PromiseLike<T>): Promise<T | undefined> => {
     let timer: NodeJS.Timeout | undefined;
