@@ -11,6 +11,7 @@
  * (0 closed, 1 half-open, 2 open, per backend) and `llm_extproc.breaker.transitions`.
  */
 import type { Counter, Meter } from '@opentelemetry/api';
+import { CLIENT_ERRORS } from '../error-catalogue.js';
 import { UserFacingError, type WithReplyHeaders } from '../errors.js';
 import { CircuitBreaker, type BreakerPolicy, type BreakerSnapshot, type BreakerState } from './circuit-breaker.js';
 
@@ -44,7 +45,8 @@ export class BackendsUnavailableError extends UserFacingError implements WithRep
   readonly replyHeaders: Readonly<Record<string, string>>;
 
   constructor(rule: string, retryAfterSeconds: number) {
-    super(503, 'backends_unavailable', `every backend of route ${JSON.stringify(rule)} is failing; retry after ${retryAfterSeconds} s`);
+    const e = CLIENT_ERRORS.backends_unavailable;
+    super(e.status, 'backends_unavailable', e.message({ rule, retryAfterSeconds }));
     this.replyHeaders = { 'retry-after': String(retryAfterSeconds) };
   }
 }

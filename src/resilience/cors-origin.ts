@@ -5,7 +5,8 @@
  * `cors` narrows it: a browser request (it has an `Origin`) whose origin or method the rule does
  * not allow is refused with 403 in the client API's error shape, before it costs a provider call.
  */
-import { UserFacingError } from '../errors.js';
+import { clientError } from '../error-catalogue.js';
+import type { UserFacingError } from '../errors.js';
 
 /** Who may call a rule from a browser. */
 export interface OriginPolicy {
@@ -36,9 +37,9 @@ export function originMatches(origin: string, patterns: readonly string[]): bool
 export function refuseOrigin(headers: Readonly<Record<string, string>>, policy: OriginPolicy | undefined): UserFacingError | undefined {
   const origin = headers['origin'];
   if (!policy || origin === undefined) return undefined;
-  if (!originMatches(origin, policy.allowOrigins)) return new UserFacingError(403, 'origin_not_allowed', `origin ${origin} may not call this route`);
+  if (!originMatches(origin, policy.allowOrigins)) return clientError('origin_not_allowed', { origin });
   const method = (headers[':method'] ?? 'GET').toUpperCase();
-  if (policy.allowMethods.length > 0 && !policy.allowMethods.includes(method)) return new UserFacingError(403, 'origin_not_allowed', `origin ${origin} may not use ${method} on this route`);
+  if (policy.allowMethods.length > 0 && !policy.allowMethods.includes(method)) return clientError('origin_not_allowed', { origin, method });
   return undefined;
 }
 
