@@ -20,7 +20,7 @@ const FILES: Record<string, string> = {
   'not-a-function.mjs': 'export default { calculate() { return "openai"; } };\n',
   'throwing-router.mjs': 'export default () => { throw new Error("option rule is required"); };\n',
   'bad-metrics.mjs': 'export default () => ({ record() {} });\n',
-  'hook.mjs': 'export const optionsSchema = { safeParse: (v) => (typeof v.header === "string" ? { success: true, data: v } : { success: false, error: { issues: [{ path: ["header"], message: "required" }] } }) };\nexport default ({ options }) => ({ name: "h", onRequest: () => ({ headers: { set: [[options.header, "1"]] } }) });\n',
+  'hook.mjs': 'export const optionsSchema = { "~standard": { version: 1, vendor: "test", validate: (v) => (typeof v.header === "string" ? { value: v } : { issues: [{ path: ["header"], message: "required" }] }) } };\nexport default ({ options }) => ({ name: "h", onRequest: () => ({ headers: { set: [[options.header, "1"]] } }) });\n',
   'no-method-hook.mjs': 'export default () => ({ name: "h", onRequst() {} });\n',
   'hooks.yaml': `hooks:
   - { module: ./hook.mjs, options: { header: x-a } }
@@ -192,8 +192,7 @@ describe('llm-extproc check', () => {
     const { code, err } = await run('check', '--config', 'hooks.yaml');
     expect(code).toBe(1);
     expect(err).toContain('hooks.yaml: 2 problem(s)');
-    expect(err).toContain('hooks[1].options (line 3)');
-    expect(err).toContain('hooks[1].options.header: required');
+    expect(err).toContain('hooks[1].options.header (line 3): module "./hook.mjs": required');
     expect(err).toMatch(/hooks\[2\]\.module \(line 4\).*unknown hook method onRequst/);
     expect(err).not.toContain('hooks[0]');
   });

@@ -108,10 +108,10 @@ export async function checkConfig(file: string, env: ServeEnv, io: CliIo, bodyMo
   }
   for (const [i, entry] of config.hooks.entries()) {
     try {
-      await loadUserHook(entry, i, { baseDir, cacheBust, logger: deps.logger, meter: deps.meter, config });
+      await loadUserHook(entry, i, { baseDir, cacheBust, logger: deps.logger, meter: deps.meter, config, configText: loaded.text });
     } catch (err) {
-      const message = messageOf(err);
-      problems.push(problemAt(loaded, /options are not valid/.test(message) ? `hooks[${i}].options` : `hooks[${i}].module`, message));
+      if (err instanceof ModuleOptionsError) problems.push(...optionProblems(err));
+      else problems.push(problemAt(loaded, `hooks[${i}].module`, messageOf(err)));
     }
   }
   problems.push(...checkCosts(loaded));

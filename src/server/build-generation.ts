@@ -109,7 +109,7 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
     if (backend) backendOfRule.set(rule.name, backend.name);
     if (backend && rule.backends.length === 1) singleBackendOfRule.set(rule.name, backend);
   }
-  const userHooks = await loadUserHooks(config.hooks, { baseDir, cacheBust, logger: deps.logger, meter: deps.meter, config });
+  const userHooks = await loadUserHooks(config.hooks, { baseDir, cacheBust, logger: deps.logger, meter: deps.meter, config, configText: loaded.text });
   const credentials = deps.secrets ? new UpstreamCredentials(config, deps.secrets, { baseDir }) : undefined;
   const hooks = hookList(
     config,
