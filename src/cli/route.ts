@@ -38,6 +38,8 @@ export interface RouteReport {
   clearRouteCache: boolean;
   /** Whether the request body is rewritten (e.g. `stream_options.include_usage` added). */
   bodyReplaced: boolean;
+  /** Why the router module failed (thrown error or time budget), when it did. */
+  routerError?: string;
 }
 
 /** An HTTP header name or method: an RFC 9110 token. */
@@ -96,7 +98,13 @@ export async function runRoute(values: Record<string, unknown>, io: CliIo, env: 
   const headers = parseHeaders(values['header']);
   const bodyMode = bodyModeOf(values['body-mode']);
   const body = await requestBody(values, io.cwd);
-  const deps = oneShotDeps(io.cwd, io.err);
+  // A router failure is part of the answer (`reason:`), not a log line beside it.
+  const routerFailures: string[] = [];
+  const deps = oneShotDeps(io.cwd, io.err, (entry) => {
+    if (entry.msg !== 'router failed') return false;
+    routerFailures.push(entry.err?.message ?? 'unknown error');
+    return true;
+  });
   let generation;
   let access: AccessRuntime | undefined;
   try {
@@ -116,7 +124,7 @@ export async function runRoute(values: Record<string, unknown>, io: CliIo, env: 
     return 1;
   }
   try {
-    return await dryRun({ method, path, headers, bodyMode, body, values, io, generation, logger: deps.logger });
+    return await dryRun({ method, path, headers, bodyMode, body, values, io, generation, logger: deps.logger, routerFailures });
   } finally {
     await access?.close();
   }
@@ -132,6 +140,7 @@ async function dryRun(r: {
   io: CliIo;
   generation: Awaited<ReturnType<typeof buildGeneration>>;
   logger: ReturnType<typeof oneShotDeps>['logger'];
+  routerFailures: readonly string[];
 }): Promise<ExitCode> {
   const { method, path, headers, bodyMode, body, values, io, generation } = r;
   const deps = { logger: r.logger };
@@ -156,6 +165,7 @@ async function dryRun(r: {
   }
   processor.finish('completed');
   const report = buildReport({ method, path, headers: redactCredentials(sent), ...(bodyMode ? { bodyMode } : {}) }, processor.facts, replies);
+  if (r.routerFailures.length > 0) report.routerError = r.routerFailures.join('; ');
   io.out(values['json'] ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, generation.config));
   return report.clientResponse && report.clientResponse.status >= 300 ? 1 : 0;
 }
@@ -222,7 +232,9 @@ function formatReport(r: RouteReport, config: Config): string {
   ];
   if (r.clientResponse) {
     const status = r.clientResponse.status;
-    lines.push(`outcome:      ${status >= 300 ? 'refused' : 'answered by llm-extproc'} with HTTP ${status}`, `body:         ${JSON.stringify(r.clientResponse.body)}`);
+    lines.push(`outcome:      ${status >= 300 ? 'refused' : 'answered by llm-extproc'} with HTTP ${status}`);
+    if (r.routerError !== undefined) lines.push(`reason:       the router failed: ${r.routerError} (router.failureMode: ${config.router.failureMode})`);
+    lines.push(`body:         ${JSON.stringify(r.clientResponse.body)}`);
     if (status === 404 && r.model !== null) {
       const names = config.rules.map((rule) => rule.name);
       lines.push(
@@ -231,6 +243,7 @@ function formatReport(r: RouteReport, config: Config): string {
     }
   } else {
     lines.push(`rule:         ${r.rule ?? noRuleReason(r)}`);
+    if (r.routerError !== undefined) lines.push(`router:       failed (${r.routerError}); the default router chose instead (router.failureMode: open)`);
     const set = Object.entries(r.headerMutations.set);
     lines.push(`set headers:  ${set.length ? set.map(([k, v]) => `${k}: ${v}`).join(', ') : '-'}`);
     lines.push(`remove:       ${r.headerMutations.remove.length ? r.headerMutations.remove.join(', ') : '-'}`);
