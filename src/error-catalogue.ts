@@ -235,6 +235,18 @@ export const CLIENT_ERRORS = {
     when: 'the rate-limit counter store is unreachable or slow and `rateLimits.failureMode` is `closed`',
     message: () => 'rate limits cannot be checked right now; try again',
   }),
+  origin_not_allowed: entry<{ origin: string; method?: string }, 403>({
+    status: 403,
+    type: 'permission_error',
+    when: "a browser request (it has an `origin`) whose origin or method the rule's `cors` (else the global `cors`) does not allow",
+    message: (a) => (a.method ? `origin ${a.origin} may not use ${a.method} on this route` : `origin ${a.origin} may not call this route`),
+  }),
+  backends_unavailable: entry<{ rule: string; retryAfterSeconds: number }, 503>({
+    status: 503,
+    type: 'service_unavailable_error',
+    when: 'every backend of the rule has an open circuit breaker (`resilience.breaker`; with `retry-after`: seconds until one may be tried)',
+    message: (a) => `every backend of route ${JSON.stringify(a.rule)} is failing; retry after ${a.retryAfterSeconds} s`,
+  }),
   upstream_credential_unavailable: entry<void, 503>({
     status: 503,
     type: 'service_unavailable_error',

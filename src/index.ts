@@ -39,6 +39,7 @@ export type {
   EarlyHookResult,
   HookResponseStart,
   HookAttempt,
+  HookAttemptResponse,
   AttemptHookResult,
 } from './hooks/hook.js';
 export type { HookFactory, HookContext } from './hooks/user-hooks.js';

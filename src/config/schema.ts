@@ -7,6 +7,7 @@ import { authSchema, policySchema, ruleAccessSchema, secretRefSchema } from './a
 import { budgetSchema, ledgerSchema, pricingSchema } from './ledger-schema.js';
 import { cacheSchema, ruleCacheSchema } from './cache-schema.js';
 import { promptCachingSchema } from './prompt-caching-schema.js';
+import { clientAddressSchema, corsSchema, resilienceSchema, ruleCorsSchema, ruleRetrySchema } from './resilience-schema.js';
 import { rateLimitsSchema } from './rate-limits-schema.js';
 
 const MiB = 1024 * 1024;
@@ -80,6 +81,8 @@ export const backendSchema = z.strictObject({
   tls: z.boolean().optional(),
   promptCaching: promptCachingSchema.optional(),
   weight: z.number().int().min(0).optional(),
+  /** Failover order: 0 first; a rule whose backends have several priorities falls back across them. */
+  priority: z.number().int().min(0).max(127).optional(),
   auth: z
     .strictObject({
       apiKey: secretRefSchema.optional(),
@@ -101,18 +104,32 @@ export const backendSchema = z.strictObject({
 });
 
 /** A route rule: all matchers must hold; first matching rule wins. */
-export const ruleSchema = z.strictObject({
-  name: z.string().min(1),
-  headers: z.array(headerMatcherSchema).default([]),
-  backends: z.array(backendSchema).default([]),
-  /** Access settings of this rule (gateway keys). */
-  access: ruleAccessSchema.optional(),
-  /** Request policy of this rule, applied after the global one. */
-  policy: policySchema.optional(),
-  promptCaching: promptCachingSchema.optional(),
-  /** Response cache settings of this rule (docs/response-cache.md). */
-  cache: ruleCacheSchema.optional(),
-});
+export const ruleSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    headers: z.array(headerMatcherSchema).default([]),
+    backends: z.array(backendSchema).default([]),
+    /** Access settings of this rule (gateway keys). */
+    access: ruleAccessSchema.optional(),
+    /** Request policy of this rule, applied after the global one. */
+    policy: policySchema.optional(),
+    promptCaching: promptCachingSchema.optional(),
+    /** Retry settings of this rule's route, over `resilience.retry`. */
+    retry: ruleRetrySchema.optional(),
+    /** Browser origins allowed on this rule, narrowing the global `cors`. */
+    cors: ruleCorsSchema.optional(),
+    /** Response cache settings of this rule (docs/response-cache.md). */
+    cache: ruleCacheSchema.optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if (new Set(rule.backends.map((b) => b.priority ?? 0)).size < 2) return;
+    // A failover rule names its backends in routes and endpoint metadata (see src/resilience/backend-sets.ts).
+    const names = rule.backends.map((b) => b.name);
+    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', path: ['backends'], message: 'backends of a rule with priorities need distinct names' });
+    for (const [i, n] of names.entries()) {
+      if (n.includes(',')) ctx.addIssue({ code: 'custom', path: ['backends', i, 'name'], message: 'a backend name of a rule with priorities may not contain ","' });
+    }
+  });
 
 /** `llmRequestCosts[]` entry (AI Gateway v0.2): what to write into dynamic metadata at end of response. */
 export const requestCostSchema = z
@@ -217,6 +234,12 @@ export const configSchema = z.strictObject({
   cache: cacheSchema,
   /** Global request policy. */
   policy: policySchema.optional(),
+  /** Retries, circuit breakers and outlier detection (docs/operations.md). */
+  resilience: resilienceSchema,
+  /** CORS policy answered by Envoy (preflights included); unset: no CORS. */
+  cors: corsSchema.optional(),
+  /** How Envoy finds the client address. */
+  clientAddress: clientAddressSchema,
   streaming: z
     .strictObject({
       /** Inject `stream_options.include_usage` into OpenAI streaming requests and strip the injected chunk. */

@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import type { BackendConfig, Config } from '../config/schema.js';
+import { isFailoverRule, outlierDetection, retryBudget } from './bootstrap-resilience.js';
 
 /** Where Envoy reaches llm-extproc. */
 export type ExtprocAddress = { readonly host: string; readonly port: number } | { readonly unixPath: string };
@@ -54,7 +55,7 @@ type Json = Record<string, unknown>;
  * still exists so a stuck upstream cannot take unbounded memory. Retries use a budget (20% of
  * active requests, at least 10) instead of a fixed count of 3.
  */
-export function circuitBreakers(): Json {
+export function circuitBreakers(config?: Config): Json {
   return {
     thresholds: [
       {
@@ -62,7 +63,7 @@ export function circuitBreakers(): Json {
         max_connections: 10_000,
         max_pending_requests: 10_000,
         max_requests: 10_000,
-        retry_budget: { budget_percent: { value: 20 }, min_retry_concurrency: 10 },
+        retry_budget: retryBudget(config),
       },
     ],
   };
@@ -77,7 +78,7 @@ function describeBackend(rule: string, b: BackendConfig): string {
 }
 
 /** Resolves each backend's endpoint and protocol. Throws {@link EnvoyConfigError} for a backend without a host. */
-function endpointOf(rule: string, b: BackendConfig): Omit<BackendCluster, 'name'> {
+export function endpointOf(rule: string, b: BackendConfig): Omit<BackendCluster, 'name'> {
   if (!b.host) {
     throw new EnvoyConfigError(`${describeBackend(rule, b)} has no host: add host (and port, tls) so an Envoy cluster can be generated for it`);
   }
@@ -94,7 +95,11 @@ function endpointOf(rule: string, b: BackendConfig): Omit<BackendCluster, 'name'
  */
 export function planBackendClusters(config: Config): { clusters: BackendCluster[]; byRule: Map<string, BackendCluster[]> } {
   const { clusters, byRule } = assignClusters(config, endpointOf);
-  return { clusters, byRule: new Map([...byRule].map(([rule, list]) => [rule, list.map((x) => x.cluster)])) };
+  // A failover rule gets a cluster of its own (bootstrap-failover.ts): its backends need no
+  // cluster each unless another rule uses them.
+  const used = new Set<string>();
+  for (const rule of config.rules) if (!isFailoverRule(rule)) for (const x of byRule.get(rule.name) ?? []) used.add(x.cluster.name);
+  return { clusters: clusters.filter((c) => used.has(c.name)), byRule: new Map([...byRule].map(([rule, list]) => [rule, list.map((x) => x.cluster)])) };
 }
 
 /**
@@ -146,7 +151,8 @@ function assignClusters(
   return { clusters, byRule };
 }
 
-function socketAddress(host: string, port: number): Json {
+/** A socket address. */
+export function socketAddress(host: string, port: number): Json {
   return { socket_address: { address: host, port_value: port } };
 }
 
@@ -157,7 +163,8 @@ function loadAssignment(name: string, address: Json): Json {
 const HTTP_PROTOCOL_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 const HTTP_PROTOCOL_OPTIONS_TYPE = `type.googleapis.com/${HTTP_PROTOCOL_OPTIONS_KEY}`;
 
-function protocolOptions(protocol: BackendCluster['protocol']): Json {
+/** HttpProtocolOptions for a protocol choice. */
+export function protocolOptions(protocol: BackendCluster['protocol']): Json {
   const inner =
     protocol === 'http2'
       ? { explicit_http_config: { http2_protocol_options: {} } }
@@ -167,9 +174,31 @@ function protocolOptions(protocol: BackendCluster['protocol']): Json {
   return { [HTTP_PROTOCOL_OPTIONS_KEY]: { '@type': HTTP_PROTOCOL_OPTIONS_TYPE, ...inner } };
 }
 
-/** The Envoy cluster for one backend. */
-export function backendCluster(c: BackendCluster): Json {
+/** TLS to `host`: SNI and certificate name checked against it, trust from the system bundle. */
+export function tlsTransportSocket(host: string, protocol: BackendCluster['protocol']): Json {
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+      sni: host,
+      common_tls_context: {
+        ...(protocol === 'http2' ? { alpn_protocols: ['h2'] } : {}),
+        validation_context: {
+          trusted_ca: { filename: CA_BUNDLE },
+          match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: host } }],
+        },
+      },
+    },
+  };
+}
+
+/**
+ * The Envoy cluster for one backend. A STRICT_DNS cluster (every address of the name is a host)
+ * gets outlier detection; a LOGICAL_DNS or STATIC one has a single host to eject.
+ */
+export function backendCluster(c: BackendCluster, config?: Config): Json {
   const type = isIP(c.host) ? 'STATIC' : c.tls ? 'LOGICAL_DNS' : 'STRICT_DNS';
+  const outliers = type === 'STRICT_DNS' && config ? outlierDetection(config) : undefined;
   const cluster: Json = {
     name: c.name,
     type,
@@ -177,24 +206,10 @@ export function backendCluster(c: BackendCluster): Json {
     ...(type === 'STATIC' ? {} : { dns_lookup_family: 'V4_PREFERRED' }),
     load_assignment: loadAssignment(c.name, socketAddress(c.host, c.port)),
     typed_extension_protocol_options: protocolOptions(c.protocol),
-    circuit_breakers: circuitBreakers(),
+    circuit_breakers: circuitBreakers(config),
+    ...(outliers ? { outlier_detection: outliers } : {}),
   };
-  if (c.tls) {
-    cluster['transport_socket'] = {
-      name: 'envoy.transport_sockets.tls',
-      typed_config: {
-        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
-        sni: c.host,
-        common_tls_context: {
-          ...(c.protocol === 'http2' ? { alpn_protocols: ['h2'] } : {}),
-          validation_context: {
-            trusted_ca: { filename: CA_BUNDLE },
-            match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: c.host } }],
-          },
-        },
-      },
-    };
-  }
+  if (c.tls) cluster['transport_socket'] = tlsTransportSocket(c.host, c.protocol);
   return cluster;
 }
 

@@ -7,6 +7,10 @@
 import type { Config, RuleConfig } from '../config/schema.js';
 import { EXTPROC_CLUSTER, EnvoyConfigError, type BackendCluster } from './bootstrap-clusters.js';
 import { USAGE_METADATA_KEYS } from '../metrics/dynamic-metadata.js';
+import { BACKENDS_HEADER, SET_METADATA_KEY, setName, survivingSets } from '../resilience/backend-sets.js';
+import { failoverClusterName, failoverOrder } from './bootstrap-failover.js';
+import { isFailoverRule, retryPolicy as ruleRetryPolicy, wantsAttemptResponses } from './bootstrap-resilience.js';
+import { CORS_FILTER, virtualHostCors } from './bootstrap-cors.js';
 
 type Json = Record<string, unknown>;
 
@@ -32,22 +36,11 @@ export const ENVOY_READY_PATH = '/ready';
  */
 export const IDLE_TIMEOUT = '600s';
 
-/** The retry policy of every rule route. */
-export function retryPolicy(): Json {
-  return {
-    retry_on: 'connect-failure,refused-stream,reset,5xx',
-    num_retries: 2,
-    retry_back_off: { base_interval: '0.5s', max_interval: '5s' },
-    // Not per_try_timeout: it bounds the whole attempt, streamed body included, and would cut
-    // long generations. The idle variant bounds silence only.
-    per_try_idle_timeout: IDLE_TIMEOUT,
-  };
-}
-
 /** The route of one rule: header `selectedRouteHeaderKey` == rule name → its cluster(s). */
 export function ruleRoute(config: Config, rule: RuleConfig, clusters: readonly BackendCluster[]): Json {
-  const action: Json =
-    clusters.length === 1
+  const action: Json = isFailoverRule(rule)
+    ? { cluster: failoverClusterName(rule.name) }
+    : clusters.length === 1
       ? { cluster: (clusters[0] as BackendCluster).name }
       : {
           weighted_clusters: {
@@ -62,9 +55,48 @@ export function ruleRoute(config: Config, rule: RuleConfig, clusters: readonly B
       auto_host_rewrite: true,
       timeout: '0s',
       idle_timeout: IDLE_TIMEOUT,
-      retry_policy: retryPolicy(),
+      retry_policy: ruleRetryPolicy(config, rule, IDLE_TIMEOUT),
     },
   };
+}
+
+/**
+ * The variants of a rule's route that skip backends (see src/resilience/backend-sets.ts): one per
+ * surviving set, matched on the route header and {@link BACKENDS_HEADER}, before the rule's own
+ * route. A failover rule's variant narrows its cluster to the set's endpoints (`metadata_match`);
+ * a weighted rule's variant weighs only the set's clusters. None without `resilience.breaker`,
+ * for a rule of one backend, or for one whose backends share a name.
+ */
+export function skipVariants(config: Config, rule: RuleConfig, clusters: readonly BackendCluster[]): Json[] {
+  const names = rule.backends.map((b) => b.name);
+  if (!config.resilience.breaker.enabled || new Set(names).size !== names.length) return [];
+  const failover = isFailoverRule(rule);
+  const base = ruleRoute(config, rule, clusters);
+  const order = failover ? failoverOrder(rule) : names;
+  return survivingSets(order).map((set) => {
+    const name = setName(set);
+    let action: Json;
+    if (failover) {
+      action = { ...(base['route'] as Json), metadata_match: { filter_metadata: { 'envoy.lb': { [SET_METADATA_KEY]: name } } } };
+    } else {
+      const { weighted_clusters: _w, cluster: _c, ...rest } = base['route'] as Json;
+      const kept = rule.backends.map((b, i) => ({ b, c: clusters[i] as BackendCluster })).filter(({ b }) => set.includes(b.name));
+      const target =
+        kept.length === 1 ? { cluster: kept[0]!.c.name } : { weighted_clusters: { clusters: kept.map(({ b, c }) => ({ name: c.name, weight: Math.max(1, b.weight ?? 1) })) } };
+      action = { ...target, ...rest };
+    }
+    return {
+      name: `${rule.name}/${name}`,
+      match: {
+        prefix: '/',
+        headers: [
+          { name: config.selectedRouteHeaderKey, string_match: { exact: rule.name } },
+          { name: BACKENDS_HEADER, string_match: { exact: name } },
+        ],
+      },
+      route: action,
+    };
+  });
 }
 
 /** The catch-all: answers 404 when llm-extproc left the route header unset (see bootstrap.ts). */
@@ -84,11 +116,19 @@ export function routeConfiguration(config: Config, byRule: ReadonlyMap<string, r
     if (clusters.length > 1 && rule.backends.every((b) => (b.weight ?? 1) === 0)) {
       throw new EnvoyConfigError(`rule ${JSON.stringify(rule.name)}: backend weights add up to 0; give at least one backend a weight above 0`);
     }
-    return ruleRoute(config, rule, clusters);
+    return [...skipVariants(config, rule, clusters), ruleRoute(config, rule, clusters)];
   });
+  const cors = virtualHostCors(config);
   return {
     name: 'llm_routes',
-    virtual_hosts: [{ name: 'llm', domains: ['*'], routes: [...routes, catchAllRoute()] }],
+    virtual_hosts: [
+      {
+        name: 'llm',
+        domains: ['*'],
+        routes: [...routes.flat(), catchAllRoute()],
+        ...(cors ? { typed_per_filter_config: { [CORS_FILTER]: cors } } : {}),
+      },
+    ],
   };
 }
 
@@ -105,6 +145,8 @@ export function extProcFilter(config: Config): Json {
       failure_mode_allow: false,
       message_timeout: MESSAGE_TIMEOUT,
       allow_mode_override: true,
+      // Removes the x-envoy-ratelimited an attempt got (src/resilience/retry-signal.ts) before the client sees it.
+      ...(wantsAttemptResponses(config) ? { mutation_rules: { allow_envoy: true } } : {}),
       processing_mode: {
         request_header_mode: 'SEND',
         request_body_mode: 'BUFFERED',

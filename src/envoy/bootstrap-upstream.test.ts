@@ -6,8 +6,11 @@ import { validateEnvoyConfig } from '../../test/support/envoy-validator.js';
 import { generateEnvoyConfig } from './bootstrap.js';
 import { backendsByClusterName } from './bootstrap-clusters.js';
 
+// Credentials alone: no per-attempt response path (provider waits are off here; see bootstrap-resilience.test.ts).
+const NO_WAITS = 'resilience: { retry: { rateLimitedStatuses: [] } }';
 const config = parseConfig(
   `
+${NO_WAITS}
 rules:
   - name: chat
     headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]
@@ -47,7 +50,7 @@ describe('upstream-level ext_proc in the generated Envoy config', () => {
 
   it('can be turned off, and is off without any backend auth', () => {
     expect(clusters(generateEnvoyConfig(config, { ...opts, upstreamCredentials: false })).some((c) => filtersOf(c))).toBe(false);
-    const plain = parseConfig('rules: [{ name: r, backends: [{ name: b, host: example.com }] }]', 'test').config;
+    const plain = parseConfig(`${NO_WAITS}\nrules: [{ name: r, backends: [{ name: b, host: example.com }] }]`, 'test').config;
     expect(clusters(generateEnvoyConfig(plain, opts)).some((c) => filtersOf(c))).toBe(false);
   });
 });
@@ -55,6 +58,7 @@ describe('upstream-level ext_proc in the generated Envoy config', () => {
 describe('upstream-level ext_proc for modelNameOverride', () => {
   const renaming = parseConfig(
     `
+${NO_WAITS}
 rules:
   - name: dated
     headers: [{ name: x-ai-eg-model, exact: gpt-4o }]

@@ -7,6 +7,7 @@
  * The filter chain must end with the upstream codec filter.
  */
 import type { BackendConfig } from '../config/schema.js';
+import { HOST_METADATA_ATTRIBUTE } from '../resilience/attempt-backend.js';
 import { EXTPROC_CLUSTER } from './bootstrap-clusters.js';
 import { MESSAGE_TIMEOUT } from './bootstrap-routes.js';
 
@@ -18,13 +19,29 @@ const URL_MODEL_SCHEMAS: ReadonlySet<string> = new Set(['AWSBedrock', 'AzureOpen
 /** The attribute the upstream filter asks Envoy to send (the picked cluster). */
 export const UPSTREAM_CLUSTER_ATTRIBUTE = 'xds.cluster_name';
 
+/** What else the upstream filter of a cluster does besides credentials. */
+export interface UpstreamFilterOptions {
+  /**
+   * Send each attempt's response headers (the provider's rate-limit wait, normalised for Envoy's
+   * retry; attempt outcomes for the circuit breakers).
+   */
+  readonly attemptResponses?: boolean;
+  /** Also ask for the picked endpoint's metadata (a failover cluster holds several backends). */
+  readonly hostMetadata?: boolean;
+}
+
+/** True when `backend`'s attempts need the buffered body (a signature over it, or a model renamed in it). */
+function needsBody(backend: BackendConfig): boolean {
+  return backend.auth?.aws !== undefined || (Boolean(backend.modelNameOverride) && !URL_MODEL_SCHEMAS.has(backend.schema?.name ?? 'OpenAI'));
+}
+
 /**
- * The upstream `http_filters` for a backend: ext_proc (request headers, plus the buffered body
- * when the credential is a signature over it or the model name is renamed in the body) then the
- * upstream codec.
+ * The upstream `http_filters` for a cluster of `backends`: ext_proc (request headers, plus the
+ * buffered body when a credential is a signature over it or a model name is renamed in the body;
+ * response headers when asked) then the upstream codec.
  */
-export function upstreamHttpFilters(backend: BackendConfig): Json[] {
-  const needsBody = backend.auth?.aws !== undefined || (Boolean(backend.modelNameOverride) && !URL_MODEL_SCHEMAS.has(backend.schema?.name ?? 'OpenAI'));
+export function upstreamHttpFilters(backends: BackendConfig | readonly BackendConfig[], opts: UpstreamFilterOptions = {}): Json[] {
+  const list = Array.isArray(backends) ? (backends as readonly BackendConfig[]) : [backends as BackendConfig];
   return [
     {
       name: 'envoy.filters.http.ext_proc',
@@ -33,12 +50,14 @@ export function upstreamHttpFilters(backend: BackendConfig): Json[] {
         grpc_service: { envoy_grpc: { cluster_name: EXTPROC_CLUSTER } },
         failure_mode_allow: false,
         message_timeout: MESSAGE_TIMEOUT,
-        request_attributes: [UPSTREAM_CLUSTER_ATTRIBUTE],
+        // x-envoy-ratelimited on an attempt's response stops Envoy's retry (a provider wait too long).
+        ...(opts.attemptResponses ? { mutation_rules: { allow_envoy: true } } : {}),
+        request_attributes: opts.hostMetadata ? [UPSTREAM_CLUSTER_ATTRIBUTE, HOST_METADATA_ATTRIBUTE] : [UPSTREAM_CLUSTER_ATTRIBUTE],
         processing_mode: {
           request_header_mode: 'SEND',
-          request_body_mode: needsBody ? 'BUFFERED' : 'NONE',
+          request_body_mode: list.some(needsBody) ? 'BUFFERED' : 'NONE',
           request_trailer_mode: 'SKIP',
-          response_header_mode: 'SKIP',
+          response_header_mode: opts.attemptResponses ? 'SEND' : 'SKIP',
           response_body_mode: 'NONE',
           response_trailer_mode: 'SKIP',
         },
@@ -61,12 +80,12 @@ export function anyUpstreamCall(rules: ReadonlyArray<{ readonly backends: readon
   return rules.some((r) => r.backends.some(needsUpstreamCall));
 }
 
-/** Adds the upstream filters to a generated backend cluster (in its HttpProtocolOptions). */
-export function withUpstreamFilters(cluster: Json, backend: BackendConfig): Json {
+/** Adds the upstream filters to a generated cluster of `backend(s)` (in its HttpProtocolOptions). */
+export function withUpstreamFilters(cluster: Json, backend: BackendConfig | readonly BackendConfig[], opts: UpstreamFilterOptions = {}): Json {
   const options = cluster['typed_extension_protocol_options'] as Record<string, Json>;
   const key = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
   return {
     ...cluster,
-    typed_extension_protocol_options: { ...options, [key]: { ...options[key], http_filters: upstreamHttpFilters(backend) } },
+    typed_extension_protocol_options: { ...options, [key]: { ...options[key], http_filters: upstreamHttpFilters(backend, opts) } },
   };
 }

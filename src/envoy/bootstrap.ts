@@ -19,6 +19,9 @@ import {
   type ExtprocAddress,
 } from './bootstrap-clusters.js';
 import { anyUpstreamCall, needsUpstreamCall, withUpstreamFilters } from './bootstrap-upstream.js';
+import { failoverCluster, failoverClusterName } from './bootstrap-failover.js';
+import { isFailoverRule, wantsAttemptResponses } from './bootstrap-resilience.js';
+import { corsEnabled, corsFilter } from './bootstrap-cors.js';
 import {
   ENVOY_READY_PATH,
   IDLE_TIMEOUT,
@@ -118,10 +121,12 @@ function fullBootstrap(config: Config, opts: EnvoyConfigOptions, routes: Json, c
     '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
     stat_prefix: 'llm',
     codec_type: 'AUTO',
+    use_remote_address: config.clientAddress.useRemoteAddress,
+    xff_num_trusted_hops: config.clientAddress.xffNumTrustedHops,
     stream_idle_timeout: IDLE_TIMEOUT,
     access_log: accessLog(config),
     route_config: routes,
-    http_filters: [healthCheckFilter(), extProcFilter(config), routerFilter()],
+    http_filters: [healthCheckFilter(), ...(corsEnabled(config) ? [corsFilter()] : []), extProcFilter(config), routerFilter()],
   };
   const bootstrap = {
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: adminPort } } },
@@ -152,6 +157,15 @@ function fullBootstrap(config: Config, opts: EnvoyConfigOptions, routes: Json, c
   note(doc, [...HCM, 'stream_idle_timeout'], text('Same silence budget as the routes: a long non-streaming generation sends nothing until it is done.'));
   note(
     doc,
+    [...HCM, 'use_remote_address'],
+    text(
+      'Client address (clientAddress.*): with use_remote_address the connection peer is the client, unless',
+      'xff_num_trusted_hops proxies in front of Envoy each appended to x-forwarded-for; then the entry that',
+      'many hops from the right is. Logs, limits and llm-extproc see that address.',
+    ),
+  );
+  note(
+    doc,
     [...HCM, 'access_log'],
     text(
       `One JSON line per request on stdout, with what llm-extproc wrote into dynamic metadata`,
@@ -163,9 +177,21 @@ function fullBootstrap(config: Config, opts: EnvoyConfigOptions, routes: Json, c
   annotateRoutes(doc, config, routeList);
   const F = [...HCM, 'http_filters'];
   note(doc, [...F, 0], text(`Envoy's own readiness: GET ${ENVOY_READY_PATH} answers 200 here (503 once Envoy drains); probes never reach llm-extproc.`));
+  const cors = corsEnabled(config) ? 1 : 0;
+  if (cors) {
+    note(
+      doc,
+      [...F, 1],
+      text(
+        'CORS (cors, rules[].cors): preflights are answered here, before ext_proc, from the policy on the virtual',
+        "host; one from an origin it does not allow gets no CORS headers (the browser refuses). A rule's own",
+        'origins are enforced by llm-extproc once the request is routed (403).',
+      ),
+    );
+  }
   note(
     doc,
-    [...F, 1],
+    [...F, 1 + cors],
     text(
       'ext_proc: every request goes through llm-extproc.',
       '- request body BUFFERED: the model is in the body, and only a request whose headers have not',
@@ -183,7 +209,7 @@ function fullBootstrap(config: Config, opts: EnvoyConfigOptions, routes: Json, c
       `- metadata_options: Envoy accepts llm-extproc's dynamic metadata only in listed namespaces.`,
     ),
   );
-  note(doc, [...F, 2], text('The router runs last and matches the route again after ext_proc cleared the route cache.'));
+  note(doc, [...F, 2 + cors], text('The router runs last and matches the route again after ext_proc cleared the route cache.'));
   const C = ['static_resources', 'clusters'];
   annotateClusters(doc, C, clusters);
   doc.comment = rateLimitComment(config);
@@ -191,10 +217,46 @@ function fullBootstrap(config: Config, opts: EnvoyConfigOptions, routes: Json, c
 }
 
 function annotateRoutes(doc: Document, config: Config, routeList: Path): void {
-  config.rules.forEach((rule, i) => {
+  const routes = (doc.getIn(routeList) as { items: Array<{ get(k: string): unknown }> }).items;
+  const indexOf = (name: string) => routes.findIndex((r) => r.get('name') === name);
+  for (const rule of config.rules) {
+    const i = indexOf(rule.name);
+    if (isFailoverRule(rule)) {
+      const order = [...rule.backends].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0)).map((b) => `${b.name} (priority ${b.priority ?? 0})`);
+      note(
+        doc,
+        [...routeList, i],
+        text(
+          `Rule ${JSON.stringify(rule.name)}: ${config.selectedRouteHeaderKey} == ${rule.name}. Fails over in priority order: ${order.join(', ')};`,
+          `each retry (429, 5xx, reset, connect failure) moves to the next priority of cluster ${failoverClusterName(rule.name)}.`,
+        ),
+      );
+      const first = routes.findIndex((r) => String(r.get('name')).startsWith(`${rule.name}/`));
+      if (first >= 0 && first < i) {
+        note(
+          doc,
+          [...routeList, first],
+          text(
+            `Variants of rule ${JSON.stringify(rule.name)} without backends whose circuit breaker is open in llm-extproc: it names the`,
+            'backends left in x-llm-extproc-backends, and metadata_match keeps the attempts on their endpoints.',
+          ),
+        );
+      }
+      continue;
+    }
     const weights = rule.backends.length > 1 ? ` Weighted across ${rule.backends.length} backends (weights ${rule.backends.map((b) => b.weight ?? 1).join(':')}).` : '';
     note(doc, [...routeList, i], text(`Rule ${JSON.stringify(rule.name)}: ${config.selectedRouteHeaderKey} == ${rule.name}.${weights}`));
-  });
+  }
+  note(
+    doc,
+    [...routeList, 0, 'route', 'retry_policy'],
+    text(
+      'Retries (resilience.retry, rules[].retry): 5xx, resets, connect failures and retriable_status_codes. For a 429',
+      '(or 503) llm-extproc reads the wait the provider asks for on each attempt and writes it, in whole seconds,',
+      'into the header rate_limited_retry_back_off reads; a wait longer than the budget is not retried and the',
+      'response goes back unchanged.',
+    ),
+  );
   note(
     doc,
     [...routeList, 0, 'route', 'timeout'],
@@ -238,6 +300,9 @@ function annotateClusters(doc: Document, path: Path, clusters: Json[]): void {
       ? [
           'http_filters: llm-extproc runs again for every attempt on this cluster (retries included) and puts',
           "this backend's credential on the request; Envoy sends the picked cluster as xds.cluster_name.",
+          ...(proto.includes('"response_header_mode":"SEND"')
+            ? ["It also reads each attempt's response headers: the provider's rate-limit wait, normalised for the retry policy."]
+            : []),
         ]
       : [];
     const how = proto.includes('auto_config') ? 'HTTP/2 or HTTP/1.1 by ALPN' : proto.includes('http2_protocol_options') ? 'HTTP/2' : 'HTTP/1.1';
@@ -247,6 +312,18 @@ function annotateClusters(doc: Document, path: Path, clusters: Json[]): void {
         : c['type'] === 'STRICT_DNS'
           ? 'STRICT_DNS: every address the name resolves to is an endpoint (e.g. a headless Service).'
           : 'STATIC address.';
+    if (String(c['name']).startsWith('failover_')) {
+      note(
+        doc,
+        [...path, i],
+        text(
+          `Failover cluster ${String(c['name'])}: one endpoint per backend at its priority, each with its own TLS`,
+          '(transport_socket_matches) and its backend name in metadata, which the upstream-level ext_proc reads.',
+          ...credentials,
+        ),
+      );
+      return;
+    }
     note(
       doc,
       [...path, i],
@@ -297,14 +374,21 @@ function snippet(config: Config, opts: EnvoyConfigOptions, routes: Json, cluster
 export function generateEnvoyConfig(config: Config, opts: EnvoyConfigOptions): string {
   const plan = planBackendClusters(config);
   const routes = routeConfiguration(config, plan.byRule);
-  const upstream = opts.upstreamCredentials ?? anyUpstreamCall(config.rules);
+  const attemptResponses = wantsAttemptResponses(config);
+  // Per-attempt calls: for credentials and model names, and for each attempt's response (the
+  // provider's rate-limit wait, breaker outcomes). upstreamCredentials: false turns them all off.
+  const upstream = opts.upstreamCredentials ?? (anyUpstreamCall(config.rules) || attemptResponses);
   const backendOf = upstream ? backendsByClusterName(config) : undefined;
   const withCredentials = (c: BackendCluster) => {
-    const cluster = backendCluster(c);
+    const cluster = backendCluster(c, config);
     const backend = backendOf?.get(c.name);
-    return backend && needsUpstreamCall(backend) ? withUpstreamFilters(cluster, backend) : cluster;
+    return backend && (needsUpstreamCall(backend) || attemptResponses) ? withUpstreamFilters(cluster, backend, { attemptResponses }) : cluster;
   };
-  const clusters = [extprocCluster(opts.extprocAddress), ...plan.clusters.map(withCredentials)];
+  const failovers = config.rules.filter(isFailoverRule).map((rule) => {
+    const cluster = failoverCluster(config, rule);
+    return upstream ? withUpstreamFilters(cluster, rule.backends, { attemptResponses, hostMetadata: true }) : cluster;
+  });
+  const clusters = [extprocCluster(opts.extprocAddress), ...plan.clusters.map(withCredentials), ...failovers];
   const doc = opts.full ? fullBootstrap(config, opts, routes, clusters) : snippet(config, opts, routes, clusters);
   doc.commentBefore = header(config, opts);
   return doc.toString({ lineWidth: 0 });

@@ -16,6 +16,7 @@
  * | `onResponseBody` | each response body chunk, as the client gets it | observe |
  * | `onOutcome` | once, when the request ended, after the reply went out | observe |
  * | `onAttempt` | per upstream attempt (upstream-level filter), backend known | change headers and body, answer |
+ * | `onAttemptResponse` | each attempt's response headers (upstream-level filter), before Envoy decides about a retry | change response headers |
  *
  * Per-request state: whatever `onRequest` returns as `context` is handed back to the same hook's
  * `onResponseHeaders`, `onResponseBody` and `onOutcome` for that request.
@@ -189,6 +190,22 @@ export interface HookAttempt {
   readonly config: Config;
 }
 
+/**
+ * Response header through which an `onAttemptResponse` hook names the backend that served the
+ * attempt (Envoy's priorities put several backends behind one cluster). The router-level
+ * processor records it as the request's backend (usage, cost, ledger, metadata) and removes it
+ * before the client sees the response.
+ */
+export const SERVED_BY_HEADER = 'x-llm-extproc-backend';
+
+/** One attempt's response headers (upstream-level filter configured to send them). */
+export interface HookAttemptResponse {
+  /** HTTP status of the attempt. */
+  readonly status: number;
+  /** Response headers, lower-cased. */
+  readonly headers: Readonly<HeaderRecord>;
+}
+
 /** What `onAttempt` returns. */
 export type AttemptHookResult = Pick<HookChanges, 'headers' | 'body'> | Pick<HookAnswer, 'answer'> | undefined | void;
 
@@ -206,6 +223,11 @@ export interface Hook {
   /** True when `onAttempt` needs the request body for this attempt (it is then held until the end). */
   attemptNeedsBody?(attempt: Omit<HookAttempt, 'body' | 'stage'>): boolean;
   onAttempt?(attempt: HookAttempt): AttemptHookResult | Promise<AttemptHookResult>;
+  /**
+   * An attempt's response headers, before Envoy's router decides whether to retry: the changes
+   * are what Envoy's retry logic, and then the router-level filter, see.
+   */
+  onAttemptResponse?(res: HookAttemptResponse, attempt: Omit<HookAttempt, 'body' | 'stage'>): HeaderChanges | undefined | void;
 }
 
 /** True when `r` is an answer. */

@@ -57,7 +57,7 @@ export interface LoadUserHooksDeps {
   readonly configText?: string;
 }
 
-const HOOK_METHODS = ['onRequestHeaders', 'onRequest', 'onForward', 'onResponseHeaders', 'onResponseBody', 'onOutcome', 'attemptNeedsBody', 'onAttempt'] as const;
+const HOOK_METHODS = ['onRequestHeaders', 'onRequest', 'onForward', 'onResponseHeaders', 'onResponseBody', 'onOutcome', 'attemptNeedsBody', 'onAttempt', 'onAttemptResponse'] as const;
 
 /** Loads every configured hook, in order. Throws {@link ModuleLoadError} naming the module on any problem. */
 export async function loadUserHooks(entries: readonly UserHookConfig[], deps: LoadUserHooksDeps): Promise<Hook[]> {
@@ -207,6 +207,13 @@ function isolate(hook: Hook, entry: UserHookConfig, deps: { logger: Logger; coun
   if (hook.onResponseHeaders) {
     wrapped.onResponseHeaders = (res, req, ctx) => {
       const r = hook.onResponseHeaders!(res, req, ctx);
+      if (r) checkHeaders(r);
+      return r;
+    };
+  }
+  if (hook.onAttemptResponse) {
+    wrapped.onAttemptResponse = (res, attempt) => {
+      const r = hook.onAttemptResponse!(res, attempt);
       if (r) checkHeaders(r);
       return r;
     };

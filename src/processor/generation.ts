@@ -49,6 +49,12 @@ export interface Generation {
   readonly modelOverrideOfRule: ReadonlyMap<string, string>;
   /** The backend behind each cluster name the generated Envoy config gives (upstream-level calls). */
   readonly backendOfCluster: ReadonlyMap<string, BackendConfig>;
+  /**
+   * The backend of an upstream attempt from what Envoy sent with it (the picked endpoint's
+   * metadata, for a cluster holding several backends); undefined: look the cluster up in
+   * `backendOfCluster`.
+   */
+  readonly backendOfAttempt?: (cluster: string, attributes: Readonly<Record<string, unknown>> | undefined) => BackendConfig | undefined;
   /** Prices of this config's `pricing.file`; absent: requests are not priced. */
   readonly pricing?: Pricing;
 }

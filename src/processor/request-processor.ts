@@ -60,6 +60,8 @@ export class RequestProcessor {
   private match: ApiMatch | undefined;
   private readonly body: BodyBuffer;
   private requestEnded = false;
+  /** The backend that served the response, when the per-attempt path named it. */
+  private servedBy: string | undefined;
   /** Internal headers the client sent, removed in the (held) request-headers reply. */
   private spoofed: string[] = [];
   private injectedUsage = false;
@@ -386,11 +388,25 @@ export class RequestProcessor {
       metrics: this.metrics,
       generation: this.gen,
       hooks: this.hooks,
-      identity: () => ({ model: this.req.model, sentModel: this.req.sentModel, rule: this.req.rule }),
+      identity: () => ({ model: this.req.model, sentModel: this.req.sentModel, rule: this.req.rule, backend: this.servedBy }),
+      servedBy: (backend) => this.onServedBy(backend),
       logger: this.deps.logger,
       complete: (o) => this.complete(o),
     });
     return this.response;
+  }
+
+  /**
+   * The per-attempt path named the backend that served the response (one of the rule's, which
+   * Envoy picked): it, and the model name it was sent, are what usage, cost and the ledger record.
+   */
+  private onServedBy(backend: string): void {
+    const rule = this.gen.config.rules.find((r) => r.name === this.req.rule);
+    const served = rule?.backends.find((b) => b.name === backend);
+    if (!served) return;
+    this.servedBy = backend;
+    this.req.sentModel = served.modelNameOverride || undefined;
+    this.metrics.setBackend(this.req.rule!, backend);
   }
 
   private complete(o: { status: number; errorType?: string; info?: RequestOutcome['info']; ttftMs?: number; costUsd?: number | null; costSavedUsd?: number | null; answeredBy?: string }): void {
@@ -400,7 +416,7 @@ export class RequestProcessor {
       this.metrics.recordRequestCompletion(success, success ? undefined : { 'error.type': o.errorType ?? String(o.status) });
     }
     const req = this.req;
-    const backend = req.rule !== undefined ? this.gen.backendOfRule.get(req.rule) : undefined;
+    const backend = this.servedBy ?? (req.rule !== undefined ? this.gen.backendOfRule.get(req.rule) : undefined);
     const provider = providerFor(this.match?.api.provider, backend);
     this.outcome = {
       api: this.match?.api.id,

@@ -8,6 +8,7 @@ import { buildUsageMetadata } from '../metrics/dynamic-metadata.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import { mergeHeaderChanges } from '../hooks/header-changes.js';
 import type { BodyMode, HeaderChanges, PhaseMessage, PhaseReply } from '../hooks/phase.js';
+import { SERVED_BY_HEADER } from '../hooks/hook.js';
 import type { Generation } from './generation.js';
 import type { HookRun } from './hook-run.js';
 import { continueReply } from './replies.js';
@@ -26,8 +27,10 @@ export interface ResponseSideOptions {
   readonly generation: Generation;
   /** The request's hooks: response-header changes, body observers. */
   readonly hooks: HookRun;
-  /** The model asked for, the model sent (a `modelNameOverride`), the rule. */
-  readonly identity: () => { model: string | undefined; sentModel: string | undefined; rule: string | undefined };
+  /** The model asked for, the model sent (a `modelNameOverride`), the rule, the backend that served it when known. */
+  readonly identity: () => { model: string | undefined; sentModel: string | undefined; rule: string | undefined; backend?: string | undefined };
+  /** The response names the backend that served it ({@link SERVED_BY_HEADER}, set per attempt). */
+  readonly servedBy?: (backend: string) => void;
   readonly logger: Logger;
   readonly complete: (o: { status: number; errorType?: string; info?: ResponseInfo; ttftMs?: number; costUsd?: number | null }) => void;
 }
@@ -55,7 +58,11 @@ export class ResponseSide {
     // A 2xx answer to a streaming request streams, whatever its type: Gemini's
     // streamGenerateContent without alt=sse sends a JSON array as application/json.
     const streaming = ok && (STREAM_TYPES.some((t) => contentType.startsWith(t)) || this.opts.stream);
-    const hookChanges = this.opts.hooks.responseHeaders({ status: this.status, headers, streaming });
+    const served = headers[SERVED_BY_HEADER];
+    if (served) this.opts.servedBy?.(served);
+    // Set by an attempt hook for us, never for the client.
+    const internal: HeaderChanges[] = served !== undefined ? [{ remove: [SERVED_BY_HEADER] }] : [];
+    const hookChanges = [...internal, ...this.opts.hooks.responseHeaders({ status: this.status, headers, streaming })];
     this.observed = this.opts.hooks.observesBody;
     if (!this.opts.observe || !this.opts.api) {
       const changes = mergeHeaderChanges(hookChanges);
@@ -158,13 +165,13 @@ export class ResponseSide {
   private price(info: ResponseInfo, model: string | undefined, sentModel: string | undefined, rule: string | undefined): number | null | undefined {
     const table = this.opts.generation.pricing;
     if (!table || !this.opts.api) return undefined;
-    const backend = rule ? this.opts.generation.backendOfRule.get(rule) : undefined;
+    const backend = this.opts.identity().backend ?? (rule ? this.opts.generation.backendOfRule.get(rule) : undefined);
     return table.cost({ provider: this.opts.api.provider, backend, model: info.model ?? sentModel ?? model ?? '', requestModel: model, usage: info.usage });
   }
 
   private metadata(info: ResponseInfo, model: string | undefined, rule: string | undefined, costUsd: number | null | undefined): Record<string, Record<string, unknown>> {
     const gen = this.opts.generation;
-    const backend = rule ? (gen.backendOfRule.get(rule) ?? '') : '';
+    const backend = this.opts.identity().backend ?? (rule ? (gen.backendOfRule.get(rule) ?? '') : '');
     const costs = gen.costs({ model: model ?? '', backend, routeName: rule ?? '', usage: info.usage });
     for (const e of costs.errors) this.opts.logger.warn({ err: e }, 'llmRequestCosts evaluation failed');
     return buildUsageMetadata({

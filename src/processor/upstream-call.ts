@@ -49,7 +49,7 @@ export class UpstreamCall {
       case 'requestHeaders': {
         const headers = { ...msg.headers };
         const cfg = this.generation.config;
-        const backend = this.generation.backendOfCluster.get(this.cluster);
+        const backend = this.generation.backendOfAttempt?.(this.cluster, msg.attributes) ?? this.generation.backendOfCluster.get(this.cluster);
         const method = headers[':method'] ?? 'GET';
         const path = headers[':path'] ?? '/';
         this.match = detectApi(method, path, { pathPrefix: cfg.apis.pathPrefix });
@@ -81,9 +81,32 @@ export class UpstreamCall {
         const renamed = override !== undefined && this.match ? rewriteRequest(this.match, this.attempt!.path, received, { model: override }).body : undefined;
         return [await this.run('requestBody', renamed ?? received, renamed)];
       }
+      case 'responseHeaders':
+        return [this.onResponseHeaders(msg)];
       default:
         return [continueReply(msg.phase)];
     }
+  }
+
+  /** The attempt's response headers (when the filter sends them): the hooks' `onAttemptResponse`. */
+  private onResponseHeaders(msg: PhaseMessage): PhaseReply {
+    const attempt = this.attempt;
+    if (!attempt) return continueReply('responseHeaders');
+    const headers = msg.headers ?? {};
+    const res = { status: Number(headers[':status'] ?? 0), headers };
+    const changes: Array<HeaderChanges | undefined> = [];
+    for (const hook of this.generation.hooks) {
+      if (!hook.onAttemptResponse) continue;
+      try {
+        const c = hook.onAttemptResponse(res, attempt);
+        if (c) changes.push(c);
+      } catch (err) {
+        // The response goes on unchanged by this hook: Envoy's own retry policy still applies.
+        this.logger.error({ err, hook: hook.name, cluster: this.cluster }, 'attempt response hook failed');
+      }
+    }
+    const merged = mergeHeaderChanges(changes);
+    return continueReply('responseHeaders', merged ? { headers: merged } : {});
   }
 
   /** Runs the attempt hooks at the stage of `phase`; `changedBody`: the body was already changed (renamed model). */

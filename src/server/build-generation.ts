@@ -30,6 +30,9 @@ import type { BudgetGate } from '../ledger/budgets.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { RouteDecider } from '../routing/route-decider.js';
 import { hookList, type HookServices } from './hook-list.js';
+import { attemptBackend } from '../resilience/attempt-backend.js';
+import { backendOfAttempt } from '../resilience/attempt-policy.js';
+import type { BreakerBoard } from '../resilience/breaker-board.js';
 
 /** What building a generation needs. */
 export interface BuildGenerationDeps {
@@ -53,6 +56,8 @@ export interface BuildGenerationDeps {
   readonly cache?: ResponseCache;
   /** Outcome hooks built once per process (usage recorder, service record), ending every hook list. */
   readonly recorders?: readonly Hook[];
+  /** This replica's circuit breakers, shared by every generation (each sets its policy). */
+  readonly breakers?: BreakerBoard;
   /** Rate-limit counters and instruments shared by every generation. */
   readonly rateLimits?: HookServices['rateLimits'];
 }
@@ -122,10 +127,12 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
       ...(deps.cache ? { cache: deps.cache } : {}),
       ...(deps.projectCredentials ? { projectCredentials: deps.projectCredentials } : {}),
       recorders: deps.recorders ?? [],
+      ...(deps.breakers ? { breakers: deps.breakers } : {}),
       ...(deps.rateLimits ? { rateLimits: deps.rateLimits } : {}),
     },
     userHooks,
   );
+  deps.breakers?.setPolicy(config.resilience.breaker);
   return {
     info: {
       id,
@@ -158,6 +165,11 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
     singleBackendOfRule,
     modelOverrideOfRule: modelOverridesOfRules(config),
     backendOfCluster: backendsByClusterName(config),
+    // A failover cluster holds several backends: the picked endpoint's metadata names it.
+    backendOfAttempt: (_cluster, attributes) => {
+      const identity = attemptBackend(attributes);
+      return identity ? backendOfAttempt(config, identity)?.backend : undefined;
+    },
     ...(pricing ? { pricing } : {}),
   };
 }

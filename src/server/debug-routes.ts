@@ -15,6 +15,8 @@ export interface DebugSources {
   generation(): Generation | undefined;
   inFlight(): number;
   decisions(): TimedDecision[];
+  /** Circuit breaker state per backend in this replica (`resilience.breaker`). */
+  breakers?(): Record<string, unknown>;
   /** The addresses actually bound, after flags and environment (undefined before start). */
   listening?(): { readonly grpc: string; readonly admin: string } | undefined;
 }
@@ -69,5 +71,11 @@ export function debugRoutes(src: DebugSources): ReadonlyMap<string, AdminHandler
       }),
     ],
     ['/debug/decisions', guard((_req, res) => sendJson(res, 200, { decisions: src.decisions() }))],
+    [
+      '/debug/breakers',
+      guard((_req, res) =>
+        sendJson(res, 200, { enabled: src.generation()?.config.resilience.breaker.enabled ?? false, backends: src.breakers?.() ?? {} }),
+      ),
+    ],
   ]);
 }

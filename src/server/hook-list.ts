@@ -6,15 +6,17 @@
  * 1. `keys`: who is calling (the caller later hooks, budgets and the ledger see);
  * 2. `budgets`: refuse a caller whose spend budget is used up;
  * 3. `policy`: request line, required headers, body rules; policy header changes;
- * 4. `rate-limits`: requests and tokens per minute (takes the request's count, so it runs after
+ * 4. `resilience`: a rule's CORS origins, the circuit breakers (the backends left, or a fast
+ *    503); per attempt, the provider's rate-limit wait for Envoy's retry;
+ * 5. `rate-limits`: requests and tokens per minute (takes the request's count, so it runs after
  *    the checks that refuse for other reasons);
- * 5. users' hooks (`hooks:` in config), in their order;
- * 6. `cache`: the response cache answers a hit (only requests every hook above let through)
+ * 6. users' hooks (`hooks:` in config), in their order;
+ * 7. `cache`: the response cache answers a hit (only requests every hook above let through)
  *    and records a miss; it keys on the body as the users' hooks left it;
- * 7. `prompt-caching`: cache hints in the body and headers;
- * 8. `credentials`: the provider credential, last of the hooks that change the request, so a
+ * 8. `prompt-caching`: cache hints in the body and headers;
+ * 9. `credentials`: the provider credential, last of the hooks that change the request, so a
  *    SigV4 signature covers the body and path as sent;
- * 9. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
+ * 10. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
  *    counters and request log.
  */
 import type { Logger } from 'pino';
@@ -31,6 +33,8 @@ import type { ResponseCache } from '../cache/response-cache.js';
 import { budgetsHook } from '../ledger/budgets-hook.js';
 import { policyHook } from '../policy/policy-hook.js';
 import { promptCachingHook } from '../prompt-caching/prompt-caching-hook.js';
+import type { BreakerBoard } from '../resilience/breaker-board.js';
+import { resilienceHook } from '../resilience/resilience-hook.js';
 import type { CounterStore } from '../rate-limits/counter-store.js';
 import { rateLimitsHook, type RateLimitInstruments } from '../rate-limits/rate-limits-hook.js';
 import type { Meter } from '@opentelemetry/api';
@@ -50,6 +54,8 @@ export interface HookServices {
   readonly projectCredentials?: ProjectCredentialSource;
   /** Outcome hooks built once per process (usage recorder, service record), run last. */
   readonly recorders: readonly Hook[];
+  /** This replica's circuit breakers (shared by every generation); absent: none. */
+  readonly breakers?: BreakerBoard;
   /** Rate-limit counters and instruments (process-wide); absent: no rate limits. */
   readonly rateLimits?: { readonly store: CounterStore; readonly instruments: RateLimitInstruments; readonly meter: Meter; readonly now?: () => number };
 }
@@ -61,6 +67,7 @@ export function hookList(config: Config, services: HookServices, user: readonly 
     keysHook(config, services.keys, logger.child({ component: 'keys' })),
     ...(services.budgets ? [budgetsHook(config, services.budgets)] : []),
     policyHook(config),
+    resilienceHook(config, services.breakers),
     ...(services.rateLimits && (config.rateLimits.limits.length || services.keys)
       ? [rateLimitsHook(config, { store: services.rateLimits.store, logger: logger.child({ component: 'rate-limits' }), meter: services.rateLimits.meter, ...(services.rateLimits.now ? { now: services.rateLimits.now } : {}) }, services.rateLimits.instruments)]
       : []),

@@ -20,6 +20,7 @@ import { createAdminServer } from './admin-http.js';
 import type { AdminHandler } from '../admin/respond.js';
 import { buildGeneration } from './build-generation.js';
 import { debugRoutes } from './debug-routes.js';
+import { BreakerBoard } from '../resilience/breaker-board.js';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { DecisionRing } from './decision-ring.js';
 import { removeStaleSocket } from './stale-socket.js';
@@ -162,7 +163,9 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   }
   const rateLimitStore = deps.rateLimitStore ?? new MemoryCounterStore();
   const rateLimits = { store: rateLimitStore, instruments: rateLimitInstruments(deps.meter), meter: deps.meter, ...(deps.now ? { now: deps.now } : {}) };
-  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, rateLimits, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
+  // This replica's circuit breakers outlive reloads; each generation sets their policy.
+  const breakers = new BreakerBoard({ policy: deps.config.config.resilience.breaker, meter: deps.meter, ...(deps.now ? { now: deps.now } : {}) });
+  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, rateLimits, breakers, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
   // Readiness also fails while the event loop stays held (readiness.maxEventLoopLagMs).
   const lag = new EventLoopLagMonitor({
     meter: deps.meter,
@@ -261,6 +264,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
           generation: () => current,
           inFlight: () => serviceMetrics.inFlight,
           decisions: () => ring.list(),
+          breakers: () => breakers.snapshot(),
           listening: () => listening,
         }),
         ...dashboard,

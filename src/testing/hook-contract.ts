@@ -13,7 +13,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { configSchema } from '../config/schema.js';
 import { isUserFacing } from '../errors.js';
-import type { Hook, HookAttempt, HookRequest } from '../hooks/hook.js';
+import type { Hook, HookAttempt, HookAttemptResponse, HookRequest } from '../hooks/hook.js';
 import type { RequestOutcome } from '../hooks/outcome.js';
 import { hookResultProblem } from '../hooks/user-hooks.js';
 
@@ -27,7 +27,7 @@ export interface HookContractOptions {
   readonly concurrency?: number;
 }
 
-const KNOWN = new Set(['name', 'onRequestHeaders', 'onRequest', 'onForward', 'onResponseHeaders', 'onResponseBody', 'onOutcome', 'attemptNeedsBody', 'onAttempt']);
+const KNOWN = new Set(['name', 'onRequestHeaders', 'onRequest', 'onForward', 'onResponseHeaders', 'onResponseBody', 'onOutcome', 'attemptNeedsBody', 'onAttempt', 'onAttemptResponse']);
 
 const DEFAULT_CONFIG = configSchema.parse({});
 
@@ -208,6 +208,22 @@ export async function checkHookContract(hook: Hook, options: HookContractOptions
       if (r.ms > budget) problems.push(`onAttempt took ${r.ms.toFixed(1)} ms at stage ${attempt.stage} (budget ${budget} ms)`);
       const bad = r.error === undefined ? hookResultProblem(r.value) : undefined;
       if (bad) problems.push(`onAttempt at stage ${attempt.stage}: ${bad}`);
+    }
+  }
+  if (hook.onAttemptResponse) {
+    const { stage: _stage, body: _body, ...attempt } = fakeHookAttempt();
+    const samples: HookAttemptResponse[] = [
+      { status: 200, headers: { ':status': '200', 'content-type': 'application/json' } },
+      { status: 429, headers: { ':status': '429', 'retry-after': '2', 'x-ratelimit-reset-tokens': '6m0s' } },
+    ];
+    for (const res of samples) {
+      try {
+        const c = hook.onAttemptResponse(Object.freeze(res), Object.freeze(attempt));
+        const bad = c ? hookResultProblem({ headers: c }) : undefined;
+        if (bad) problems.push(`onAttemptResponse on ${res.status}: ${bad}`);
+      } catch (err) {
+        problems.push(`onAttemptResponse threw on ${res.status}: ${describeError(err)}`);
+      }
     }
   }
   return problems;

@@ -6,7 +6,7 @@
 import { AsyncQueue } from './async-queue.js';
 import { bodyChunks, type BodyChunk } from './body-chunks.js';
 import type { Exchange } from './exchange.js';
-import { applyHeaderMutation, hasHeader, removeHeader, getHeader } from './headers.js';
+import { applyHeaderMutation, hasHeader, removeHeader, getHeader, type MutationRules } from './headers.js';
 import { LocalReply, type ProcessorSession } from './processor-session.js';
 import type { BodySendMode, CommonReply, HeaderList, HeaderSendMode, InboundReply, PhaseKind } from './wire.js';
 import { toHeaderMap } from './wire.js';
@@ -57,6 +57,8 @@ export interface DirectionIo {
   readonly emitTrailers: (trailers: HeaderList) => void;
   /** A BUFFERED body went over the buffer limit: throws the local reply Envoy sends. */
   readonly overLimit: () => never;
+  /** The filter's `mutation_rules` (default: Envoy's defaults). */
+  readonly mutationRules?: MutationRules;
 }
 
 /** Runs one direction to its end. Throws LocalReply / ImmediateResponseSignal to end the request. */
@@ -253,7 +255,7 @@ class DirectionRunner {
       await this.send(this.kinds.trailers, { trailers: toHeaderMap(trailers) });
       const reply = await this.session.expect([this.kinds.trailers], this.kinds.trailers);
       const mutation = reply?.[this.kinds.trailers]?.headerMutation;
-      const outcome = applyHeaderMutation(trailers, mutation);
+      const outcome = applyHeaderMutation(trailers, mutation, this.io.mutationRules);
       this.exchange.ignored.push(...outcome.rejected);
     }
     this.io.emitTrailers(trailers);
@@ -278,7 +280,7 @@ class DirectionRunner {
       if (hasOps) this.exchange.ignored.push(`${phase} reply header mutation after headers went on: ignored`);
       if (common.clearRouteCache) this.exchange.ignored.push(`${phase} reply clear_route_cache after headers went on: ignored`);
     } else {
-      const outcome = applyHeaderMutation(this.io.headers, mutation);
+      const outcome = applyHeaderMutation(this.io.headers, mutation, this.io.mutationRules);
       this.exchange.ignored.push(...outcome.rejected);
       if (common.clearRouteCache) {
         if (this.io.direction !== 'request') {

@@ -2,6 +2,7 @@
  * The record of one HTTP request through the harness: what was sent to the processor, what
  * came back, what reached the upstream and the client. Tests assert on these.
  */
+import type { AttemptRecord } from './upstream-attempts.js';
 import type { HeaderList, InboundReply, JsonValue, OutboundMessage } from './wire.js';
 import { structToJson } from './wire.js';
 
@@ -44,6 +45,8 @@ export class Exchange {
   upstreamRequest: UpstreamRequestRecord | undefined;
   /** Status the upstream answered with. */
   upstreamStatus: number | undefined;
+  /** The attempts of a route with `attempts` (Envoy's retries over a failover cluster). */
+  readonly attempts: AttemptRecord[] = [];
   /** Final status sent to the client. */
   status: number | undefined;
   /** Final response headers sent to the client (after mutations). */

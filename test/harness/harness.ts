@@ -18,7 +18,8 @@ import { Exchange, type Violation } from './exchange.js';
 import { createExtProcClient, type ExtProcClient } from './ext-proc-client.js';
 import { applyHeaderMutation, fromRawHeaders, getHeader, hasHeader, HOP_BY_HOP, setHeader } from './headers.js';
 import { ImmediateResponseSignal, LocalReply, ProcessorSession } from './processor-session.js';
-import { matchRoute, type Route } from './routes.js';
+import { findRoute, matchRoute, type Route } from './routes.js';
+import { playAttempts } from './upstream-attempts.js';
 import { sendUpstream, syntheticResponse, type UpstreamResponse } from './upstream-client.js';
 import type { BodySendMode, HeaderList, HeaderSendMode, InboundReply } from './wire.js';
 
@@ -47,6 +48,8 @@ export interface HarnessOptions {
   readonly allowModeOverride?: boolean;
   /** Envoy's `failure_mode_allow` (default false: processor failures become 500). */
   readonly failureModeAllow?: boolean;
+  /** Envoy's `mutation_rules.allow_envoy` (default false: x-envoy-* headers cannot change). */
+  readonly allowEnvoyHeaders?: boolean;
   /** Buffer limit for BUFFERED / BUFFERED_PARTIAL bodies (default 1 MiB, Envoy's default). */
   readonly bufferLimitBytes?: number;
   /** Envoy's `message_timeout` for each reply (default 5000 ms, generous for tests). */
@@ -204,9 +207,20 @@ async function handleExchange(
       overLimit: () => {
         throw new LocalReply(413, 'request body over the buffer limit', Buffer.from('Payload Too Large'));
       },
+      mutationRules: { allowEnvoy: options.allowEnvoyHeaders ?? false },
     });
     exchange.route = route;
-    upstream = await callUpstream(ctx, exchange, route, headers, Buffer.concat(parts));
+    const plan = findRoute(options.routes, headers)?.attempts;
+    upstream = plan
+      ? await playAttempts(
+          { client, agent: ctx.agent, upstreams: options.upstreams, messageTimeoutMs: options.messageTimeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS, bufferLimit },
+          exchange,
+          plan,
+          headers,
+          Buffer.concat(parts),
+          exchange.attempts,
+        )
+      : await callUpstream(ctx, exchange, route, headers, Buffer.concat(parts));
     exchange.upstreamStatus = upstream.status;
     const responseHeaders: HeaderList = [[':status', String(upstream.status)], ...upstream.headers];
     const status = upstream.status;
@@ -234,6 +248,7 @@ async function handleExchange(
       overLimit: () => {
         throw new LocalReply(500, 'response body over the buffer limit', Buffer.from('Internal Server Error'));
       },
+      mutationRules: { allowEnvoy: options.allowEnvoyHeaders ?? false },
     });
     if (options.observabilityMode) {
       // Envoy does not hold the client for an observability stream; it closes it later.

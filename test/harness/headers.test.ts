@@ -94,4 +94,12 @@ describe('header list conversions', () => {
     ]);
     expect(toNodeHeaders([[':status', '200'], ...list])).toEqual({ accept: 'a', 'x-dup': ['1', '2'] });
   });
+
+  it('lets x-envoy-* headers change only with allow_envoy', () => {
+    const headers: Array<[string, string]> = [[':status', '429']];
+    const mutation = { setHeaders: [{ header: { key: 'x-envoy-ratelimited', rawValue: Buffer.from('true') }, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' as const }] };
+    expect(applyHeaderMutation(headers, mutation).rejected).toEqual(['set x-envoy-ratelimited']);
+    expect(applyHeaderMutation(headers, mutation, { allowEnvoy: true }).rejected).toEqual([]);
+    expect(headers).toContainEqual(['x-envoy-ratelimited', 'true']);
+  });
 });

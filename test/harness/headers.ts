@@ -62,11 +62,17 @@ export interface MutationOutcome {
   readonly rejected: string[];
 }
 
+/** The part of Envoy's `mutation_rules` the harness plays: `allow_envoy` (x-envoy-* headers may change). */
+export interface MutationRules {
+  readonly allowEnvoy?: boolean;
+}
+
 /**
  * Applies a `HeaderMutation` in place, as Envoy's ext_proc filter does with default mutation
- * rules. Rejected operations are skipped and reported.
+ * rules (or with `allow_envoy`). Rejected operations are skipped and reported.
  */
-export function applyHeaderMutation(headers: HeaderList, mutation: HeaderMutationReply | undefined): MutationOutcome {
+export function applyHeaderMutation(headers: HeaderList, mutation: HeaderMutationReply | undefined, rules: MutationRules = {}): MutationOutcome {
+  const mayModify = (name: string): boolean => mayModifyName(name, rules);
   const rejected: string[] = [];
   let changed = false;
   if (!mutation) return { changed, rejected };
@@ -150,8 +156,8 @@ const ACTION_BY_NUMBER: Record<number, AppendAction> = {
   3: 'OVERWRITE_IF_EXISTS',
 };
 
-function mayModify(name: string): boolean {
-  return !ROUTING_HEADERS.has(name) && !name.startsWith('x-envoy');
+function mayModifyName(name: string, rules: MutationRules): boolean {
+  return !ROUTING_HEADERS.has(name) && (rules.allowEnvoy === true || !name.startsWith('x-envoy'));
 }
 
 /** Node's outgoing header object for a list: pseudo-headers left out, duplicates as arrays. */

@@ -6,7 +6,8 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { Exchange } from './exchange.js';
-import type { BodySendMode, InboundReply, ImmediateReply, OutboundMessage, ReplyKind } from './wire.js';
+import type { BodySendMode, InboundReply, ImmediateReply, JsonValue, OutboundMessage, ReplyKind } from './wire.js';
+import { jsonToStruct } from './wire.js';
 
 /** Opens one `Process` bidi stream. */
 export type OpenStream = () => grpc.ClientDuplexStream<OutboundMessage, InboundReply>;
@@ -38,6 +39,8 @@ export interface SessionOptions {
   readonly messageTimeoutMs: number;
   readonly requestBodyMode: BodySendMode;
   readonly responseBodyMode: BodySendMode;
+  /** Attributes sent on the first message (`request_attributes`), under the ext_proc filter's name. */
+  readonly attributes?: Record<string, JsonValue>;
 }
 
 type Event = { kind: 'reply'; reply: InboundReply } | { kind: 'closed' } | { kind: 'timeout' };
@@ -72,6 +75,7 @@ export class ProcessorSession {
         requestBodyMode: this.options.requestBodyMode,
         responseBodyMode: this.options.responseBodyMode,
       };
+      if (this.options.attributes) full.attributes = { 'envoy.filters.http.ext_proc': jsonToStruct(this.options.attributes) };
     }
     if (this.options.observability) full.observabilityMode = true;
     this.options.exchange.sent.push(full);
