@@ -64,6 +64,8 @@ export const schemaNameSchema = z.enum([
   'GCPAnthropic',
   'GCPGemini',
   'Anthropic',
+  // Claude on Bedrock InvokeModel (a later AI Gateway name); AWSBedrock means Converse for OpenAI clients.
+  'AWSAnthropic',
 ]);
 
 const versionedSchema = z.strictObject({ name: schemaNameSchema, version: z.string().optional() });
