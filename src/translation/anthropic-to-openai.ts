@@ -15,6 +15,9 @@ import type { ProviderEvent } from './provider-events.js';
 import { chatCompletion, type OpenAiUsage, OpenAiChunkWriter, type ToolCallOut } from './openai-chunks.js';
 import { finishOfAnthropic } from './stop-reasons.js';
 import { openAiErrorTypeOfAnthropic } from './error-types.js';
+import { anthropicTextDelta, anthropicTextEventAt } from './fast-paths.js';
+
+const SPAN = new Int32Array(3);
 
 /** OpenAI usage of Anthropic counts (prompt = input + cache read + cache write; cached = cache read). */
 export function openAiUsageOfAnthropic(c: AnthropicCounts): OpenAiUsage {
@@ -52,6 +55,17 @@ export class AnthropicToOpenAiStream {
     this.w = new OpenAiChunkWriter(ctx.id, ctx.created, ctx.model);
   }
 
+  /** Byte-level fast path over whole ASCII text-delta events (see {@link StreamConverter.fast}). */
+  fast(chunk: Buffer, from: number, out: Buffer[]): number {
+    if (!this.started || this.done) return from;
+    let at = from;
+    while (anthropicTextEventAt(chunk, at, SPAN)) {
+      if (SPAN[1]! > SPAN[0]!) out.push(this.w.textBytes(chunk, SPAN[0]!, SPAN[1]!));
+      at = SPAN[2]!;
+    }
+    return at;
+  }
+
   /** Handles one event. */
   event(e: ProviderEvent): void {
     if (this.done) return;
@@ -60,8 +74,15 @@ export class AnthropicToOpenAiStream {
       this.done = true;
       return;
     }
-    const type = e.name ?? leadingType(e.data);
+    const type = e.event ?? leadingType(e.data);
     if (type === 'ping' || type === 'content_block_stop') return;
+    if (this.started && (type === 'content_block_delta' || type === undefined)) {
+      const fast = anthropicTextDelta(e.data);
+      if (fast !== undefined) {
+        this.w.textLiteralBody(fast);
+        return;
+      }
+    }
     const ev = asObject(parseJson(e.data));
     if (ev === undefined) return;
     switch (type ?? ev['type']) {

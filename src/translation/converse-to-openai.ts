@@ -52,7 +52,7 @@ export class ConverseToOpenAiStream {
     }
     const ev = asObject(parseJson(e.data));
     if (ev === undefined) return;
-    switch (e.name) {
+    switch (e.event) {
       case 'messageStart':
         this.start();
         return;

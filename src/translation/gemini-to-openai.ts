@@ -14,6 +14,7 @@ import type { ResponseContext } from './anthropic-to-openai.js';
 import { chatCompletion, type FinishReason, type OpenAiUsage, OpenAiChunkWriter, type ToolCallOut } from './openai-chunks.js';
 import type { ProviderEvent } from './provider-events.js';
 import { finishOfGemini } from './stop-reasons.js';
+import { geminiTextDelta } from './fast-paths.js';
 
 /** OpenAI usage of a Gemini `usageMetadata` object. */
 export function openAiUsageOfGemini(raw: unknown): OpenAiUsage | undefined {
@@ -67,7 +68,9 @@ export class GeminiToOpenAiStream {
   private tools = 0;
   private started = false;
   private finish: FinishReason | undefined;
+  /** The latest `usageMetadata` (cumulative): parsed, or the text of the event holding it. */
   private usage: OpenAiUsage | undefined;
+  private usageText: string | undefined;
   private done = false;
   private finished = false;
 
@@ -83,6 +86,14 @@ export class GeminiToOpenAiStream {
       this.done = true;
       return;
     }
+    if (this.started) {
+      const fast = geminiTextDelta(e.data);
+      if (fast !== undefined) {
+        this.w.textLiteral(fast);
+        if (e.data.includes('"usageMetadata"')) this.usageText = e.data;
+        return;
+      }
+    }
     const resp = asObject(parseJson(e.data));
     if (resp === undefined) return;
     const err = objectAt(resp, 'error');
@@ -96,7 +107,11 @@ export class GeminiToOpenAiStream {
       this.w.reset(asString(resp['responseId']) ?? this.ctx.id, this.ctx.created, asString(resp['modelVersion']) ?? this.ctx.model);
       this.w.role();
     }
-    this.usage = openAiUsageOfGemini(resp['usageMetadata']) ?? this.usage;
+    const usage = openAiUsageOfGemini(resp['usageMetadata']);
+    if (usage !== undefined) {
+      this.usage = usage;
+      this.usageText = undefined;
+    }
     const cand = firstCandidate(resp);
     if (cand === undefined) {
       if (asString(objectAt(resp, 'promptFeedback')?.['blockReason']) !== undefined) this.finish = 'content_filter';
@@ -117,7 +132,8 @@ export class GeminiToOpenAiStream {
     this.done = true;
     if (!this.started) return;
     this.w.finish(this.finish ?? (this.tools > 0 ? 'tool_calls' : 'stop'));
-    if (this.usage !== undefined) this.w.usage(this.usage);
+    const usage = this.usageText !== undefined ? openAiUsageOfGemini(asObject(parseJson(this.usageText))?.['usageMetadata']) : this.usage;
+    if (usage !== undefined) this.w.usage(usage);
     this.finished = true;
   }
 

@@ -37,11 +37,14 @@ export function usageObject(u: OpenAiUsage): Record<string, unknown> {
 }
 
 const DONE = Buffer.from('data: [DONE]\n\n');
+const TEXT_TAIL = Buffer.from('"},"logprobs":null,"finish_reason":null}]}\n\n');
 
 /** Builds the SSE text of one response's chunks. */
 export class OpenAiChunkWriter {
   private prefix = '';
-  private out: string[] = [];
+  private readonly out: string[] = [];
+  /** The bytes of a text delta chunk up to its text, made on first use after each {@link reset}. */
+  private textHead: Buffer | undefined;
 
   constructor(id: string, created: number, model: string) {
     this.reset(id, created, model);
@@ -50,6 +53,20 @@ export class OpenAiChunkWriter {
   /** Changes the envelope (once the provider named its response id or model). */
   reset(id: string, created: number, model: string): void {
     this.prefix = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"choices":`;
+    this.textHead = undefined;
+  }
+
+  /**
+   * A whole text delta chunk, as bytes, whose text is `src[start..end)`: bytes that need no
+   * escaping inside a JSON string (the caller checked). Same bytes as {@link textLiteralBody}.
+   */
+  textBytes(src: Buffer, start: number, end: number): Buffer {
+    const head = (this.textHead ??= Buffer.from(`${this.prefix}[{"index":0,"delta":{"content":"`, 'utf8'));
+    const out = Buffer.allocUnsafe(head.length + (end - start) + TEXT_TAIL.length);
+    head.copy(out, 0);
+    src.copy(out, head.length, start, end);
+    TEXT_TAIL.copy(out, head.length + end - start);
+    return out;
   }
 
   /** First chunk: the assistant role. */
@@ -61,6 +78,18 @@ export class OpenAiChunkWriter {
   text(text: string): void {
     if (text === '') return;
     this.out.push(`${this.prefix}[{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]}\n\n`);
+  }
+
+  /** A text delta given as a JSON string literal (copied verbatim). */
+  textLiteral(literal: string): void {
+    if (literal === '""') return;
+    this.out.push(`${this.prefix}[{"index":0,"delta":{"content":${literal}},"logprobs":null,"finish_reason":null}]}\n\n`);
+  }
+
+  /** A text delta given as the inside of a JSON string literal (copied verbatim). */
+  textLiteralBody(body: string): void {
+    if (body === '') return;
+    this.out.push(`${this.prefix}[{"index":0,"delta":{"content":"${body}"},"logprobs":null,"finish_reason":null}]}\n\n`);
   }
 
   /** The start of tool call `index` (its id and name, arguments empty). */
@@ -93,9 +122,9 @@ export class OpenAiChunkWriter {
   /** Takes what was written since the last call, ending with `[DONE]` when `done`. */
   take(done = false): Buffer {
     const parts = this.out;
-    this.out = [];
     if (parts.length === 0) return done ? DONE : EMPTY;
     const text = Buffer.from(parts.length === 1 ? parts[0]! : parts.join(''), 'utf8');
+    parts.length = 0;
     return done ? Buffer.concat([text, DONE]) : text;
   }
 }

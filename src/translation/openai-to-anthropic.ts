@@ -11,12 +11,13 @@
  * usage reader overlays them). Usage: input = prompt − cached, cache read = cached, output =
  * completion.
  */
-import { asCount, asObject, asString, objectAt, parseJson } from '../apis/json-fields.js';
+import { asCount, asObject, asString, leadingType, objectAt, parseJson } from '../apis/json-fields.js';
 import { anthropicType } from '../apis/error-body.js';
 import type { ResponseContext } from './anthropic-to-openai.js';
 import type { ProviderEvent } from './provider-events.js';
 import { stopOfOpenAi } from './stop-reasons.js';
 import { EMPTY } from './openai-chunks.js';
+import { openAiTextDelta } from './fast-paths.js';
 
 /** Anthropic `usage` of an OpenAI `usage` object. */
 export function anthropicUsageOfOpenAi(raw: unknown): Record<string, number> {
@@ -40,6 +41,8 @@ export class OpenAiToAnthropicStream {
   private blocks = 0;
   private stop: string | undefined;
   private usage: Record<string, number> | undefined;
+  /** The text of a text delta event of the open block, up to the text literal. */
+  private textPrefix = '';
 
   constructor(private readonly ctx: ResponseContext) {}
 
@@ -48,6 +51,13 @@ export class OpenAiToAnthropicStream {
     if (this.ended) return;
     if (e.error !== undefined) return this.fail(e.error.type, e.error.message, 500);
     if (e.data === '[DONE]') return this.finish();
+    if (this.open !== undefined && this.open.tool === undefined) {
+      const fast = openAiTextDelta(e.data);
+      if (fast !== undefined) {
+        if (fast !== '""') this.out.push(`${this.textPrefix}${fast}}}\n\n`);
+        return;
+      }
+    }
     const chunk = asObject(parseJson(e.data));
     if (chunk === undefined) return;
     const err = objectAt(chunk, 'error');
@@ -119,6 +129,7 @@ export class OpenAiToAnthropicStream {
     this.closeBlock();
     const index = this.blocks++;
     this.open = tool !== undefined ? { index, tool } : { index };
+    this.textPrefix = `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":`;
     this.out.push(sse('content_block_start', { type: 'content_block_start', index, content_block: block }));
   }
 
@@ -188,7 +199,7 @@ export class BedrockToAnthropicSse {
       this.out.push(sse('error', { type: 'error', error: { type, message: e.error.message } }));
       return;
     }
-    const type = asString(asObject(parseJson(e.data))?.['type']);
+    const type = leadingType(e.data) ?? asString(asObject(parseJson(e.data))?.['type']);
     if (type !== undefined) this.out.push(`event: ${type}\ndata: ${e.data}\n\n`);
   }
 

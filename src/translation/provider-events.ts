@@ -11,23 +11,31 @@ import { SseParser } from '../apis/sse.js';
 
 /** One decoded event: a named (or unnamed) JSON text, or an error the stream reported. */
 export type ProviderEvent =
-  | { readonly name?: string; readonly data: string; readonly error?: undefined }
+  | { readonly event?: string; readonly data: string; readonly error?: undefined }
   | { readonly error: { readonly type: string; readonly message: string } };
 
 /** Bytes in, events out. */
 export interface EventSource {
   push(chunk: Uint8Array): ProviderEvent[];
   end(): ProviderEvent[];
+  /** True when the source holds nothing unfinished (a byte-level fast path may read the next bytes itself). */
+  readonly idle?: boolean;
 }
 
 /** Server-sent events. */
 export class SseSource implements EventSource {
   private readonly sse = new SseParser();
+
+  /** True between events (see {@link SseParser.idle}). */
+  get idle(): boolean {
+    return this.sse.idle;
+  }
+
   push(chunk: Uint8Array): ProviderEvent[] {
-    return this.sse.push(chunk).map((e) => (e.event !== undefined ? { name: e.event, data: e.data } : { data: e.data }));
+    return this.sse.push(chunk);
   }
   end(): ProviderEvent[] {
-    return this.sse.end().map((e) => (e.event !== undefined ? { name: e.event, data: e.data } : { data: e.data }));
+    return this.sse.end();
   }
 }
 
@@ -58,7 +66,7 @@ export class AwsSource implements EventSource {
         continue;
       }
       if (!this.unwrapChunks) {
-        out.push(e.eventType !== undefined ? { name: e.eventType, data: text } : { data: text });
+        out.push(e.eventType !== undefined ? { event: e.eventType, data: text } : { data: text });
         continue;
       }
       if (e.eventType !== 'chunk') continue;

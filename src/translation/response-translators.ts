@@ -17,6 +17,12 @@ export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /** Events in, client bytes out. */
 export interface StreamConverter {
+  /**
+   * Optional byte-level fast path: translates the complete events at the start of
+   * `chunk[from..]` it recognises, appending their client bytes to `out`; returns the offset of
+   * the first byte it did not take. Called only while the source is idle (between events).
+   */
+  fast?(chunk: Buffer, from: number, out: Buffer[]): number;
   event(e: ProviderEvent): void;
   /** The provider stream ended. */
   end?(): void;
@@ -39,13 +45,26 @@ export class StreamTranslator implements ResponseTranslator {
 
   push(chunk: Buffer, end: boolean): Buffer {
     if (this.ended) return EMPTY;
-    for (const e of this.source.push(chunk)) this.converter.event(e);
-    if (end) {
-      this.ended = true;
-      for (const e of this.source.end()) this.converter.event(e);
-      this.converter.end?.();
+    if (this.converter.fast !== undefined && this.source.idle === true) {
+      const out: Buffer[] = [];
+      const at = this.converter.fast(chunk, 0, out);
+      if (at === chunk.length && !end) return out.length === 1 ? out[0]! : Buffer.concat(out);
+      if (at > 0) {
+        for (const e of this.source.push(chunk.subarray(at))) this.converter.event(e);
+        if (end) this.finish();
+        out.push(this.converter.take());
+        return Buffer.concat(out);
+      }
     }
+    for (const e of this.source.push(chunk)) this.converter.event(e);
+    if (end) this.finish();
     return this.converter.take();
+  }
+
+  private finish(): void {
+    this.ended = true;
+    for (const e of this.source.end()) this.converter.event(e);
+    this.converter.end?.();
   }
 }
 
