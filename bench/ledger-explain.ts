@@ -5,7 +5,7 @@
  * reports a whole-index walk (`SCAN t USING INDEX i`) as a scan too, PostgreSQL only its
  * `Seq Scan`s.
  */
-import type { SqlDb } from '../src/access/sql-db.js';
+import type { SqlDb } from '../src/storage/sql-db.js';
 import type { Statement } from './ledger-queries-set.js';
 
 /** A statement's plan. */

@@ -8,7 +8,7 @@
  * (`ledger_bench_run`), so every run still pays (and measures) the later migrations.
  */
 import pg from 'pg';
-import { applyMigrations, MIGRATIONS } from '../src/access/migrations.js';
+import { applyMigrations, MIGRATIONS } from '../src/storage/migrations.js';
 import { openPostgresDb } from '../src/access/postgres-store.js';
 import { insertChunkSql } from './ledger-data.js';
 import { CHUNK_ROWS, fingerprint, type GenerationTimes, type PreparedStore, type RelationSize } from './ledger-store-types.js';

@@ -5,7 +5,7 @@
  * before the rollups. Ranges end at {@link LEDGER_END}, the end of the generated traffic (not on
  * an hour boundary, as `to = now` never is).
  */
-import type { SqlDb, SqlRow } from '../src/access/sql-db.js';
+import type { SqlDb, SqlRow } from '../src/storage/sql-db.js';
 import { getTrace, listTraces } from '../src/ledger/trace-queries.js';
 import type { PageCursor } from '../src/ledger/usage-common.js';
 import { GROUP_COLUMNS, INTERVALS, usageSummary, usageTimeseries, type GroupField, type Interval, type SummaryOrder, type UsageRange } from '../src/ledger/usage-queries.js';

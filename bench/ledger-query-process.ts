@@ -7,7 +7,7 @@
  *
  * Argument: JSON {@link QueryJob}.
  */
-import type { SqlDb, SqlRow } from '../src/access/sql-db.js';
+import type { SqlDb, SqlRow } from '../src/storage/sql-db.js';
 import { openPostgresDb } from '../src/access/postgres-store.js';
 import { openSqliteDb } from '../src/access/sqlite-store.js';
 import { explain, recording, type PlanCheck } from './ledger-explain.js';

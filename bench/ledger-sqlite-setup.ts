@@ -9,8 +9,8 @@
 import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'libsql';
-import { applyMigrations, MIGRATIONS } from '../src/access/migrations.js';
-import type { SqlDb, SqlExecutor, SqlRow } from '../src/access/sql-db.js';
+import { applyMigrations, MIGRATIONS } from '../src/storage/migrations.js';
+import type { SqlDb, SqlExecutor, SqlRow } from '../src/storage/sql-db.js';
 import { insertChunkSql } from './ledger-data.js';
 import { CHUNK_ROWS, fingerprint, type GenerationTimes, type PreparedStore, type RelationSize } from './ledger-store-types.js';
 

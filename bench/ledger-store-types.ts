@@ -4,7 +4,7 @@
  * database still holds what the generator would write.
  */
 import { createHash } from 'node:crypto';
-import { MIGRATIONS } from '../src/access/migrations.js';
+import { MIGRATIONS } from '../src/storage/migrations.js';
 import { insertChunkSql } from './ledger-data.js';
 
 /** Rows per generating INSERT (one transaction each). */

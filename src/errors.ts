@@ -26,7 +26,23 @@ export class UserFacingError extends Error {
   }
 }
 
+/** A user-facing error that asks for extra headers on its reply (e.g. `retry-after` on a 429). */
+export interface WithReplyHeaders {
+  readonly replyHeaders: Readonly<Record<string, string>>;
+}
+
 /** True when `err` is a {@link UserFacingError}. */
 export function isUserFacing(err: unknown): err is UserFacingError {
   return err instanceof UserFacingError;
+}
+
+/**
+ * Envoy broke the ext_proc protocol (a phase out of order, a phase twice): the stream ends with
+ * gRPC INVALID_ARGUMENT and a warning, never an exception.
+ */
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import { UserFacingError } from '../errors.js';
 import { FakeKeyLookup, gatewayKey } from '../../test/support/fake-keys.js';
-import { authenticate, checkKey, keyRequired } from './authenticate.js';
+import { authenticate, checkKey } from './authenticate.js';
+import { keyRequired } from '../config/key-required.js';
 import { globMatch } from './glob.js';
 
 const now = 1_000_000;

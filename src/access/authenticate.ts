@@ -14,16 +14,9 @@
  * | 403 | `rule_not_allowed` | the rule is not among its allowed rules |
  * | 503 | `key_store_unavailable` | the key store failed |
  */
-import type { Config } from '../config/schema.js';
 import { UserFacingError } from '../errors.js';
 import { globAny } from './glob.js';
 import type { GatewayKey, KeyLookup } from './key-lookup.js';
-
-/** True when requests on `rule` (undefined: not routed) need a gateway key. */
-export function keyRequired(config: Config, rule: string | undefined): boolean {
-  const r = rule === undefined ? undefined : config.rules.find((x) => x.name === rule);
-  return r?.access?.required ?? config.auth.enabled;
-}
 
 /** What the request is for. Undefined model or rule: not known (restricted keys are then refused). */
 export interface AccessTarget {

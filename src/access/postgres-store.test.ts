@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { createTestSchema } from '../../test/support/postgres.js';
 import { createPostgresStore } from './postgres-store.js';
 import { accessStoreContract } from './store-contract.js';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS } from '../storage/migrations.js';
 
 accessStoreContract('PostgreSQL', async () => {
   const schema = await createTestSchema();

@@ -4,7 +4,7 @@
  * connection's `search_path`.
  */
 import pg from 'pg';
-import { numberPlaceholders, type SqlDb, type SqlExecutor, type SqlRow } from './sql-db.js';
+import { numberPlaceholders, type SqlDb, type SqlExecutor, type SqlRow } from '../storage/sql-db.js';
 import { SqlAccessStore } from './sql-store.js';
 import type { AccessStore } from './store.js';
 

@@ -2,8 +2,8 @@
  * The {@link AccessStore} over a {@link SqlDb}: the same SQL for SQLite and PostgreSQL. Every
  * change and its audit entry commit together.
  */
-import { applyMigrations } from './migrations.js';
-import { isUniqueViolation, num, numOrNull, type SqlDb, type SqlExecutor, type SqlRow } from './sql-db.js';
+import { applyMigrations } from '../storage/migrations.js';
+import { isUniqueViolation, num, numOrNull, type SqlDb, type SqlExecutor, type SqlRow } from '../storage/sql-db.js';
 import {
   StoreError,
   type AccessStore,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { createSqliteStore } from './sqlite-store.js';
 import { accessStoreContract } from './store-contract.js';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS } from '../storage/migrations.js';
 
 accessStoreContract('SQLite file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'access-sqlite-'));

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'libsql';
-import type { SqlDb, SqlExecutor, SqlRow } from './sql-db.js';
+import type { SqlDb, SqlExecutor, SqlRow } from '../storage/sql-db.js';
 import { SqlAccessStore } from './sql-store.js';
 import type { AccessStore } from './store.js';
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSecret, hashSecret } from './key-secret.js';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS } from '../storage/migrations.js';
 import { StoreError, type AccessStore, type NewKey } from './store.js';
 
 /** A store under test and how to remove it. */

@@ -7,10 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { BodyMode, PhaseMessage, PhaseReply } from '../processor/phase.js';
+import type { BodyMode, PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import { RequestProcessor } from '../processor/request-processor.js';
 import { REQUEST_ID_HEADER, TRACEPARENT_HEADER } from '../processor/request-ids.js';
-import type { RequestOutcomeSink } from '../processor/outcome.js';
+import type { RequestEventSink } from '../hooks/outcome.js';
 import { buildGeneration } from '../server/build-generation.js';
 import { CLIENT_CREDENTIAL_HEADERS } from '../credentials/client-credentials.js';
 import { accessRuntimeFor, needsAccessStore, type AccessRuntime } from '../access/access-runtime.js';
@@ -135,8 +135,8 @@ async function dryRun(r: {
 }): Promise<ExitCode> {
   const { method, path, headers, bodyMode, body, values, io, generation } = r;
   const deps = { logger: r.logger };
-  const ignore: RequestOutcomeSink = { passthrough() {}, decision() {}, completed() {} };
-  const processor = new RequestProcessor({ generation, logger: deps.logger, outcomes: ignore, warnStreamedOnce() {} });
+  const ignore: RequestEventSink = { passthrough() {}, decision() {} };
+  const processor = new RequestProcessor({ generation, logger: deps.logger, events: ignore, warnStreamedOnce() {} });
   const sent: Record<string, string> = {
     ':method': method,
     ':path': path,
@@ -185,9 +185,10 @@ function buildReport(request: RouteReport['request'], facts: RequestProcessor['f
   };
   for (const r of replies) {
     if (r.kind === 'immediate') {
-      let parsed: unknown = r.body;
+      const text = r.body.toString();
+      let parsed: unknown = text;
       try {
-        parsed = JSON.parse(r.body);
+        parsed = JSON.parse(text);
       } catch {
         // keep text
       }

@@ -185,6 +185,19 @@ export const configSchema = z.strictObject({
       failureMode: z.enum(['closed', 'open']).default('closed'),
     })
     .prefault({}),
+  /** Users' request-path hooks, in order (docs/extending.md): run after the built-in access hooks. */
+  hooks: z
+    .array(
+      z.strictObject({
+        module: z.string().min(1),
+        options: z.record(z.string(), z.unknown()).default({}),
+        /** Time budget of each asynchronous call of the hook. */
+        timeoutMs: z.number().int().positive().default(200),
+        /** A throw, an overrun or a malformed answer: `closed` answers 503, `open` skips the hook for that call. */
+        failureMode: z.enum(['closed', 'open']).default('closed'),
+      }),
+    )
+    .default([]),
   metrics: moduleRef
     .extend({
       requestHeaderAttributes: z.record(z.string(), z.string()).default({}),

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson, type AdminHandler } from '../server/admin-http.js';
+import { sendJson, type AdminHandler } from '../admin/respond.js';
 
 /** Where the dashboard lives on the admin port. */
 export const DASHBOARD_PATH = '/dashboard';

@@ -2,7 +2,7 @@
  * Header maps at the edge: Envoy sends values in `raw_value` (bytes) and usually leaves `value`
  * empty; we normalise once into lower-cased name → string, and build mutations back.
  */
-import type { HeaderRecord } from '../processor/phase.js';
+import type { HeaderRecord } from '../hooks/phase.js';
 import type { WireHeaderMap, WireHeaderMutation } from './wire-types.js';
 
 /** Converts an Envoy HeaderMap into a record (lower-cased names, duplicates joined with `,`). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type protobuf from 'protobufjs';
 import { loadOurRoot, loadUpstreamRoot } from '../../test/support/proto-roots.js';
-import type { PhaseReply } from '../processor/phase.js';
+import type { PhaseReply } from '../hooks/phase.js';
 import { toPhaseMessage, toProcessingResponse, UnknownPhaseError } from './messages.js';
 import { loadServiceDefinitions } from './protos.js';
 import type { WireProcessingRequest } from './wire-types.js';

@@ -2,7 +2,7 @@
  * Converts ext_proc wire messages to the processor's domain types and back. The only place
  * (with the rest of `src/envoy/`) that knows proto shapes.
  */
-import type { BodyMode, Phase, PhaseMessage, PhaseReply } from '../processor/phase.js';
+import type { BodyMode, Phase, PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import { headerMapToRecord, toHeaderMutation } from './headers.js';
 import { fromStruct, toStruct } from './struct.js';
 import type { WireCommonResponse, WireProcessingRequest, WireProcessingResponse } from './wire-types.js';
@@ -105,7 +105,7 @@ export function toProcessingResponse(reply: PhaseReply): WireProcessingResponse 
       immediateResponse: {
         status: { code: reply.status },
         ...(headers ? { headers } : {}),
-        body: Buffer.from(reply.body, 'utf8'),
+        body: typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body,
         details: reply.details,
       },
     };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openSqliteDb } from '../access/sqlite-store.js';
 import { openPostgresDb } from '../access/postgres-store.js';
 import { createTestSchema } from '../../test/support/postgres.js';
-import { applyMigrations } from '../access/migrations.js';
+import { applyMigrations } from '../storage/migrations.js';
 import { ledgerRecord } from '../../test/support/ledger-records.js';
 import { insertRecords } from './ledger-sql.js';
 import { BudgetTracker, windowBounds } from './budgets.js';

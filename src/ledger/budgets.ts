@@ -12,10 +12,9 @@
  * much of their traffic. A request is refused (429, `retry-after`: seconds until the window
  * ends) once the spend has reached a limit, so the request that crosses the limit still runs.
  */
-import type { SqlExecutor } from '../access/sql-db.js';
+import type { SqlExecutor } from '../storage/sql-db.js';
 import type { BudgetConfig } from '../config/ledger-schema.js';
-import { UserFacingError } from '../errors.js';
-import type { WithReplyHeaders } from '../processor/replies.js';
+import { UserFacingError, type WithReplyHeaders } from '../errors.js';
 import type { LedgerRecord } from './ledger-record.js';
 import { sourceSql } from './usage-source.js';
 

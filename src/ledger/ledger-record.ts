@@ -2,7 +2,8 @@
  * One ledger record: what a finished request cost and who made it. Built from the request's
  * outcome; written to the `ledger` table (see the migration in src/access/migrations.ts).
  */
-import type { RequestOutcome } from '../processor/outcome.js';
+import type { RequestOutcome } from '../hooks/outcome.js';
+import { TOKEN_COLUMNS } from '../storage/token-columns.js';
 
 /** A finished request, as the ledger stores it. Times are ms since epoch; durations ms. */
 export interface LedgerRecord {
@@ -34,8 +35,6 @@ export interface LedgerRecord {
   readonly costUsd: number | null;
 }
 
-/** The token count columns, by kind (the ledger's, the rollups' and the traces' alike). */
-export const TOKEN_COLUMNS = ['input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens', 'total_tokens'] as const;
 
 /** Column names, in {@link recordValues} order. */
 export const LEDGER_COLUMNS = [
@@ -97,10 +96,6 @@ function countOrNull(n: number | undefined): number | null {
 /** Where the parts of a record the outcome lacks come from. */
 export interface RecordContext {
   readonly now: number;
-  /** Backend name of a rule. */
-  readonly backendOf: (rule: string) => string | undefined;
-  /** `gen_ai.provider.name` of an API id. */
-  readonly providerOf: (api: string) => string | undefined;
   /** A request id for outcomes without one. */
   readonly newId: () => string;
 }
@@ -119,8 +114,8 @@ export function recordFromOutcome(o: RequestOutcome, ctx: RecordContext): Ledger
     project: o.key?.project ?? null,
     keyId: o.key?.id ?? null,
     rule: o.rule ?? null,
-    backend: (o.rule !== undefined ? ctx.backendOf(o.rule) : undefined) ?? null,
-    provider: (o.api !== undefined ? ctx.providerOf(o.api) : undefined) ?? null,
+    backend: o.backend ?? null,
+    provider: o.provider ?? null,
     api: o.api ?? null,
     requestModel: o.model ?? null,
     responseModel: o.info?.model ?? null,

@@ -5,7 +5,7 @@
  */
 import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import type { SqlDb } from '../access/sql-db.js';
+import type { SqlDb } from '../storage/sql-db.js';
 import type { LedgerConfig } from '../config/ledger-schema.js';
 import { BudgetTracker } from './budgets.js';
 import type { LedgerRecord } from './ledger-record.js';

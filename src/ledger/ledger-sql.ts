@@ -4,7 +4,7 @@
  * both understand), and adds exactly the rows it inserted to the rollups. A record replayed from
  * the spill file after it did reach the database is neither duplicated nor counted twice.
  */
-import type { SqlDb } from '../access/sql-db.js';
+import type { SqlDb } from '../storage/sql-db.js';
 import { LEDGER_COLUMNS, recordValues, type LedgerRecord } from './ledger-record.js';
 import { addToRollups } from './rollup-write.js';
 

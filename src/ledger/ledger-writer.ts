@@ -5,7 +5,7 @@
  * queued, or spills it. Nothing is dropped: a spill that fails keeps the records in memory.
  */
 import type { Logger } from 'pino';
-import type { SqlDb } from '../access/sql-db.js';
+import type { SqlDb } from '../storage/sql-db.js';
 import { insertRecords } from './ledger-sql.js';
 import type { LedgerRecord } from './ledger-record.js';
 import type { SpillFile } from './spill-file.js';

@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AccessRuntime } from '../access/access-runtime.js';
-import type { SqlDb } from '../access/sql-db.js';
+import type { SqlDb } from '../storage/sql-db.js';
 import { SqlAccessStore } from '../access/sql-store.js';
 import type { AccessStore } from '../access/store.js';
 import type { Config } from '../config/schema.js';

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyMigrations } from '../access/migrations.js';
+import { applyMigrations } from '../storage/migrations.js';
 import { openPostgresDb } from '../access/postgres-store.js';
-import type { SqlDb } from '../access/sql-db.js';
+import type { SqlDb } from '../storage/sql-db.js';
 import { createTestSchema, type TestSchema } from '../../test/support/postgres.js';
 import { ledgerRecord } from '../../test/support/ledger-records.js';
-import { bucketOf } from './latency-histogram.js';
+import { bucketOf } from '../storage/latency-histogram.js';
 import { insertRecords } from './ledger-sql.js';
 import { recordCounters, recordDimensions } from './rollup-write.js';
-import { ROLLUP_COUNTERS } from './rollup-sql.js';
+import { ROLLUP_COUNTERS } from '../storage/rollup-sql.js';
 
 const T0 = Date.UTC(2026, 0, 15, 12);
 

@@ -6,10 +6,10 @@
  * upserted in key order, so two replicas' transactions lock shared rows in the same order and
  * cannot deadlock on them.
  */
-import type { SqlExecutor } from '../access/sql-db.js';
-import { bucketOf } from './latency-histogram.js';
+import type { SqlExecutor } from '../storage/sql-db.js';
+import { bucketOf } from '../storage/latency-histogram.js';
 import type { LedgerRecord } from './ledger-record.js';
-import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS, ROLLUPS, TRACE_COUNTERS } from './rollup-sql.js';
+import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS, ROLLUPS, TRACE_COUNTERS } from '../storage/rollup-sql.js';
 
 /** Rows per upsert statement (each carries its dimensions as parameters). */
 const CHUNK = 200;

@@ -4,8 +4,8 @@
  * the ledger's `(trace_id, ts, request_id)` index. Both page with keyset cursors (the last row's
  * sort key), so a deep page costs what the first does.
  */
-import { num, numOrNull, type SqlDb, type SqlRow } from '../access/sql-db.js';
-import { TRACE_COUNTERS } from './rollup-sql.js';
+import { num, numOrNull, type SqlDb, type SqlRow } from '../storage/sql-db.js';
+import { TRACE_COUNTERS } from '../storage/rollup-sql.js';
 import { costOf, keysetOf, tokensOf, type Page, type PageCursor, type TokenTotals } from './usage-common.js';
 
 /** One trace (session) with its totals over all its requests. */

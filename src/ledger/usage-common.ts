@@ -2,7 +2,7 @@
  * Shapes and helpers shared by the ledger's read queries: pages with opaque cursors, token
  * totals, percentiles, and the error a malformed query raises.
  */
-import { num, type SqlRow } from '../access/sql-db.js';
+import { num, type SqlRow } from '../storage/sql-db.js';
 
 /** A query the usage endpoints refuse (400). */
 export class UsageQueryError extends Error {

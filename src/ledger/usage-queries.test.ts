@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyMigrations, MIGRATIONS } from '../access/migrations.js';
+import { applyMigrations, MIGRATIONS } from '../storage/migrations.js';
 import { openPostgresDb } from '../access/postgres-store.js';
-import type { SqlDb } from '../access/sql-db.js';
+import type { SqlDb } from '../storage/sql-db.js';
 import { openSqliteDb } from '../access/sqlite-store.js';
 import { createTestSchema, type TestSchema } from '../../test/support/postgres.js';
 import { ledgerRecord } from '../../test/support/ledger-records.js';
-import { bucketOf, HISTOGRAM_BOUNDS } from './latency-histogram.js';
+import { bucketOf, HISTOGRAM_BOUNDS } from '../storage/latency-histogram.js';
 import type { LedgerRecord } from './ledger-record.js';
 import { insertRecords } from './ledger-sql.js';
-import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS } from './rollup-sql.js';
+import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS } from '../storage/rollup-sql.js';
 import { percentileCont } from './usage-common.js';
 import { usageSummary, usageTimeseries } from './usage-queries.js';
 

@@ -8,9 +8,9 @@
  * `percentile_cont`) from the raw rows; larger ones, and every time series point, get estimates
  * from the rollups' latency histograms (see latency-histogram.ts). Responses say which.
  */
-import { num, type SqlDb, type SqlRow } from '../access/sql-db.js';
-import { histogramPercentile, HISTOGRAM_BUCKETS } from './latency-histogram.js';
-import { ROLLUP_COUNTERS, type RollupDimension } from './rollup-sql.js';
+import { num, type SqlDb, type SqlRow } from '../storage/sql-db.js';
+import { histogramPercentile, HISTOGRAM_BUCKETS } from '../storage/latency-histogram.js';
+import { ROLLUP_COUNTERS, type RollupDimension } from '../storage/rollup-sql.js';
 import { costOf, offsetOf, percentileCont, tokensOf, type Page, type PageCursor, type Percentiles, type TokenTotals } from './usage-common.js';
 import { sourceSql, type DimensionFilters } from './usage-source.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMigrations } from '../access/migrations.js';
+import { applyMigrations } from '../storage/migrations.js';
 import { openSqliteDb } from '../access/sqlite-store.js';
 import { ledgerRecord } from '../../test/support/ledger-records.js';
 import { insertRecords } from './ledger-sql.js';

@@ -6,7 +6,7 @@
  * `nextCursor`), and on the usage endpoints `groupBy` and equality filters named like the
  * group fields (`project=team-a&model=gpt-4o`).
  */
-import type { SqlDb } from '../access/sql-db.js';
+import type { SqlDb } from '../storage/sql-db.js';
 import { getTrace, listTraces } from './trace-queries.js';
 import { UsageQueryError, type PageCursor } from './usage-common.js';
 import { GROUP_COLUMNS, INTERVALS, SUMMARY_ORDERS, usageSummary, usageTimeseries, type GroupField, type Interval, type SummaryOrder } from './usage-queries.js';

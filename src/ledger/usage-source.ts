@@ -4,7 +4,7 @@
  * hours at its very ends. A thirty-day summary so reads ~30 daily rollup rows per group, at most
  * 46 hourly ones and under two hours of requests, whatever the table's size.
  */
-import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS, ROLLUPS, rawCounterExprs, rawDimensionSql, type Rollup, type RollupDimension } from './rollup-sql.js';
+import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS, ROLLUPS, rawCounterExprs, rawDimensionSql, type Rollup, type RollupDimension } from '../storage/rollup-sql.js';
 
 /** One piece of a range and where it is read from (`undefined`: raw rows). */
 export interface Segment {

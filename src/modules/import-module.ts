@@ -84,6 +84,15 @@ export function resolveModule(specifier: string, baseDir: string): string {
  * @param cacheBust a token appended to file URLs so a reload picks up a changed file.
  */
 export async function importFactory(specifier: string, baseDir: string, cacheBust?: string): Promise<(...args: never[]) => unknown> {
+  return (await importFactoryModule(specifier, baseDir, cacheBust)).factory;
+}
+
+/** Like {@link importFactory}, also returning the module's other exports (e.g. an options schema). */
+export async function importFactoryModule(
+  specifier: string,
+  baseDir: string,
+  cacheBust?: string,
+): Promise<{ factory: (...args: never[]) => unknown; exports: Readonly<Record<string, unknown>> }> {
   let url = resolveModule(specifier, baseDir);
   if (cacheBust && url.startsWith('file:')) url += `?v=${encodeURIComponent(cacheBust)}`;
   let mod: Record<string, unknown>;
@@ -96,5 +105,5 @@ export async function importFactory(specifier: string, baseDir: string, cacheBus
   if (typeof factory !== 'function') {
     throw new ModuleLoadError(specifier, `default export must be a factory function, got ${factory === null ? 'null' : typeof factory}`);
   }
-  return factory as (...args: never[]) => unknown;
+  return { factory: factory as (...args: never[]) => unknown, exports: mod };
 }

@@ -2,15 +2,13 @@
  * A config generation: everything built from one loaded config. Requests capture the generation
  * current when they start and finish on it, so a reload never changes a request mid-flight.
  */
-import type { Config } from '../config/schema.js';
+import type { TokenUsage } from '../apis/api.js';
+import type { BackendConfig, Config } from '../config/schema.js';
+import type { Hook } from '../hooks/hook.js';
 import type { RequestMetricsFactory } from '../metrics/request-metrics.js';
-import type { RouteDecider } from '../routing/route-decider.js';
 import type { RequestCostsEvaluator } from '../metrics/request-costs.js';
 import type { ModuleDetails } from '../modules/module-details.js';
-import type { UpstreamCredentials } from '../credentials/upstream-credentials.js';
-import type { KeyLookup } from '../access/key-lookup.js';
-import type { PriceTable } from '../ledger/price-table.js';
-import type { BudgetGate } from '../ledger/budgets.js';
+import type { RouteDecider } from '../routing/route-decider.js';
 
 /** Facts about a generation, for logs and the debug endpoints. */
 export interface GenerationInfo {
@@ -23,9 +21,15 @@ export interface GenerationInfo {
   /** When it was loaded (ms since epoch). */
   readonly loadedAt: number;
   /** Loaded module specifiers. */
-  readonly modules: { readonly router?: string; readonly metrics?: string };
+  readonly modules: { readonly router?: string; readonly metrics?: string; readonly hooks?: readonly string[] };
   /** Where the loaded modules came from: package name and version, or file path and mtime. */
   readonly moduleDetails?: { readonly router?: ModuleDetails; readonly metrics?: ModuleDetails };
+}
+
+/** What a request is priced by (the ledger's price table). */
+export interface Pricing {
+  /** USD for `usage`; null when the model has no price. */
+  cost(q: { provider: string; backend: string | undefined; model: string; requestModel: string | undefined; usage: TokenUsage }): number | null;
 }
 
 /** One config generation. */
@@ -35,16 +39,16 @@ export interface Generation {
   readonly decider: RouteDecider;
   readonly metrics: RequestMetricsFactory;
   readonly costs: RequestCostsEvaluator;
+  /** The request-path hooks, in order (see src/hooks/hook.ts). */
+  readonly hooks: readonly Hook[];
   /** Backend name of each rule's first backend, for `gen_ai.provider.name` and metadata. */
   readonly backendOfRule: ReadonlyMap<string, string>;
-  /** Rules whose backends all take one `modelNameOverride`, with that name (see model-override.ts). */
-  readonly modelOverrideOfRule?: ReadonlyMap<string, string>;
-  /** Provider credentials of the backends (`backends[].auth`); absent: requests keep their headers. */
-  readonly credentials?: UpstreamCredentials;
-  /** Gateway keys; absent when no key store is open (requests that need a key get 503). */
-  readonly keys?: KeyLookup;
+  /** The backend of each rule that has exactly one. */
+  readonly singleBackendOfRule: ReadonlyMap<string, BackendConfig>;
+  /** Rules whose backends all take one `modelNameOverride`, with that name (see apis/request-rewrite.ts). */
+  readonly modelOverrideOfRule: ReadonlyMap<string, string>;
+  /** The backend behind each cluster name the generated Envoy config gives (upstream-level calls). */
+  readonly backendOfCluster: ReadonlyMap<string, BackendConfig>;
   /** Prices of this config's `pricing.file`; absent: requests are not priced. */
-  readonly pricing?: PriceTable;
-  /** Spend budgets (process-wide spend, this config's limits); absent when the ledger is off. */
-  readonly budgets?: BudgetGate;
+  readonly pricing?: Pricing;
 }

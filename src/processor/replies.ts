@@ -3,8 +3,9 @@
  */
 import type { ErrorShape } from '../apis/api.js';
 import { renderError } from '../apis/error-body.js';
-import type { UserFacingError } from '../errors.js';
-import type { ContinueReply, HeaderChanges, ImmediateReply, Phase } from './phase.js';
+import type { UserFacingError, WithReplyHeaders } from '../errors.js';
+import type { LocalResponse } from '../hooks/hook.js';
+import type { ContinueReply, HeaderChanges, ImmediateReply, Phase } from '../hooks/phase.js';
 
 /** A plain CONTINUE for `phase`, with optional changes. */
 export function continueReply(phase: Phase, changes: Omit<ContinueReply, 'kind' | 'phase'> = {}): ContinueReply {
@@ -24,11 +25,6 @@ export function errorReply(shape: ErrorShape, err: UserFacingError): ImmediateRe
   return { kind: 'immediate', status: err.status, headers, body: rendered.body, details: `llm_extproc_${err.code}` };
 }
 
-/** A user-facing error that asks for extra headers on its reply (e.g. `retry-after` on a 429). */
-export interface WithReplyHeaders {
-  readonly replyHeaders: Readonly<Record<string, string>>;
-}
-
 function replyHeadersOf(err: UserFacingError): Readonly<Record<string, string>> {
   const h = (err as Partial<WithReplyHeaders>).replyHeaders;
   return h && typeof h === 'object' ? h : {};
@@ -37,4 +33,9 @@ function replyHeadersOf(err: UserFacingError): Readonly<Record<string, string>> 
 /** A local 200 JSON reply (e.g. the models list). */
 export function jsonReply(body: string, details: string): ImmediateReply {
   return { kind: 'immediate', status: 200, headers: [['content-type', 'application/json']], body, details };
+}
+
+/** A hook's complete local response (e.g. a cache hit). */
+export function localReply(r: LocalResponse): ImmediateReply {
+  return { kind: 'immediate', status: r.status, headers: r.headers, body: r.body, details: r.details };
 }

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { cleanIdLabel, sessionIdFromBody } from '../apis/session-id.js';
-import type { HeaderRecord, PhaseReply } from './phase.js';
+import type { HeaderRecord, PhaseReply } from '../hooks/phase.js';
 
 /** The request-id header Envoy sets and we echo. */
 export const REQUEST_ID_HEADER = 'x-request-id';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestOutcome } from './outcome.js';
+import type { RequestOutcome } from '../hooks/outcome.js';
 import { formatRequestLog, MAX_LOGGED_PROMPT_CHARS, pathWithoutQuery } from './request-log.js';
 
 const BASE: RequestOutcome = {

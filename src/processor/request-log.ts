@@ -4,7 +4,7 @@
  * string and fragment (Gemini clients send their API key as `?key=…`). Prompt text appears only when
  * the `log.prompts` debug option is on.
  */
-import type { RequestOutcome } from './outcome.js';
+import type { RequestOutcome } from '../hooks/outcome.js';
 
 /** Longest prompt excerpt logged with `log.prompts`. */
 export const MAX_LOGGED_PROMPT_CHARS = 2000;

@@ -1,85 +1,105 @@
 /**
  * One object per HTTP request, one method per phase. Phase methods return replies; they never
- * touch the gRPC call. State lives in fields.
+ * touch the gRPC call. The processor detects the API, reads model and stream flag, asks the
+ * router, lets the API spec rewrite the request for its backend, and runs the generation's hook
+ * list (src/hooks/hook.ts); it knows the hook contract, never the features behind it.
  */
 import type { Logger } from 'pino';
 import type { ApiMatch } from '../apis/api.js';
 import { detectApi } from '../apis/registry.js';
 import { modelsListShape, renderModelList } from '../apis/models-list.js';
-import { listedModels } from './listed-models.js';
-import { injectIncludeUsage } from '../apis/openai-usage-injection.js';
-import { UserFacingError, isUserFacing } from '../errors.js';
+import { rewriteRequest } from '../apis/request-rewrite.js';
+import { ProtocolError, UserFacingError, isUserFacing } from '../errors.js';
+import { mergeHeaderChanges } from '../hooks/header-changes.js';
+import type { LocalResponse, RequestKind } from '../hooks/hook.js';
+import type { RequestEventSink, RequestOutcome } from '../hooks/outcome.js';
+import type { BodyMode, HeaderChanges, HeaderRecord, PhaseMessage, PhaseReply } from '../hooks/phase.js';
+import { providerFor } from '../metrics/genai-metrics.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
-import { checkRequestLine } from '../policy/request-policy.js';
-import { runAccessStep, withResponsePolicy, type AccessInput } from './access-step.js';
-import { runPromptCachingStep } from './prompt-caching-step.js';
-import { RequestIds } from './request-ids.js';
 import { BodyBuffer } from './body-buffer.js';
-import { lazyRouteRequest } from './route-request.js';
-import { withModel } from './model-override.js';
-import { pathWithModel } from '../apis/url-path.js';
-import { reemitStreamed } from './streamed-body.js';
 import type { Generation } from './generation.js';
-import type { BodyMode, HeaderRecord, PhaseMessage, PhaseReply } from './phase.js';
-import { continueReply, errorReply, jsonReply, removing } from './replies.js';
+import { HookRun, type MutableHookRequest } from './hook-run.js';
+import { listedModels } from './listed-models.js';
+import { continueReply, errorReply, jsonReply, localReply, removing } from './replies.js';
+import { RequestIds } from './request-ids.js';
 import { ResponseSide } from './response-side.js';
-import type { RequestOutcome, RequestOutcomeSink } from './outcome.js';
+import { lazyRouteRequest } from './route-request.js';
+import { reemitStreamed } from './streamed-body.js';
 import { UpstreamCall, upstreamCluster } from './upstream-call.js';
 
 export { MAX_STREAMED_CHUNK } from './streamed-body.js';
-
-/** APIs whose streaming requests take `stream_options.include_usage`. */
-const INCLUDE_USAGE_APIS = new Set(['openai.chat_completions', 'openai.completions', 'azure.chat_completions', 'azure.completions']);
 
 /** What a processor needs besides its generation. */
 export interface ProcessorDeps {
   readonly generation: Generation;
   readonly logger: Logger;
-  /** Receives one outcome per request (service counters, debug ring, request log). */
-  readonly outcomes: RequestOutcomeSink;
+  /** Routing events as they happen (service counters, debug ring). */
+  readonly events: RequestEventSink;
   /** Called once per process the first time a request must be routed from headers only. */
   readonly warnStreamedOnce: () => void;
 }
 
 type State = 'headers' | 'body' | 'routed' | 'passthrough' | 'done';
 
+type Immediate = Extract<PhaseReply, { kind: 'immediate' }>;
+
+const EMPTY = Buffer.alloc(0);
+
 /** Processes the phases of one HTTP request. */
 export class RequestProcessor {
-  private readonly config: Generation['config'];
+  private readonly gen: Generation;
   private readonly metrics: RequestMetrics;
+  private readonly hooks: HookRun;
+  private readonly startedAt = performance.now();
   private state: State = 'headers';
-  private requestHeaders: HeaderRecord = {};
-  private method = 'GET';
-  private path = '/';
-  private match: ApiMatch | undefined;
   private requestBodyMode: BodyMode = 'BUFFERED';
   private responseBodyMode: BodyMode = 'BUFFERED';
+  /** The request as hooks see it; filled in as phases arrive. */
+  private readonly req: MutableHookRequest;
+  private match: ApiMatch | undefined;
   private readonly body: BodyBuffer;
   private requestEnded = false;
-  private heldHeaderRemovals: string[] | undefined;
-  private model: string | undefined;
-  private stream = false;
-  private rule: string | undefined;
+  /** Internal headers the client sent, removed in the (held) request-headers reply. */
+  private spoofed: string[] = [];
   private injectedUsage = false;
-  private response: ResponseSide | undefined;
-  private readonly startedAt = performance.now();
-  private outcome: RequestOutcome | undefined;
-  /** Set when this stream comes from an upstream-level filter: credentials only. */
-  private upstream: UpstreamCall | undefined;
   private ids: RequestIds | undefined;
-  private key: { readonly id: string; readonly project: string } | undefined;
-  /** `:path` with the URL model renamed (`modelNameOverride`), when it was. */
-  private upstreamPath: string | undefined;
+  private response: ResponseSide | undefined;
+  private outcome: RequestOutcome | undefined;
+  /** Set when this stream comes from an upstream-level filter: one attempt. */
+  private upstream: UpstreamCall | undefined;
+  /** Header changes of the hooks that ran (set by {@link runHooks}). */
+  private hookHeaders: ReadonlyArray<HeaderChanges | undefined> = [];
+  /** A hook replaced the body. */
+  private bodyChanged = false;
 
   constructor(private readonly deps: ProcessorDeps) {
-    this.config = deps.generation.config;
-    this.metrics = deps.generation.metrics.newRequest();
-    this.body = new BodyBuffer(this.config.limits.maxBodyBytes);
+    this.gen = deps.generation;
+    this.metrics = this.gen.metrics.newRequest();
+    this.hooks = new HookRun(this.gen.hooks, deps.logger);
+    this.body = new BodyBuffer(this.gen.config.limits.maxBodyBytes);
+    this.req = {
+      kind: 'passthrough',
+      method: 'GET',
+      path: '/',
+      headers: {},
+      api: undefined,
+      config: this.gen.config,
+      model: undefined,
+      stream: false,
+      rule: undefined,
+      backend: undefined,
+      sentModel: undefined,
+      upstreamPath: '/',
+      body: undefined,
+      requestId: undefined,
+      traceId: undefined,
+      caller: undefined,
+    };
   }
 
   /** What the processor has learnt so far (for the `route` dry run and debugging). */
   get facts(): { api: string | undefined; model: string | undefined; stream: boolean; rule: string | undefined } {
-    return { api: this.match?.api.id, model: this.model, stream: this.stream, rule: this.rule };
+    return { api: this.match?.api.id, model: this.req.model, stream: this.req.stream, rule: this.req.rule };
   }
 
   /** Handles one message; returns the replies to send, in order (none while a reply is held). */
@@ -90,10 +110,16 @@ export class RequestProcessor {
     }
     if (this.state === 'headers' && !this.upstream && msg.phase === 'requestHeaders') {
       const cluster = upstreamCluster(msg);
-      if (cluster !== undefined) this.upstream = new UpstreamCall(this.deps.generation, cluster, this.deps.logger);
+      if (cluster !== undefined) this.upstream = new UpstreamCall(this.gen, cluster, this.deps.logger);
     }
     if (this.upstream) return this.upstream.handle(msg);
-    if (msg.phase === 'requestHeaders') this.ids ??= new RequestIds(msg.headers ?? {}, this.config.ledger.traceHeader);
+    if (this.state === 'headers' && msg.phase !== 'requestHeaders') {
+      throw new ProtocolError(`${msg.phase} arrived before requestHeaders`);
+    }
+    if (msg.phase === 'requestHeaders') {
+      if (this.ids) throw new ProtocolError('requestHeaders arrived twice');
+      this.ids = new RequestIds(msg.headers ?? {}, this.gen.config.ledger.traceHeader);
+    }
     const replies = await this.phase(msg);
     return this.ids && this.state !== 'passthrough' ? this.ids.decorate(replies) : replies; // non-LLM paths stay untouched
   }
@@ -105,9 +131,9 @@ export class RequestProcessor {
       case 'requestBody':
         return this.onRequestBody(msg);
       case 'requestTrailers':
-        return this.onRequestTrailers();
+        return [continueReply('requestTrailers')];
       case 'responseHeaders':
-        return [this.withResponsePolicy(await this.responseSide().onHeaders(msg, this.responseBodyMode))];
+        return [await this.responseSide().onHeaders(msg, this.responseBodyMode)];
       case 'responseBody':
         return [await this.responseSide().onBody(msg)];
       case 'responseTrailers':
@@ -124,91 +150,89 @@ export class RequestProcessor {
 
   // ---- request side ---------------------------------------------------------------------------
 
-  private internalHeaders(): string[] {
-    return [this.config.selectedRouteHeaderKey, this.config.modelNameHeaderKey];
-  }
-
   private async onRequestHeaders(msg: PhaseMessage): Promise<PhaseReply[]> {
-    const headers = { ...msg.headers };
+    const cfg = this.gen.config;
+    const headers: HeaderRecord = { ...msg.headers };
     // A client must never choose a backend by sending our internal headers itself.
-    const internal = this.internalHeaders();
-    const present = internal.filter((h) => headers[h] !== undefined);
-    for (const h of internal) delete headers[h];
-    this.requestHeaders = headers;
-    this.method = (headers[':method'] ?? 'GET').toUpperCase();
-    this.path = headers[':path'] ?? '/';
-    const remove = removing(present);
-    const detected = detectApi(this.method, this.path, { pathPrefix: this.config.apis.pathPrefix });
-    const refused = checkRequestLine([this.config.policy], this.method, this.path, headers);
-    if (refused) return [this.fail(detected?.api.errorShape ?? 'openai', refused)];
+    for (const h of [cfg.selectedRouteHeaderKey, cfg.modelNameHeaderKey]) {
+      if (headers[h] === undefined) continue;
+      this.spoofed.push(h);
+      delete headers[h];
+    }
+    const req = this.req;
+    req.headers = headers;
+    req.method = (headers[':method'] ?? 'GET').toUpperCase();
+    req.path = req.upstreamPath = headers[':path'] ?? '/';
+    req.requestId = this.ids!.requestId;
+    const detected = detectApi(req.method, req.path, { pathPrefix: cfg.apis.pathPrefix });
+    req.api = detected?.api;
+    const refused = await this.hooks.requestHeaders(req);
+    if (refused) return [this.answer(refused.answer, refused.hook)];
 
-    if (this.method === 'GET') {
-      const shape = modelsListShape(this.method, this.stripPrefix(this.path), headers);
+    if (req.method === 'GET') {
+      const shape = modelsListShape(req.method, this.stripPrefix(req.path), headers);
       if (shape) {
-        const access = await this.access(undefined, { listing: true });
-        if (!access.ok) return [this.fail(shape, access.error)];
+        req.api = undefined;
+        const ran = await this.runHooks('listing');
+        if (ran) return [ran];
         this.state = 'done';
-        return [jsonReply(renderModelList(shape, listedModels(this.config)), 'llm_extproc_models_list')];
+        return [jsonReply(renderModelList(shape, listedModels(cfg)), 'llm_extproc_models_list')];
       }
     }
     this.match = detected;
-    if (!this.match) {
-      if (this.config.apis.unknownPaths === 'reject') {
-        return [this.fail('openai', new UserFacingError(404, 'unknown_path', `no LLM API is served at ${this.path.split('?')[0]}`))];
+    if (!detected) {
+      if (cfg.apis.unknownPaths === 'reject') {
+        return [this.fail(new UserFacingError(404, 'unknown_path', `no LLM API is served at ${req.path.split('?')[0]}`))];
       }
-      // Not an LLM API: still no entry without a key when keys are required, and never with it.
-      const access = await this.access(undefined);
-      if (!access.ok) return [this.fail('openai', access.error)];
+      // Not an LLM API: the hooks still apply (no entry without a key when keys are required).
+      const ran = await this.runHooks('passthrough');
+      if (ran) return [ran];
       this.state = 'passthrough';
-      this.deps.outcomes.passthrough();
-      const changes = { set: access.set, remove: [...present, ...access.remove] };
-      return [continueReply('requestHeaders', changes.set.length || changes.remove.length ? { headers: changes } : {})];
+      this.deps.events.passthrough();
+      this.hooks.forward();
+      const changes = mergeHeaderChanges([removing(this.spoofed), ...this.hookHeaders]);
+      return [continueReply('requestHeaders', changes ? { headers: changes } : {})];
     }
-    const api = this.match.api;
+    const api = detected.api;
     this.metrics.startRequest(headers, { api: api.id, operation: api.operation, provider: api.provider });
     this.state = 'body';
-
-    if (msg.endOfStream) {
-      // No body will come: route from the URL, or tell the client the model is missing.
-      return this.routeFromHeaders(present, api.modelSource === 'url' ? undefined : Buffer.alloc(0));
-    }
+    if (msg.endOfStream) return this.routeFromHeaders(EMPTY); // no body will come
     if (this.requestBodyMode === 'STREAMED' || this.requestBodyMode === 'NONE') {
       // Headers go upstream with this reply: route now, from headers and URL only.
       this.deps.warnStreamedOnce();
-      return this.routeFromHeaders(present, undefined);
+      return this.routeFromHeaders(undefined);
     }
-    if (this.requestBodyMode === 'FULL_DUPLEX_STREAMED') {
-      this.heldHeaderRemovals = present; // the header reply waits for the end of the body
-      return [];
-    }
+    if (this.requestBodyMode === 'FULL_DUPLEX_STREAMED') return []; // the header reply waits for the end of the body
+    const remove = removing(this.spoofed);
     return [continueReply('requestHeaders', remove ? { headers: remove } : {})];
   }
 
-  /** Routes in the request-headers reply (no body, or a body we cannot wait for). */
-  private async routeFromHeaders(removals: string[], body: Buffer | undefined): Promise<PhaseReply[]> {
+  /** Routes in the request-headers reply: no body (`EMPTY`), or a body we cannot wait for (undefined). */
+  private async routeFromHeaders(body: Buffer | undefined): Promise<PhaseReply[]> {
     const match = this.match!;
-    this.model = match.urlModel;
-    this.stream = match.urlStream ?? false;
-    if (body === undefined && this.model === undefined) {
+    this.req.model = match.urlModel;
+    this.req.stream = match.urlStream ?? false;
+    if (body === undefined && this.req.model === undefined) {
       // The model is in a body we will not see: leave the route to Envoy's table.
-      const access = await this.access(undefined);
-      if (!access.ok) return [this.fail(match.api.errorShape, access.error)];
+      const ran = await this.runHooks('unrouted');
+      if (ran) return [ran];
       this.state = 'routed';
-      const changes = { set: access.set, remove: [...removals, ...access.remove] };
-      return [continueReply('requestHeaders', changes.set.length || changes.remove.length ? { headers: changes } : {})];
+      this.hooks.forward();
+      const changes = mergeHeaderChanges([removing(this.spoofed), ...this.hookHeaders]);
+      return [continueReply('requestHeaders', changes ? { headers: changes } : {})];
     }
-    const routed = await this.route(body);
+    const routed = await this.route(body, { parse: body !== undefined && match.api.modelSource !== 'url', headerReply: true });
     if (routed.kind === 'immediate') return [routed];
-    return [continueReply('requestHeaders', { headers: { set: routed.set, remove: [...removals, ...routed.remove] }, clearRouteCache: true })];
+    return [continueReply('requestHeaders', { headers: routed.headers, clearRouteCache: true })];
   }
 
   private async onRequestBody(msg: PhaseMessage): Promise<PhaseReply[]> {
-    if (this.requestEnded || this.state === 'passthrough' || this.state === 'routed' || this.state === 'done') {
+    if (this.requestEnded || this.state !== 'body') {
       if (msg.endOfStream) this.requestEnded = true;
-      return this.requestBodyMode === 'FULL_DUPLEX_STREAMED' ? reemitStreamed(msg.body ?? Buffer.alloc(0), msg.endOfStream) : [continueReply('requestBody')];
+      return this.requestBodyMode === 'FULL_DUPLEX_STREAMED' ? reemitStreamed(msg.body ?? EMPTY, msg.endOfStream) : [continueReply('requestBody')];
     }
-    if (!this.body.append(msg.body ?? Buffer.alloc(0))) {
-      return [this.fail(this.match!.api.errorShape, new UserFacingError(413, 'request_too_large', `request body exceeds ${this.config.limits.maxBodyBytes} bytes`))];
+    if (!this.body.append(msg.body ?? EMPTY)) {
+      return [this.fail(new UserFacingError(413, 'request_too_large', `request body exceeds ${this.gen.config.limits.maxBodyBytes} bytes`))];
     }
     const partial = this.requestBodyMode === 'BUFFERED_PARTIAL' && !msg.endOfStream;
     if (!msg.endOfStream && !partial) {
@@ -216,141 +240,129 @@ export class RequestProcessor {
     }
     if (msg.endOfStream) this.requestEnded = true;
     const body = this.body.take();
-    const routed = await this.route(body, partial);
+    if (partial && this.match!.api.modelSource !== 'url') {
+      // Envoy sent only the part it buffered; the rest goes upstream unseen. A decision on a
+      // prefix is one the rest can overturn (a later duplicate `model` key wins at the
+      // provider): refuse rather than decide on a part.
+      return [this.fail(new UserFacingError(413, 'body_not_inspected', 'the request body is larger than the gateway buffers (BUFFERED_PARTIAL), so its model cannot be read from the whole body; send a smaller body'))];
+    }
+    const full = this.requestBodyMode === 'FULL_DUPLEX_STREAMED';
+    const routed = await this.route(partial ? undefined : body, { parse: !partial, headerReply: full });
     if (routed.kind === 'immediate') return [routed];
     const newBody = routed.body;
-    const set = newBody ? [...routed.set, ['content-length', String(newBody.length)] as const] : routed.set;
-    if (this.requestBodyMode === 'FULL_DUPLEX_STREAMED') {
-      const removals = [...(this.heldHeaderRemovals ?? []), ...routed.remove];
-      const headerReply = continueReply('requestHeaders', { headers: { set, remove: removals }, clearRouteCache: true });
+    if (full) {
+      const headerReply = continueReply('requestHeaders', { headers: routed.headers, clearRouteCache: true });
       return [headerReply, ...reemitStreamed(newBody ?? body, msg.endOfStream)];
     }
-    const remove = routed.remove.length ? { remove: routed.remove } : {};
-    return [continueReply('requestBody', { headers: { set, ...remove }, clearRouteCache: true, ...(newBody ? { body: newBody } : {}) })];
-  }
-
-  private onRequestTrailers(): PhaseReply[] {
-    return [continueReply('requestTrailers')];
+    return [continueReply('requestBody', { headers: routed.headers, clearRouteCache: true, ...(newBody ? { body: newBody } : {}) })];
   }
 
   /**
-   * Routes (see {@link decide}), then runs the access step (policy, gateway key, upstream
-   * credential) on the outcome: the headers to set and remove (and a new body when we changed
-   * it), or the local reply the client gets.
+   * Runs the hook list for a request of `kind`; returns the local reply when a hook answered,
+   * else undefined (changes in {@link hookHeaders}, the body in `req.body`).
+   */
+  private async runHooks(kind: RequestKind): Promise<Immediate | undefined> {
+    this.req.kind = kind;
+    const result = await this.hooks.run(this.req);
+    if (result.kind === 'answer') return this.answer(result.answer, result.hook);
+    this.hookHeaders = result.headers;
+    this.bodyChanged = result.bodyChanged;
+    return undefined;
+  }
+
+  /**
+   * Reads model and stream flag, asks the router, lets the API spec rewrite the request for the
+   * rule's backends, and runs the hooks: the header changes (and a new body) to send, or the
+   * local reply the client gets. `body` undefined: not seen (headers-only routing); `parse`:
+   * read model and stream from it; `headerReply`: the changes go in a request-headers reply
+   * (which also removes the client's copies of the internal headers).
    */
   private async route(
     body: Buffer | undefined,
-    partial = false,
-  ): Promise<{ kind: 'routed'; set: Array<readonly [string, string]>; remove: string[]; body?: Buffer } | (PhaseReply & { kind: 'immediate' })> {
-    const routed = await this.decide(body, partial);
-    if (routed.kind === 'immediate') return routed;
-    const access = await this.access(routed.body ?? body);
-    if (!access.ok) return this.fail(this.match!.api.errorShape, access.error);
-    const sent = routed.body ?? body;
-    const hints = sent?.length && !partial ? runPromptCachingStep(this.deps.generation, this.rule, { apiId: this.match!.api.id, body: sent, headers: this.requestHeaders, project: this.key?.project, traceId: this.ids?.traceId }, this.deps.logger) : undefined;
-    const set = [...routed.set, ...(hints?.set ?? [])];
-    const ours = new Set(set.map(([k]) => k));
-    return { ...routed, ...(hints?.body ? { body: hints.body } : {}), set: [...set, ...access.set.filter(([k]) => !ours.has(k))], remove: access.remove.filter((h) => !ours.has(h)) };
-  }
-
-  /** Runs the access step for what is known of this request now. */
-  private async access(body: Buffer | undefined, opts: { listing?: boolean } = {}): ReturnType<typeof runAccessStep> {
-    const input: AccessInput = {
-      provider: this.match?.api.provider,
-      method: this.method,
-      path: this.path,
-      headers: this.requestHeaders,
-      model: this.model,
-      rule: this.rule,
-      body,
-      ...(opts.listing ? { listing: true } : {}),
-      ...(this.upstreamPath !== undefined ? { upstreamPath: this.upstreamPath } : {}),
-    };
-    const result = await runAccessStep(this.deps.generation, input, this.deps.logger);
-    if (result.ok && result.key) this.key = result.key;
-    return result;
-  }
-
-  /** The response-header changes of the request policies, merged into a response-headers reply. */
-  private withResponsePolicy(reply: PhaseReply): PhaseReply {
-    return withResponsePolicy(this.deps.generation, reply, { request_id: this.requestHeaders['x-request-id'], model: this.model, rule: this.rule });
-  }
-
-  /**
-   * Extracts model and stream flag, asks the router, and returns the headers to set (and a new
-   * body when we changed it) or the local reply the client gets.
-   */
-  private async decide(
-    body: Buffer | undefined,
-    partial = false,
-  ): Promise<{ kind: 'routed'; set: Array<readonly [string, string]>; body?: Buffer } | (PhaseReply & { kind: 'immediate' })> {
+    opts: { parse: boolean; headerReply: boolean },
+  ): Promise<{ kind: 'routed'; headers: HeaderChanges | undefined; body?: Buffer } | Immediate> {
+    const req = this.req;
     const match = this.match!;
     const api = match.api;
     try {
-      if (body !== undefined) {
-        const facts = api.parseRequestBody(body, this.requestHeaders['content-type'], partial ? { partial: true } : undefined);
-        this.model = match.urlModel ?? facts.model;
-        this.stream = match.urlStream ?? facts.stream ?? false;
-        this.ids?.readBody(body, facts.sessionId);
+      if (body !== undefined && opts.parse) {
+        const facts = api.parseRequestBody(body, req.headers['content-type']);
+        req.model = match.urlModel ?? facts.model;
+        req.stream = match.urlStream ?? facts.stream ?? false;
+        this.ids!.readBody(body, facts.sessionId);
+      } else {
+        req.model = match.urlModel;
+        req.stream = match.urlStream ?? false;
       }
-      if (!this.model && partial) {
-        // The model lies beyond the part Envoy buffered: leave the route to Envoy's table.
-        this.state = 'routed';
-        return { kind: 'routed', set: [] };
-      }
-      if (!this.model) {
-        throw new UserFacingError(400, 'missing_model', 'the request does not name a model', 'model');
-      }
+      if (!req.model) throw new UserFacingError(400, 'missing_model', 'the request does not name a model', 'model');
     } catch (err) {
-      if (isUserFacing(err)) return this.fail(api.errorShape, err);
+      if (isUserFacing(err)) return this.fail(err);
       throw err;
     }
-    const model = this.model;
+    req.traceId = this.ids!.traceId;
+    const model = req.model;
     this.metrics.setModel(model);
+    const cfg = this.gen.config;
     // Frozen: routers get read-only headers, as the contract suite checks.
-    const routerHeaders = Object.freeze({ ...this.requestHeaders, [this.config.modelNameHeaderKey]: model });
+    const routerHeaders = Object.freeze({ ...req.headers, [cfg.modelNameHeaderKey]: model });
     const started = performance.now();
-    const decision = await this.deps.generation.decider.decide(routerHeaders, lazyRouteRequest({ api: this.match!.api.id, model: this.model, stream: this.stream, method: this.method, path: this.path }, body));
+    const decision = await this.gen.decider.decide(routerHeaders, lazyRouteRequest({ api: api.id, model, stream: req.stream, method: req.method, path: req.path }, body));
     const routeMs = performance.now() - started;
     if (decision.kind === 'none') {
-      this.deps.outcomes.decision({ model, rule: undefined, outcome: 'no_route', latencyMs: routeMs });
-      return this.fail(api.errorShape, new UserFacingError(404, 'model_not_found', `no route for model ${JSON.stringify(model)}`, 'model'));
+      this.deps.events.decision({ model, rule: undefined, outcome: 'no_route', latencyMs: routeMs });
+      return this.fail(new UserFacingError(404, 'model_not_found', `no route for model ${JSON.stringify(model)}`, 'model'));
     }
     if (decision.kind === 'failed') {
-      this.deps.outcomes.decision({ model, rule: undefined, outcome: 'router_failure', latencyMs: routeMs });
-      return this.fail(api.errorShape, new UserFacingError(503, 'router_unavailable', 'the router could not decide a route; try again'));
+      this.deps.events.decision({ model, rule: undefined, outcome: 'router_failure', latencyMs: routeMs });
+      return this.fail(new UserFacingError(503, 'router_unavailable', 'the router could not decide a route; try again'));
     }
-    this.rule = decision.name;
+    const rule = decision.name;
+    req.rule = rule;
+    req.backend = this.gen.singleBackendOfRule.get(rule);
     this.state = 'routed';
-    this.metrics.setBackend(decision.name, this.deps.generation.backendOfRule.get(decision.name));
-    this.deps.outcomes.decision({ model, rule: decision.name, outcome: decision.fallback ? 'routed_fallback' : 'routed', latencyMs: routeMs });
-    const set: Array<readonly [string, string]> = [
-      [this.config.selectedRouteHeaderKey, decision.name],
-      [this.config.modelNameHeaderKey, model],
+    this.metrics.setBackend(rule, this.gen.backendOfRule.get(rule));
+    this.deps.events.decision({ model, rule, outcome: decision.fallback ? 'routed_fallback' : 'routed', latencyMs: routeMs });
+
+    const override = this.gen.modelOverrideOfRule.get(rule);
+    if (override !== undefined) req.sentModel = override;
+    const rewritten = rewriteRequest(match, req.path, body, { ...(override !== undefined ? { model: override } : {}), includeUsage: req.stream && cfg.streaming.injectUsage });
+    this.injectedUsage = rewritten.injectedUsage;
+    if (rewritten.path !== undefined) req.upstreamPath = rewritten.path;
+    req.body = rewritten.body ?? body;
+    const ran = await this.runHooks('routed');
+    if (ran) return ran;
+    this.hooks.forward();
+    const sent = rewritten.body !== undefined || this.bodyChanged ? req.body : undefined;
+    const own: Array<readonly [string, string]> = [
+      [cfg.selectedRouteHeaderKey, rule],
+      [cfg.modelNameHeaderKey, model],
     ];
-    const override = this.deps.generation.modelOverrideOfRule?.get(decision.name);
-    if (override !== undefined && api.modelSource === 'url') this.upstreamPath = pathWithModel(this.path, this.match!, override);
-    if (!body || partial) return { kind: 'routed', set };
-    let sent = body;
-    if (this.stream && this.config.streaming.injectUsage && INCLUDE_USAGE_APIS.has(api.id)) {
-      const injected = injectIncludeUsage(sent);
-      if (injected) {
-        this.injectedUsage = true;
-        sent = injected;
-      }
-    }
-    if (override !== undefined && api.modelSource === 'body') sent = withModel(sent, override) ?? sent;
-    return sent === body ? { kind: 'routed', set } : { kind: 'routed', set, body: sent };
+    if (sent) own.push(['content-length', String(sent.length)]);
+    const headers = mergeHeaderChanges([
+      opts.headerReply ? removing(this.spoofed) : undefined,
+      rewritten.path !== undefined ? { set: [[':path', rewritten.path]] } : undefined,
+      ...this.hookHeaders,
+      { set: own },
+    ]);
+    return { kind: 'routed', headers, ...(sent ? { body: sent } : {}) };
   }
 
-  private fail(shape: Parameters<typeof errorReply>[0], err: UserFacingError): PhaseReply & { kind: 'immediate' } {
+  /** The local reply for a hook's answer. */
+  private answer(answer: UserFacingError | LocalResponse, hook: string): Immediate {
+    if (answer instanceof UserFacingError) return this.fail(answer, hook);
     this.state = 'done';
-    this.complete({ status: err.status, errorType: err.code });
-    return errorReply(shape, err);
+    this.complete({ status: answer.status, ...(answer.status >= 400 ? { errorType: `http_${answer.status}` } : {}), answeredBy: hook });
+    return localReply(answer);
+  }
+
+  private fail(err: UserFacingError, answeredBy?: string): Immediate {
+    this.state = 'done';
+    this.complete({ status: err.status, errorType: err.code, ...(answeredBy ? { answeredBy } : {}) });
+    return errorReply(this.match?.api.errorShape ?? this.req.api?.errorShape ?? 'openai', err);
   }
 
   private stripPrefix(path: string): string {
-    const prefix = this.config.apis.pathPrefix;
+    const prefix = this.gen.config.apis.pathPrefix;
     return prefix && path.startsWith(prefix) ? path.slice(prefix.length) || '/' : path;
   }
 
@@ -360,39 +372,47 @@ export class RequestProcessor {
     this.response ??= new ResponseSide({
       observe: this.state === 'routed' && this.match !== undefined,
       api: this.match?.api,
-      stream: this.stream,
+      stream: this.req.stream,
       stripUsageChunk: this.injectedUsage,
       metrics: this.metrics,
-      generation: this.deps.generation,
-      identity: () => ({ model: this.model, rule: this.rule }),
+      generation: this.gen,
+      hooks: this.hooks,
+      identity: () => ({ model: this.req.model, sentModel: this.req.sentModel, rule: this.req.rule }),
       logger: this.deps.logger,
       complete: (o) => this.complete(o),
     });
     return this.response;
   }
 
-  private complete(o: { status: number; errorType?: string; info?: RequestOutcome['info']; ttftMs?: number; costUsd?: number | null }): void {
+  private complete(o: { status: number; errorType?: string; info?: RequestOutcome['info']; ttftMs?: number; costUsd?: number | null; answeredBy?: string }): void {
     if (this.outcome) return;
     const success = o.errorType === undefined && o.status >= 200 && o.status < 300;
     if (this.match) {
       this.metrics.recordRequestCompletion(success, success ? undefined : { 'error.type': o.errorType ?? String(o.status) });
     }
+    const req = this.req;
+    const backend = req.rule !== undefined ? this.gen.backendOfRule.get(req.rule) : undefined;
+    const provider = providerFor(this.match?.api.provider, backend);
     this.outcome = {
       api: this.match?.api.id,
-      method: this.method,
-      path: this.path,
-      model: this.model,
-      rule: this.rule,
-      stream: this.stream,
+      method: req.method,
+      path: req.path,
+      model: req.model,
+      ...(req.sentModel !== undefined ? { sentModel: req.sentModel } : {}),
+      rule: req.rule,
+      ...(backend !== undefined ? { backend } : {}),
+      ...(provider !== undefined ? { provider } : {}),
+      stream: req.stream,
       status: o.status,
       errorType: success ? undefined : (o.errorType ?? String(o.status)),
       durationMs: performance.now() - this.startedAt,
       ...(o.ttftMs !== undefined ? { ttftMs: o.ttftMs } : {}),
       info: o.info,
       ...(this.ids ? { requestId: this.ids.requestId, traceId: this.ids.traceId } : {}),
-      ...(this.key ? { key: this.key } : {}),
+      ...(req.caller ? { key: req.caller } : {}),
       ...(o.costUsd !== undefined ? { costUsd: o.costUsd } : {}),
+      ...(o.answeredBy !== undefined ? { answeredBy: o.answeredBy } : {}),
     };
-    this.deps.outcomes.completed(this.outcome);
+    this.hooks.outcome(this.outcome);
   }
 }

@@ -6,8 +6,10 @@ import type { Logger } from 'pino';
 import type { ApiSpec, ResponseInfo } from '../apis/api.js';
 import { buildUsageMetadata } from '../metrics/dynamic-metadata.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
+import { mergeHeaderChanges } from '../hooks/header-changes.js';
+import type { BodyMode, HeaderChanges, PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import type { Generation } from './generation.js';
-import type { BodyMode, PhaseMessage, PhaseReply } from './phase.js';
+import type { HookRun } from './hook-run.js';
 import { continueReply } from './replies.js';
 import { ResponseObserver } from './response-observer.js';
 
@@ -22,7 +24,10 @@ export interface ResponseSideOptions {
   readonly stripUsageChunk: boolean;
   readonly metrics: RequestMetrics;
   readonly generation: Generation;
-  readonly identity: () => { model: string | undefined; rule: string | undefined };
+  /** The request's hooks: response-header changes, body observers. */
+  readonly hooks: HookRun;
+  /** The model asked for, the model sent (a `modelNameOverride`), the rule. */
+  readonly identity: () => { model: string | undefined; sentModel: string | undefined; rule: string | undefined };
   readonly logger: Logger;
   readonly complete: (o: { status: number; errorType?: string; info?: ResponseInfo; ttftMs?: number; costUsd?: number | null }) => void;
 }
@@ -36,6 +41,8 @@ export class ResponseSide {
   private ended = false;
   private readonly startedAt = performance.now();
   private firstChunkAt: number | undefined;
+  /** Some hook observes response bodies. */
+  private observed = false;
 
   constructor(private readonly opts: ResponseSideOptions) {}
 
@@ -43,12 +50,17 @@ export class ResponseSide {
   async onHeaders(msg: PhaseMessage, configuredMode: BodyMode): Promise<PhaseReply> {
     const headers = msg.headers ?? {};
     this.status = Number(headers[':status'] ?? 0);
-    if (!this.opts.observe || !this.opts.api) return continueReply('responseHeaders');
     const contentType = (headers['content-type'] ?? '').toLowerCase();
     const ok = this.status >= 200 && this.status < 300;
     // A 2xx answer to a streaming request streams, whatever its type: Gemini's
     // streamGenerateContent without alt=sse sends a JSON array as application/json.
     const streaming = ok && (STREAM_TYPES.some((t) => contentType.startsWith(t)) || this.opts.stream);
+    const hookChanges = this.opts.hooks.responseHeaders({ status: this.status, headers, streaming });
+    this.observed = this.opts.hooks.observesBody;
+    if (!this.opts.observe || !this.opts.api) {
+      const changes = mergeHeaderChanges(hookChanges);
+      return continueReply('responseHeaders', changes ? { headers: changes } : {});
+    }
     this.observer = new ResponseObserver({
       parser: this.opts.api.newResponseParser({ stream: streaming, contentType, headers }),
       contentEncoding: headers['content-encoding'],
@@ -76,18 +88,25 @@ export class ResponseSide {
       if (!remove.includes('content-length')) remove.push('content-length');
       if (headers['content-encoding']) remove.push('content-encoding');
     }
-    if (msg.endOfStream) return this.finishReply('responseHeaders', remove);
+    if (msg.endOfStream) return this.finishReply('responseHeaders', remove, undefined, hookChanges);
+    const changes = mergeHeaderChanges([{ remove }, ...hookChanges]);
     return continueReply('responseHeaders', {
-      ...(remove.length ? { headers: { remove } } : {}),
+      ...(changes ? { headers: changes } : {}),
       ...(responseBodyMode ? { responseBodyMode } : {}),
     });
   }
 
   /** One response body chunk. */
   async onBody(msg: PhaseMessage): Promise<PhaseReply> {
-    if (this.ended || !this.observer) return continueReply('responseBody'); // data after end_of_stream is ignored
+    if (this.ended) return continueReply('responseBody'); // data after end_of_stream is ignored
+    const chunk = msg.body ?? Buffer.alloc(0);
+    if (!this.observer) {
+      if (this.observed) this.opts.hooks.responseBody(chunk, msg.endOfStream);
+      return continueReply('responseBody');
+    }
     this.firstChunkAt ??= performance.now();
-    const replaced = await this.observer.push(msg.body ?? Buffer.alloc(0), msg.endOfStream);
+    const replaced = await this.observer.push(chunk, msg.endOfStream);
+    if (this.observed) this.opts.hooks.responseBody(replaced ?? chunk, msg.endOfStream);
     if (msg.endOfStream) return this.finishReply('responseBody', [], replaced);
     return continueReply('responseBody', replaced ? { body: replaced } : {});
   }
@@ -105,15 +124,15 @@ export class ResponseSide {
     this.opts.complete({ status: this.status, errorType: cause === 'completed' ? 'incomplete_response' : cause });
   }
 
-  private finishReply(phase: 'responseHeaders' | 'responseBody' | 'responseTrailers', remove: string[], body?: Buffer): PhaseReply {
+  private finishReply(phase: 'responseHeaders' | 'responseBody' | 'responseTrailers', remove: string[], body?: Buffer, hookChanges: ReadonlyArray<HeaderChanges | undefined> = []): PhaseReply {
     this.ended = true;
     const info = this.observer!.end();
-    const { model, rule } = this.opts.identity();
+    const { model, sentModel, rule } = this.opts.identity();
     const ok = this.status >= 200 && this.status < 300 && !info.errorType;
     if (info.model) this.opts.metrics.setResponseModel?.(info.model);
     if (ok) this.opts.metrics.recordTokenUsage(info.usage);
     const ttftMs = this.opts.stream && this.firstChunkAt !== undefined ? this.firstChunkAt - this.startedAt : undefined;
-    const costUsd = this.price(info, model, rule);
+    const costUsd = this.price(info, model, sentModel, rule);
     this.opts.complete({
       ...(costUsd !== undefined ? { costUsd } : {}),
       status: this.status,
@@ -123,19 +142,24 @@ export class ResponseSide {
     });
     let dynamicMetadata: Record<string, Record<string, unknown>> | undefined;
     if (ok) dynamicMetadata = this.metadata(info, model, rule, costUsd);
+    const changes = mergeHeaderChanges([{ remove }, ...hookChanges]);
     return continueReply(phase, {
-      ...(remove.length ? { headers: { remove } } : {}),
+      ...(changes ? { headers: changes } : {}),
       ...(body ? { body } : {}),
       ...(dynamicMetadata ? { dynamicMetadata } : {}),
     });
   }
 
-  /** The request's price (undefined without a price table, null for an unpriced model). */
-  private price(info: ResponseInfo, model: string | undefined, rule: string | undefined): number | null | undefined {
+  /**
+   * The request's price (undefined without a price table, null for an unpriced model): of the
+   * model the provider says answered, else of the model sent (a `modelNameOverride`), else of
+   * the model asked for.
+   */
+  private price(info: ResponseInfo, model: string | undefined, sentModel: string | undefined, rule: string | undefined): number | null | undefined {
     const table = this.opts.generation.pricing;
     if (!table || !this.opts.api) return undefined;
     const backend = rule ? this.opts.generation.backendOfRule.get(rule) : undefined;
-    return table.cost({ provider: this.opts.api.provider, backend, model: info.model ?? model ?? '', requestModel: model, usage: info.usage });
+    return table.cost({ provider: this.opts.api.provider, backend, model: info.model ?? sentModel ?? model ?? '', requestModel: model, usage: info.usage });
   }
 
   private metadata(info: ResponseInfo, model: string | undefined, rule: string | undefined, costUsd: number | null | undefined): Record<string, Record<string, unknown>> {

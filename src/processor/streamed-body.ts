@@ -2,7 +2,7 @@
  * Re-emitting a request body in FULL_DUPLEX_STREAMED mode: `streamed_response` chunks small
  * enough for one gRPC message each.
  */
-import type { PhaseReply } from './phase.js';
+import type { PhaseReply } from '../hooks/phase.js';
 import { continueReply } from './replies.js';
 
 /** Largest chunk re-emitted in FULL_DUPLEX_STREAMED mode (Envoy's guidance is below 64 KiB per message). */

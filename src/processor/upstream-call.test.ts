@@ -5,8 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import { SecretFiles } from '../credentials/secret-files.js';
 import { UpstreamCredentials } from '../credentials/upstream-credentials.js';
+import { credentialsHook } from '../credentials/credentials-hook.js';
+import { backendsByClusterName } from '../envoy/bootstrap-clusters.js';
+import type { Config } from '../config/schema.js';
 import type { Generation } from './generation.js';
-import type { PhaseMessage } from './phase.js';
+import type { PhaseMessage } from '../hooks/phase.js';
 import { RequestProcessor } from './request-processor.js';
 
 const logger = pino({ level: 'silent' });
@@ -27,16 +30,21 @@ rules:
 ).config;
 
 const outcomes: unknown[] = [];
-function processor(): RequestProcessor {
-  const generation = {
-    config,
-    credentials: new UpstreamCredentials(config, { files, readEnv: () => undefined, logger }),
+/** A generation whose hooks are the real credentials hook and an outcome recorder. */
+function generationOf(cfg: Config): Generation {
+  const creds = new UpstreamCredentials(cfg, { files, readEnv: () => undefined, logger });
+  return {
+    config: cfg,
+    hooks: [credentialsHook(cfg, creds, logger), { name: 'record', onOutcome: (o: unknown) => outcomes.push(o) }],
+    backendOfCluster: backendsByClusterName(cfg),
     metrics: { newRequest: () => ({}) },
   } as unknown as Generation;
+}
+function processor(): RequestProcessor {
   return new RequestProcessor({
-    generation,
+    generation: generationOf(config),
     logger,
-    outcomes: { completed: (o: unknown) => outcomes.push(o), passthrough: () => outcomes.push('passthrough'), decision: () => undefined } as never,
+    events: { passthrough: () => outcomes.push('passthrough'), decision: () => undefined },
     warnStreamedOnce: () => undefined,
   });
 }
@@ -56,7 +64,7 @@ describe('upstream-level calls', () => {
       {
         kind: 'continue',
         phase: 'requestHeaders',
-        headers: { set: [['authorization', 'Bearer sk-primary'], [':path', '/v1/chat/completions']], remove: [] },
+        headers: { set: [['authorization', 'Bearer sk-primary'], [':path', '/v1/chat/completions']] },
       },
     ]);
     // A retry that falls back to the other provider carries that provider's key, and no gateway key.
@@ -101,9 +109,9 @@ rules:
   ).config;
   const call = (): RequestProcessor =>
     new RequestProcessor({
-      generation: { config: renaming, credentials: new UpstreamCredentials(renaming, { files, readEnv: () => undefined, logger }), metrics: { newRequest: () => ({}) } } as unknown as Generation,
+      generation: generationOf(renaming),
       logger,
-      outcomes: { completed: () => undefined, passthrough: () => undefined, decision: () => undefined } as never,
+      events: { passthrough: () => undefined, decision: () => undefined },
       warnStreamedOnce: () => undefined,
     });
   const body = (text: string, endOfStream = true): PhaseMessage => ({ phase: 'requestBody', body: Buffer.from(text), endOfStream, observabilityMode: false });

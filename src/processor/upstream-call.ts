@@ -1,23 +1,22 @@
 /**
  * A call from the upstream-level ext_proc filter (in a backend cluster's `http_filters`), which
  * runs once per attempt after Envoy picked the cluster: the router-level call has already routed
- * and authenticated, so this only puts the picked backend's credential on the request (client
- * credentials and `?key=` removed) and, when the backend has a `modelNameOverride`, its model
- * name in the body or the path. Retries and fallback to another provider each get their own call, so each
- * attempt carries the right key and name. The backend is found from the `xds.cluster_name`
- * attribute, by the names the generated Envoy config gives clusters.
+ * and authenticated. The API spec renames the model for the picked backend
+ * (`modelNameOverride`, in the body or the path), then the hooks' `onAttempt` run (the
+ * backend's credential, …). Retries and fallback to another provider each get their own call,
+ * so each attempt carries the right key and name. The backend is found from the
+ * `xds.cluster_name` attribute, by the names the generated Envoy config gives clusters.
  */
 import type { Logger } from 'pino';
-import { keyRequired } from '../access/authenticate.js';
+import type { ApiMatch } from '../apis/api.js';
 import { detectApi } from '../apis/registry.js';
-import { CredentialUnavailableError } from '../credentials/backend-credential.js';
-import { UserFacingError } from '../errors.js';
-import type { BackendConfig } from '../config/schema.js';
+import { rewriteRequest } from '../apis/request-rewrite.js';
+import { isUserFacing, type UserFacingError } from '../errors.js';
+import { mergeHeaderChanges } from '../hooks/header-changes.js';
+import { isAnswer, type HookAttempt, type LocalResponse } from '../hooks/hook.js';
+import type { HeaderChanges, PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import type { Generation } from './generation.js';
-import type { PhaseMessage, PhaseReply } from './phase.js';
-import { withModel, withRenamedPath } from './model-override.js';
-import { pathWithModel } from '../apis/url-path.js';
-import { continueReply, errorReply } from './replies.js';
+import { continueReply, errorReply, localReply } from './replies.js';
 
 /** The attribute an upstream-level filter is configured to send (`request_attributes`). */
 export const CLUSTER_ATTRIBUTE = 'xds.cluster_name';
@@ -30,40 +29,46 @@ export function upstreamCluster(msg: PhaseMessage): string | undefined {
 
 /** One upstream attempt. */
 export class UpstreamCall {
-  private headers: Record<string, string> = {};
-  /** The body is held for a signature over it or a model rename (set at request headers). */
+  private attempt: Omit<HookAttempt, 'body' | 'stage'> | undefined;
+  private match: ApiMatch | undefined;
+  /** The body is held for a hook that needs it or a model rename in it. */
   private holdBody = false;
-  private signsBody = false;
-  private modelOverride: string | undefined;
-  /** `:path` with the URL model renamed to the backend's `modelNameOverride`, when it was. */
-  private upstreamPath: string | undefined;
   private body: Buffer[] = [];
-  /** The backend behind the cluster Envoy picked (undefined for a cluster we did not generate). */
-  private readonly picked: BackendConfig | undefined;
+  /** `:path` with the URL model renamed, when it was. */
+  private renamedPath: string | undefined;
 
   constructor(
     private readonly generation: Generation,
     private readonly cluster: string,
     private readonly logger: Logger,
-  ) {
-    this.picked = generation.credentials?.backendOfCluster(cluster);
-  }
+  ) {}
 
   /** Handles one message of the attempt. */
   async handle(msg: PhaseMessage): Promise<PhaseReply[]> {
     switch (msg.phase) {
       case 'requestHeaders': {
-        this.headers = { ...msg.headers };
-        const backend = this.picked?.name;
-        const sign = backend !== undefined && this.generation.credentials?.has(backend) === true;
-        this.signsBody = sign && this.picked?.auth?.aws !== undefined;
-        this.renameModel();
-        this.holdBody = !msg.endOfStream && (this.signsBody || this.modelOverride !== undefined);
-        if (this.holdBody && this.signsBody) {
-          // The signature covers the body: strip client credentials now, sign when the body is in.
-          return [await this.reply('requestHeaders', undefined, true)];
-        }
-        return [await this.reply('requestHeaders', msg.endOfStream ? Buffer.alloc(0) : undefined, false)];
+        const headers = { ...msg.headers };
+        const cfg = this.generation.config;
+        const backend = this.generation.backendOfCluster.get(this.cluster);
+        const method = headers[':method'] ?? 'GET';
+        const path = headers[':path'] ?? '/';
+        this.match = detectApi(method, path, { pathPrefix: cfg.apis.pathPrefix });
+        const override = backend?.modelNameOverride || undefined;
+        if (override !== undefined && this.match) this.renamedPath = rewriteRequest(this.match, path, undefined, { model: override }).path;
+        const api = this.match?.api;
+        this.attempt = {
+          cluster: this.cluster,
+          backend,
+          method,
+          path: this.renamedPath ?? path,
+          headers,
+          rule: headers[cfg.selectedRouteHeaderKey],
+          api: api ? { id: api.id, provider: api.provider, operation: api.operation, errorShape: api.errorShape } : undefined,
+          config: cfg,
+        };
+        const renamesBody = override !== undefined && api?.modelSource === 'body';
+        this.holdBody = !msg.endOfStream && (renamesBody || this.generation.hooks.some((h) => h.onAttempt && h.attemptNeedsBody?.(this.attempt!) === true));
+        return [await this.run('requestHeaders', msg.endOfStream ? Buffer.alloc(0) : undefined, undefined)];
       }
       case 'requestBody': {
         if (!this.holdBody) return [continueReply('requestBody')];
@@ -71,54 +76,56 @@ export class UpstreamCall {
         if (!msg.endOfStream) return [continueReply('requestBody')];
         this.holdBody = false;
         const received = Buffer.concat(this.body);
-        const renamed = this.modelOverride !== undefined ? withModel(received, this.modelOverride) : undefined;
-        const body = renamed ?? received;
-        const reply = this.signsBody ? await this.reply('requestBody', body, false) : continueReply('requestBody');
-        return [renamed && reply.kind === 'continue' ? withBody(reply, renamed) : reply];
+        this.body = [];
+        const override = this.attempt?.backend?.modelNameOverride || undefined;
+        const renamed = override !== undefined && this.match ? rewriteRequest(this.match, this.attempt!.path, received, { model: override }).body : undefined;
+        return [await this.run('requestBody', renamed ?? received, renamed)];
       }
       default:
         return [continueReply(msg.phase)];
     }
   }
 
-  /**
-   * Takes the picked backend's `modelNameOverride`: renamed in the body (held for it) for APIs
-   * whose model is in the JSON body, in `:path` for those whose model is in the URL.
-   */
-  private renameModel(): void {
-    this.modelOverride = undefined;
-    this.upstreamPath = undefined;
-    const override = this.picked?.modelNameOverride;
-    if (!override) return;
-    const path = this.headers[':path'] ?? '/';
-    const match = detectApi(this.headers[':method'] ?? 'GET', path, { pathPrefix: this.generation.config.apis.pathPrefix });
-    if (match?.api.modelSource === 'body') this.modelOverride = override;
-    else if (match?.api.modelSource === 'url') this.upstreamPath = pathWithModel(path, match, override);
-  }
-
-  private async reply(phase: 'requestHeaders' | 'requestBody', body: Buffer | undefined, stripOnly: boolean): Promise<PhaseReply> {
-    const creds = this.generation.credentials;
-    const cfg = this.generation.config;
-    const rule = this.headers[cfg.selectedRouteHeaderKey];
-    const strip = keyRequired(cfg, rule);
-    const method = this.headers[':method'] ?? 'GET';
-    const path = this.upstreamPath ?? this.headers[':path'] ?? '/';
-    try {
-      const changes = creds ? await creds.changes({ method, path, headers: this.headers, body }, stripOnly ? undefined : this.picked?.name, strip || stripOnly) : { set: [], remove: [] };
-      const set = withRenamedPath(changes.set, this.upstreamPath);
-      if (set.length === 0 && changes.remove.length === 0) return continueReply(phase);
-      return continueReply(phase, { headers: { set, remove: changes.remove } });
-    } catch (err) {
-      if (!(err instanceof CredentialUnavailableError)) throw err;
-      this.logger.error({ err: { message: err.message }, cluster: this.cluster }, 'upstream credential unavailable');
-      const shape = detectApi(method, path, { pathPrefix: cfg.apis.pathPrefix })?.api.errorShape ?? 'openai';
-      return errorReply(shape, new UserFacingError(503, 'upstream_credential_unavailable', 'the gateway cannot authenticate to the provider right now'));
+  /** Runs the attempt hooks at the stage of `phase`; `changedBody`: the body was already changed (renamed model). */
+  private async run(phase: 'requestHeaders' | 'requestBody', body: Buffer | undefined, changedBody: Buffer | undefined): Promise<PhaseReply> {
+    const stage = phase === 'requestHeaders' ? 'headers' : 'body';
+    const attempt: HookAttempt = { ...this.attempt!, stage, body };
+    // The renamed path goes in the headers reply; at the body stage it is already set.
+    const changes: Array<HeaderChanges | undefined> = [stage === 'headers' && this.renamedPath !== undefined ? { set: [[':path', this.renamedPath]] } : undefined];
+    let current: HookAttempt = attempt;
+    let newBody = changedBody;
+    for (const hook of this.generation.hooks) {
+      if (!hook.onAttempt) continue;
+      let result;
+      try {
+        result = await hook.onAttempt(current);
+      } catch (err) {
+        if (isUserFacing(err)) return this.answer(err);
+        throw err;
+      }
+      if (!result) continue;
+      if (isAnswer(result)) return this.answer(result.answer);
+      if (result.headers) {
+        changes.push(result.headers);
+        const path = result.headers.set?.find(([k]) => k === ':path')?.[1];
+        if (path !== undefined) current = { ...current, path };
+      }
+      if (result.body) {
+        newBody = result.body;
+        current = { ...current, body: result.body };
+      }
     }
+    if (newBody) changes.push({ set: [['content-length', String(newBody.length)]] });
+    const headers = mergeHeaderChanges(changes);
+    if (!headers && !newBody) return continueReply(phase);
+    return continueReply(phase, { ...(headers ? { headers } : {}), ...(newBody ? { body: newBody } : {}) });
   }
-}
 
-/** `reply` also replacing the body (and its content-length) with `body`. */
-function withBody(reply: Extract<PhaseReply, { kind: 'continue' }>, body: Buffer): PhaseReply {
-  const set = (reply.headers?.set ?? []).filter(([k]) => k !== 'content-length');
-  return { ...reply, body, headers: { set: [...set, ['content-length', String(body.length)]], remove: (reply.headers?.remove ?? []).filter((h) => h !== 'content-length') } };
+  private answer(answer: UserFacingError | LocalResponse): PhaseReply {
+    if (isUserFacing(answer)) {
+      this.logger.warn({ cluster: this.cluster, code: answer.code }, 'upstream attempt refused');
+      return errorReply(this.match?.api.errorShape ?? 'openai', answer);
+    }
+    return localReply(answer);
+  }
 }

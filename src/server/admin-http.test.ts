@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { pino } from 'pino';
 import { closeServer, listenOnLoopback } from '../../test/support/listen.js';
-import { createAdminServer, sendJson, type AdminHandler } from './admin-http.js';
+import { sendJson, type AdminHandler } from '../admin/respond.js';
+import { createAdminServer } from './admin-http.js';
 
 let server: Server;
 let base: string;

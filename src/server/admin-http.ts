@@ -3,11 +3,9 @@
  * draining), `/metrics` (Prometheus text), plus any extra read-only routes, and prefix routes
  * that take any method (the admin API).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-
-/** A route handler on the admin port. */
-export type AdminHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+import { sendJson, type AdminHandler } from '../admin/respond.js';
 
 /** What the admin server serves. */
 export interface AdminDeps {
@@ -20,13 +18,6 @@ export interface AdminDeps {
   /** Handlers for every path under a prefix, any method (the admin API under `/admin/`). */
   prefixRoutes?: ReadonlyArray<{ readonly prefix: string; readonly handler: AdminHandler }>;
   readonly logger: Logger;
-}
-
-/** Writes a small JSON reply. */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }
 
 /** Creates (does not start) the admin HTTP server. */

@@ -1,6 +1,8 @@
 /**
  * Builds a config generation: router (with the user's module), metrics factory (with the user's
- * module), request-cost evaluator. Any failure throws and leaves the current generation in place.
+ * module), request-cost evaluator, and the request-path hook list (the features' hooks with the
+ * users' hook modules in their place). Any failure throws and leaves the current generation in
+ * place.
  */
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
@@ -13,15 +15,19 @@ import { loadMetricsFactory } from '../metrics/load-metrics-module.js';
 import { isolateMetrics } from '../metrics/isolated-metrics.js';
 import { withPromptCacheMetrics } from '../metrics/prompt-cache-metrics.js';
 import { describeModule } from '../modules/module-details.js';
+import type { BackendConfig } from '../config/schema.js';
 import type { Generation } from '../processor/generation.js';
 import type { SecretSources } from '../credentials/backend-credential.js';
 import type { KeyLookup } from '../access/key-lookup.js';
 import { UpstreamCredentials } from '../credentials/upstream-credentials.js';
+import { backendsByClusterName } from '../envoy/bootstrap-clusters.js';
+import type { Hook } from '../hooks/hook.js';
+import { loadUserHooks } from '../hooks/user-hooks.js';
 import { loadRouter } from '../routing/load-router.js';
 import { loadPriceTable } from '../ledger/price-table.js';
 import type { BudgetGate } from '../ledger/budgets.js';
 import { RouteDecider } from '../routing/route-decider.js';
-import { modelOverridesOfRules } from '../processor/model-override.js';
+import { hookList } from './hook-list.js';
 
 /** What building a generation needs. */
 export interface BuildGenerationDeps {
@@ -39,6 +45,19 @@ export interface BuildGenerationDeps {
   readonly budgets?: BudgetGate;
   /** Counts a request whose model has no price. */
   readonly pricingMissing?: (model: string) => void;
+  /** Outcome hooks built once per process (usage recorder, service record), ending every hook list. */
+  readonly recorders?: readonly Hook[];
+}
+
+/** Rule name → the `modelNameOverride` all its backends share (rules without one, or whose backends differ, are absent). */
+export function modelOverridesOfRules(config: Pick<LoadedConfig['config'], 'rules'>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const rule of config.rules) {
+    const names = new Set(rule.backends.map((b) => b.modelNameOverride));
+    const [only] = names;
+    if (names.size === 1 && only !== undefined && only !== '') out.set(rule.name, only);
+  }
+  return out;
 }
 
 /** Where a config's relative module paths resolve, and the tag that makes its imports fresh. */
@@ -75,10 +94,25 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
   const routerDetails = routers.module ? await describeModule(routers.module, baseDir) : undefined;
   const metricsDetails = config.metrics.module ? await describeModule(config.metrics.module, baseDir) : undefined;
   const backendOfRule = new Map<string, string>();
+  const singleBackendOfRule = new Map<string, BackendConfig>();
   for (const rule of config.rules) {
-    const backend = rule.backends[0]?.name;
-    if (backend) backendOfRule.set(rule.name, backend);
+    const backend = rule.backends[0];
+    if (backend) backendOfRule.set(rule.name, backend.name);
+    if (backend && rule.backends.length === 1) singleBackendOfRule.set(rule.name, backend);
   }
+  const userHooks = await loadUserHooks(config.hooks, { baseDir, cacheBust, logger: deps.logger, meter: deps.meter, config });
+  const credentials = deps.secrets ? new UpstreamCredentials(config, deps.secrets, { baseDir }) : undefined;
+  const hooks = hookList(
+    config,
+    {
+      logger: deps.logger,
+      ...(deps.keys ? { keys: deps.keys } : {}),
+      ...(deps.budgets ? { budgets: deps.budgets } : {}),
+      ...(credentials ? { credentials } : {}),
+      recorders: deps.recorders ?? [],
+    },
+    userHooks,
+  );
   return {
     info: {
       id,
@@ -88,6 +122,7 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
       modules: {
         ...(routers.module ? { router: routers.module } : {}),
         ...(config.metrics.module ? { metrics: config.metrics.module } : {}),
+        ...(config.hooks.length ? { hooks: config.hooks.map((h) => h.module) } : {}),
       },
       moduleDetails: {
         ...(routerDetails ? { router: routerDetails } : {}),
@@ -105,11 +140,11 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
     }),
     metrics: withPromptCacheMetrics(isolateMetrics(metrics, { logger: deps.logger.child({ component: 'metrics-hooks' }), meter: deps.meter }), deps.meter),
     costs,
+    hooks,
     backendOfRule,
+    singleBackendOfRule,
     modelOverrideOfRule: modelOverridesOfRules(config),
-    ...(deps.secrets ? { credentials: new UpstreamCredentials(config, deps.secrets, { baseDir }) } : {}),
-    ...(deps.keys ? { keys: deps.keys } : {}),
+    backendOfCluster: backendsByClusterName(config),
     ...(pricing ? { pricing } : {}),
-    ...(deps.budgets ? { budgets: deps.budgets } : {}),
   };
 }

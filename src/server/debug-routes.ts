@@ -5,7 +5,7 @@
  */
 import type { Generation } from '../processor/generation.js';
 import { redactConfig } from '../config/redact.js';
-import { sendJson, type AdminHandler } from './admin-http.js';
+import { sendJson, type AdminHandler } from '../admin/respond.js';
 import type { TimedDecision } from './decision-ring.js';
 
 /** What the debug endpoints read. */

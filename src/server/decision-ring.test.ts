@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RouteDecisionRecord } from '../processor/outcome.js';
+import type { RouteDecisionRecord } from '../hooks/outcome.js';
 import { DecisionRing } from './decision-ring.js';
 
 const decision = (model: string): RouteDecisionRecord => ({ model, rule: 'openai', outcome: 'routed', latencyMs: 1 });

@@ -1,7 +1,7 @@
 /**
  * The last N routing decisions, for the debug endpoint. Fixed memory; no bodies, no credentials.
  */
-import type { RouteDecisionRecord } from '../processor/outcome.js';
+import type { RouteDecisionRecord } from '../hooks/outcome.js';
 
 /**
  * Longest model name kept (longer ones are cut and end in `…`): the model comes from the client,

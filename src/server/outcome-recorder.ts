@@ -1,21 +1,24 @@
 /**
- * Turns request outcomes into service counters, one request log line, and the debug ring.
+ * The service's own record of requests: routing events into service counters and the debug
+ * ring as they happen, and each finished request (an outcome hook) into the service counters
+ * and one request log line.
  */
 import type { Logger } from 'pino';
-import type { RequestOutcome, RequestOutcomeSink, RouteDecisionRecord } from '../processor/outcome.js';
+import type { Hook } from '../hooks/hook.js';
+import type { RequestEventSink, RequestOutcome, RouteDecisionRecord } from '../hooks/outcome.js';
 import { formatRequestLog } from '../processor/request-log.js';
 import type { DecisionRing } from './decision-ring.js';
 import type { ServiceMetrics } from './service-metrics.js';
 
-/** The sink every processor reports to. */
-export class OutcomeRecorder implements RequestOutcomeSink {
+/** The sink every processor reports to, and the outcome hook every generation ends with. */
+export class OutcomeRecorder implements RequestEventSink, Hook {
+  readonly name = 'service-record';
+
   constructor(
     private readonly metrics: ServiceMetrics,
     private readonly ring: DecisionRing,
     private readonly logger: Logger,
     private readonly logPrompts: () => boolean,
-    /** Cost metric, ledger and budget spend (src/ledger/usage-recorder.ts). */
-    private readonly usage?: { completed(o: RequestOutcome): void },
   ) {}
 
   passthrough(): void {
@@ -26,9 +29,8 @@ export class OutcomeRecorder implements RequestOutcomeSink {
     this.ring.push(d);
   }
 
-  completed(o: RequestOutcome): void {
+  onOutcome(o: RequestOutcome): void {
     this.metrics.request(o.errorType ?? 'ok', o);
     this.logger.info(formatRequestLog(o, { prompts: this.logPrompts() }), 'request finished');
-    this.usage?.completed(o);
   }
 }

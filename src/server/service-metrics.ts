@@ -3,7 +3,7 @@
  * in flight, and config reloads by outcome.
  */
 import type { Counter, Meter, UpDownCounter } from '@opentelemetry/api';
-import type { RequestOutcome } from '../processor/outcome.js';
+import type { RequestOutcome } from '../hooks/outcome.js';
 import type { StreamEnd } from './stream.js';
 
 /** Instruments created once per process. */

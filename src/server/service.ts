@@ -16,7 +16,8 @@ import type { RequestMetricsFactory } from '../metrics/request-metrics.js';
 import type { Generation, GenerationInfo } from '../processor/generation.js';
 import { RequestProcessor } from '../processor/request-processor.js';
 import { grpcBindTarget, parseAddress } from './address.js';
-import { createAdminServer, type AdminHandler } from './admin-http.js';
+import { createAdminServer } from './admin-http.js';
+import type { AdminHandler } from '../admin/respond.js';
 import { buildGeneration } from './build-generation.js';
 import { debugRoutes } from './debug-routes.js';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
@@ -28,11 +29,14 @@ import { ServiceMetrics } from './service-metrics.js';
 import { serveStream, type ProcessCall } from './stream.js';
 import { SecretFiles } from '../credentials/secret-files.js';
 import type { KeyLookup } from '../access/key-lookup.js';
-import { ADMIN_API_PREFIX, createAdminRoutes } from '../access/admin-routes.js';
+import { ADMIN_API_PREFIX, createAdminApi } from '../admin/admin-api.js';
+import { accessAdminRoutes } from '../access/admin-routes.js';
+import { usageAdminRoutes } from '../ledger/usage-admin-routes.js';
+import { sqlDbOf } from '../ledger/open-ledger.js';
 import type { AccessRuntime } from '../access/access-runtime.js';
 import { describeSecretRef, resolveSecretRef } from '../access/secret-ref.js';
 import type { LedgerRuntime } from '../ledger/ledger-runtime.js';
-import { pricingMissingCounter, UsageRecorder } from '../ledger/usage-recorder.js';
+import { pricingMissingCounter, usageHook } from '../ledger/usage-recorder.js';
 
 /** What the service is built from. Everything is injected; nothing is read from the process. */
 export interface ServerDeps {
@@ -118,9 +122,11 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   // pino runs its wildcard redaction over each field of every line, which cost about 20 µs per
   // request (bench/BENCHMARKS.md). The line's logger therefore has no redaction paths.
   const requestLog = logger.child({ component: 'requests' }, { redact: [] });
-  const usage = new UsageRecorder(deps.meter, (rule) => current?.backendOfRule.get(rule), deps.ledger);
-  const outcomes = new OutcomeRecorder(serviceMetrics, ring, requestLog, () => current?.config.log.prompts ?? false, usage);
-  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
+  const outcomes = new OutcomeRecorder(serviceMetrics, ring, requestLog, () => current?.config.log.prompts ?? false);
+  // Built once per process and shared by every generation's hook list: their instruments and
+  // the ledger outlive a reload.
+  const recorders = [usageHook(deps.meter, deps.ledger), outcomes];
+  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
 
   const streamDeps = {
     logger,
@@ -130,7 +136,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       new RequestProcessor({
         generation: current!,
         logger: streamLogger,
-        outcomes,
+        events: outcomes,
         warnStreamedOnce: () => {
           if (warnedStreamed) return;
           warnedStreamed = true;
@@ -168,7 +174,9 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     return { target: grpcBindTarget({ kind: 'tcp', host, port }), port };
   }
 
-  const adminApi = createAdminRoutes({
+  const openStore = () => (deps.access ? deps.access.store() : Promise.reject(new Error('no access store configured')));
+  const adminLogger = logger.child({ component: 'admin-api' });
+  const adminApi = createAdminApi({
     token: async () => {
       const ref = current?.config.admin.token;
       if (!ref) return { state: 'off' };
@@ -177,9 +185,11 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       const value = await resolveSecretRef(ref, { baseDir, ...(deps.readEnv ? { readEnv: deps.readEnv } : {}) });
       return value === undefined ? { state: 'unavailable', where: describeSecretRef(ref) } : { state: 'on', value };
     },
-    store: () => (deps.access ? deps.access.store() : Promise.reject(new Error('no access store configured'))),
-    ...(deps.access ? { cache: deps.access } : {}),
-    logger: logger.child({ component: 'admin-api' }),
+    routes: [
+      ...accessAdminRoutes({ store: openStore, ...(deps.access ? { cache: deps.access } : {}), logger: adminLogger }),
+      ...usageAdminRoutes({ db: async () => sqlDbOf(await openStore()), logger: adminLogger }),
+    ],
+    logger: adminLogger,
   });
 
   // The usage dashboard's static files (no data in them; the page calls the admin API).

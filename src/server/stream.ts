@@ -6,8 +6,9 @@ import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { toPhaseMessage, toProcessingResponse, UnknownPhaseError } from '../envoy/messages.js';
+import { ProtocolError } from '../errors.js';
 import type { WireProcessingRequest, WireProcessingResponse } from '../envoy/wire-types.js';
-import type { PhaseReply } from '../processor/phase.js';
+import type { PhaseReply } from '../hooks/phase.js';
 import { CallMessages } from './call-messages.js';
 
 /** The duplex call as grpc-js hands it to the handler. */
@@ -57,10 +58,13 @@ export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<
       end = 'cancelled';
     } else {
       end = 'error';
-      logger.error({ err }, 'ext_proc stream failed');
+      // Envoy (or something speaking for it) broke the protocol: say so, without a stack.
+      const protocol = err instanceof UnknownPhaseError || err instanceof ProtocolError;
+      if (protocol) logger.warn({ reason: (err as Error).message }, 'ext_proc protocol error');
+      else logger.error({ err }, 'ext_proc stream failed');
       if (!call.destroyed) {
-        const details = err instanceof UnknownPhaseError ? err.message : 'internal error in llm-extproc';
-        call.emit('error', { code: err instanceof UnknownPhaseError ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, details });
+        const details = protocol ? `ext_proc protocol error: ${(err as Error).message}` : 'internal error in llm-extproc';
+        call.emit('error', { code: protocol ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, details });
       }
     }
   } finally {

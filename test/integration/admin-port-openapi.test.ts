@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ADMIN_API_PREFIX } from '../../src/access/admin-routes.js';
+import { ADMIN_API_PREFIX } from '../../src/admin/admin-api.js';
 import { dashboardRoutes } from '../../src/dashboard/dashboard-routes.js';
 import { debugRoutes } from '../../src/server/debug-routes.js';
 import { startService, type TestService } from '../support/service.js';

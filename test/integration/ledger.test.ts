@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessRuntimeFor, type AccessRuntime } from '../../src/access/access-runtime.js';
-import type { SqlDb } from '../../src/access/sql-db.js';
+import type { SqlDb } from '../../src/storage/sql-db.js';
 import { parseConfig } from '../../src/config/load.js';
 import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import { sqlDbOf } from '../../src/ledger/open-ledger.js';

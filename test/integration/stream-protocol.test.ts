@@ -94,12 +94,30 @@ describe('BUFFERED request body', () => {
 });
 
 describe('other body modes', () => {
-  it('BUFFERED_PARTIAL routes from the part that arrived', async () => {
+  it('BUFFERED_PARTIAL refuses to route a body-model request from the part that arrived', async () => {
+    // The rest of the body goes upstream unseen, and a later duplicate "model" key is the one the
+    // provider serves: a route (and an allow-list) decided on the prefix could be overturned.
     const s = new RawStream(client);
     await s.roundTrip(headersMessage(chatHeaders(), { protocol: { requestBodyMode: 'BUFFERED_PARTIAL', responseBodyMode: 'BUFFERED' } }));
-    const r = await s.roundTrip(bodyMessage('{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"a very long prom', false));
-    expect(mutationOf(r).set['x-ai-eg-selected-route']).toBe('gemini');
+    const r = await s.roundTrip(bodyMessage('{"model":"gpt-4o-mini","messages":[{"role":"user","content":"a very long prom', false));
+    expect(client.statusCode(r.immediateResponse?.status?.code)).toBe(413);
+    expect(JSON.parse(Buffer.from(r.immediateResponse!.body!).toString()).error.code).toBe('body_not_inspected');
     await s.close();
+  });
+
+  it('BUFFERED_PARTIAL routes a body that arrived whole, and a URL-model request from its URL', async () => {
+    const whole = new RawStream(client);
+    await whole.roundTrip(headersMessage(chatHeaders(), { protocol: { requestBodyMode: 'BUFFERED_PARTIAL', responseBodyMode: 'BUFFERED' } }));
+    const w = await whole.roundTrip(bodyMessage('{"model":"gemini-2.5-flash","messages":[]}', true));
+    expect(mutationOf(w).set['x-ai-eg-selected-route']).toBe('gemini');
+    await whole.close();
+    const url = new RawStream(client);
+    await url.roundTrip(
+      headersMessage(chatHeaders({}, '/v1beta/models/gemini-2.5-flash:generateContent'), { protocol: { requestBodyMode: 'BUFFERED_PARTIAL', responseBodyMode: 'BUFFERED' } }),
+    );
+    const u = await url.roundTrip(bodyMessage('{"contents":[{"parts":[{"text":"a very long prom', false));
+    expect(mutationOf(u).set['x-ai-eg-selected-route']).toBe('gemini');
+    await url.close();
   });
 
   it('STREAMED routes from the URL in the headers reply and continues every chunk', async () => {
@@ -196,5 +214,17 @@ describe('stream rules', () => {
     s.send({} as never);
     const status = await s.ended;
     expect(status.code).toBe(3); // INVALID_ARGUMENT
+  });
+
+  it('ends a stream whose body comes before its headers with a protocol error, and keeps serving', async () => {
+    const s = new RawStream(client);
+    s.send(bodyMessage(chat('gpt-4o'), true));
+    const status = await s.ended;
+    expect(status.code).toBe(3); // INVALID_ARGUMENT
+    expect(status.details).toMatch(/protocol error: requestBody arrived before requestHeaders/);
+    const next = new RawStream(client);
+    await next.roundTrip(headersMessage(chatHeaders()));
+    expect(mutationOf(await next.roundTrip(bodyMessage(chat('gpt-4o'), true))).set['x-ai-eg-selected-route']).toBe('openai');
+    await next.close();
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The prompt-caching step of a routed request (after the access step): finds the
+ * Prompt caching as a hook, on routed requests whose whole body the gateway sees: finds the
  * `promptCaching` config of the rule (or of its single backend, which wins), decides the provider
  * dialect, and returns the cache hints to add (see src/prompt-caching/cache-hints.ts).
  *
@@ -10,8 +10,9 @@
  */
 import type { Logger } from 'pino';
 import type { PromptCachingConfig } from '../config/prompt-caching-schema.js';
-import { applyCacheHints, type CacheDialect, type HintInput, type HintResult } from '../prompt-caching/cache-hints.js';
-import type { Generation } from './generation.js';
+import type { Config } from '../config/schema.js';
+import type { Hook } from '../hooks/hook.js';
+import { applyCacheHints, type CacheDialect, type HintInput, type HintResult } from './cache-hints.js';
 
 const BY_SCHEMA: Readonly<Record<string, CacheDialect>> = { OpenAI: 'openai', Anthropic: 'anthropic', GCPAnthropic: 'anthropic', AWSBedrock: 'bedrock' };
 
@@ -25,9 +26,9 @@ export function dialectFor(cfg: PromptCachingConfig, schemaName: string | undefi
   return undefined;
 }
 
-/** Runs the step for a request routed to `rule`; undefined when nothing applies. Never throws. */
-export function runPromptCachingStep(gen: Generation, rule: string | undefined, input: HintInput, logger: Logger): HintResult | undefined {
-  const r = rule === undefined ? undefined : gen.config.rules.find((x) => x.name === rule);
+/** The hints for a request routed to `rule`; undefined when nothing applies. Never throws. */
+export function cacheHintsFor(config: Config, rule: string | undefined, input: HintInput, logger: Logger): HintResult | undefined {
+  const r = rule === undefined ? undefined : config.rules.find((x) => x.name === rule);
   const backend = r && r.backends.length === 1 ? r.backends[0] : undefined;
   const cfg = backend?.promptCaching ?? r?.promptCaching;
   if (!cfg || cfg.mode === 'off') return undefined;
@@ -40,4 +41,17 @@ export function runPromptCachingStep(gen: Generation, rule: string | undefined, 
     logger.warn({ err: { message: (err as Error).message }, rule }, 'prompt caching hints skipped');
     return undefined;
   }
+}
+
+/** The prompt-caching hook of `config`. */
+export function promptCachingHook(config: Config, logger: Logger): Hook {
+  return {
+    name: 'prompt-caching',
+    onRequest(req) {
+      if (req.kind !== 'routed' || !req.api || !req.body?.length) return undefined;
+      const hints = cacheHintsFor(config, req.rule, { apiId: req.api.id, body: req.body, headers: req.headers, project: req.caller?.project, traceId: req.traceId }, logger);
+      if (!hints) return undefined;
+      return { ...(hints.set.length ? { headers: { set: hints.set } } : {}), ...(hints.body ? { body: hints.body } : {}) };
+    },
+  };
 }

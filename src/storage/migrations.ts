@@ -2,7 +2,7 @@
  * Versioned schema migrations, applied in order in one transaction and recorded in
  * `schema_migrations`. Never edit a released migration: add the next one.
  */
-import { backfillRollupsSql, createRollupTablesSql } from '../ledger/rollup-sql.js';
+import { backfillRollupsSql, createRollupTablesSql } from './rollup-sql.js';
 import type { SqlDb, SqlExecutor } from './sql-db.js';
 
 /** One migration: its statements per dialect. */

@@ -9,7 +9,7 @@
  * group under a unique key); readers turn `''` back into null.
  */
 import { histogramCaseSql, histogramColumns } from './latency-histogram.js';
-import { TOKEN_COLUMNS } from './ledger-record.js';
+import { TOKEN_COLUMNS } from './token-columns.js';
 
 /** The grouping dimensions, as ledger column names. */
 export const ROLLUP_DIMENSIONS = ['provider', 'backend', 'model', 'project', 'key_id', 'rule', 'api'] as const;

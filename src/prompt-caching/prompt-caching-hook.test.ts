@@ -2,12 +2,11 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { promptCachingSchema } from '../config/prompt-caching-schema.js';
 import { configSchema } from '../config/schema.js';
-import { dialectFor, runPromptCachingStep } from './prompt-caching-step.js';
-import type { Generation } from './generation.js';
+import { cacheHintsFor, dialectFor } from './prompt-caching-hook.js';
 
 const auto = promptCachingSchema.parse({ mode: 'auto' });
 const logger = pino({ level: 'silent' });
-const gen = (rules: unknown[]) => ({ config: configSchema.parse({ rules }) }) as unknown as Generation;
+const gen = (rules: unknown[]) => configSchema.parse({ rules });
 const input = (apiId: string, body: string) => ({ apiId, body: Buffer.from(body), headers: {}, project: undefined, traceId: undefined });
 
 describe('dialectFor', () => {
@@ -22,7 +21,7 @@ describe('dialectFor', () => {
   });
 });
 
-describe('runPromptCachingStep', () => {
+describe('cacheHintsFor', () => {
   const body = '{"messages":[]}';
   it('uses the single backend’s config over the rule’s', () => {
     const g = gen([
@@ -32,16 +31,16 @@ describe('runPromptCachingStep', () => {
         backends: [{ name: 'b', promptCaching: { mode: 'auto', key: { from: 'static', value: 'backend' } } }],
       },
     ]);
-    expect(runPromptCachingStep(g, 'r', input('openai.chat_completions', body), logger)?.body?.toString()).toBe('{"prompt_cache_key":"backend","messages":[]}');
+    expect(cacheHintsFor(g, 'r', input('openai.chat_completions', body), logger)?.body?.toString()).toBe('{"prompt_cache_key":"backend","messages":[]}');
   });
   it('uses the rule’s config with several backends; nothing for unknown rules or mode off', () => {
     const g = gen([
       { name: 'r', promptCaching: { mode: 'auto', key: { from: 'static', value: 'rule' } }, backends: [{ name: 'a' }, { name: 'b' }] },
       { name: 'off', promptCaching: { mode: 'off', key: { from: 'static', value: 'x' } } },
     ]);
-    expect(runPromptCachingStep(g, 'r', input('openai.chat_completions', body), logger)?.body?.toString()).toBe('{"prompt_cache_key":"rule","messages":[]}');
-    expect(runPromptCachingStep(g, 'off', input('openai.chat_completions', body), logger)).toBeUndefined();
-    expect(runPromptCachingStep(g, 'nope', input('openai.chat_completions', body), logger)).toBeUndefined();
+    expect(cacheHintsFor(g, 'r', input('openai.chat_completions', body), logger)?.body?.toString()).toBe('{"prompt_cache_key":"rule","messages":[]}');
+    expect(cacheHintsFor(g, 'off', input('openai.chat_completions', body), logger)).toBeUndefined();
+    expect(cacheHintsFor(g, 'nope', input('openai.chat_completions', body), logger)).toBeUndefined();
   });
   it('config rejects a static key without value and a value with another source', () => {
     expect(() => promptCachingSchema.parse({ mode: 'auto', key: { from: 'static' } })).toThrow(/needs a value/);

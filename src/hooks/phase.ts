@@ -63,7 +63,7 @@ export interface ImmediateReply {
   readonly kind: 'immediate';
   readonly status: number;
   readonly headers: ReadonlyArray<readonly [string, string]>;
-  readonly body: string;
+  readonly body: string | Buffer;
   /** Short reason Envoy records (response code details). */
   readonly details: string;
 }
