@@ -13,7 +13,7 @@ import { MESSAGE_TIMEOUT } from './bootstrap-routes.js';
 type Json = Record<string, unknown>;
 
 /** Backend schemas whose APIs name the model in the URL: renaming it needs no body. */
-const URL_MODEL_SCHEMAS: ReadonlySet<string> = new Set(['AWSBedrock', 'AzureOpenAI', 'GCPVertexAI', 'GCPAnthropic', 'GCPGemini']);
+const URL_MODEL_SCHEMAS: ReadonlySet<string> = new Set(['AWSBedrock', 'AWSAnthropic', 'AzureOpenAI', 'GCPVertexAI', 'GCPAnthropic', 'GCPGemini']);
 
 /** The attribute the upstream filter asks Envoy to send (the picked cluster). */
 export const UPSTREAM_CLUSTER_ATTRIBUTE = 'xds.cluster_name';
