@@ -17,3 +17,24 @@ export { parseConfig, loadConfigFile, loadEmbeddedDefault, ConfigError, type Loa
 export type { Config } from './config/schema.js';
 export { createLogger } from './logger.js';
 export { checkRouterContract, type RouterCase, type RouterContractOptions } from './testing/router-contract.js';
+export type {
+  Hook,
+  HookRequest,
+  RequestStart as HookRequestStart,
+  RequestKind,
+  RequestApi,
+  Caller,
+  HookChanges,
+  HookAnswer,
+  LocalResponse,
+  RequestHookResult,
+  EarlyHookResult,
+  HookResponseStart,
+  HookAttempt,
+  AttemptHookResult,
+} from './hooks/hook.js';
+export type { HookFactory, HookContext } from './hooks/user-hooks.js';
+export type { RequestOutcome } from './hooks/outcome.js';
+export type { HeaderChanges } from './hooks/phase.js';
+export { mergeHeaderChanges } from './hooks/header-changes.js';
+export { checkHookContract, type HookContractOptions } from './testing/hook-contract.js';

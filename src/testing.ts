@@ -11,6 +11,24 @@ import { checkRouterContract, type RouterContractOptions } from './testing/route
 import { NoMatchingRuleError } from './routing/router.js';
 
 export { checkRouterContract, type RouterCase, type RouterContractOptions } from './testing/router-contract.js';
+export { checkHookContract, fakeHookAttempt, fakeHookRequest, fakeOutcome, type HookContractOptions } from './testing/hook-contract.js';
+import { checkHookContract, type HookContractOptions } from './testing/hook-contract.js';
+import type { Hook } from './hooks/hook.js';
+import type { HookContext } from './hooks/user-hooks.js';
+import { configSchema, type Config } from './config/schema.js';
+
+/**
+ * Registers a vitest suite that runs the hook contract against the hook `make` returns.
+ * @example describeHookContract('prompt guard', () => createPromptGuard(fakeHookContext({ patterns: ['secret'] })))
+ */
+export function describeHookContract(name: string, make: () => Hook | Promise<Hook>, options: HookContractOptions = {}): void {
+  describe(`hook contract: ${name}`, () => {
+    it('answers well-formed results within budget, leaves the request alone, is safe to share', async () => {
+      const hook = await make();
+      expect(await checkHookContract(hook, options)).toEqual([]);
+    });
+  });
+}
 
 /**
  * Registers a vitest suite that runs the router contract against the router `make` returns.
@@ -44,4 +62,9 @@ export function fakeDefaultRouter(rule?: string): Router {
  */
 export function fakeRouterContext(options: Readonly<Record<string, unknown>> = {}, config: unknown = {}): RouterContext {
   return { options, config, logger: pino({ level: 'silent' }), meter: createNoopMeter() };
+}
+
+/** A hook factory's context for users' tests: the given options, the default config, a silent logger, a no-op meter. */
+export function fakeHookContext<Options = Readonly<Record<string, unknown>>>(options: Options, opts: { config?: Config; baseDir?: string } = {}): HookContext<Options> {
+  return { options, config: opts.config ?? configSchema.parse({}), logger: pino({ level: 'silent' }), meter: createNoopMeter(), baseDir: opts.baseDir ?? '.' };
 }

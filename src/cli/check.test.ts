@@ -20,6 +20,13 @@ const FILES: Record<string, string> = {
   'not-a-function.mjs': 'export default { calculate() { return "openai"; } };\n',
   'throwing-router.mjs': 'export default () => { throw new Error("option rule is required"); };\n',
   'bad-metrics.mjs': 'export default () => ({ record() {} });\n',
+  'hook.mjs': 'export const optionsSchema = { safeParse: (v) => (typeof v.header === "string" ? { success: true, data: v } : { success: false, error: { issues: [{ path: ["header"], message: "required" }] } }) };\nexport default ({ options }) => ({ name: "h", onRequest: () => ({ headers: { set: [[options.header, "1"]] } }) });\n',
+  'no-method-hook.mjs': 'export default () => ({ name: "h", onRequst() {} });\n',
+  'hooks.yaml': `hooks:
+  - { module: ./hook.mjs, options: { header: x-a } }
+  - { module: ./hook.mjs, options: { head: x-b } }
+  - { module: ./no-method-hook.mjs }
+`,
   'valid.yaml': `# a valid config with every kind of module
 router: { module: ./router.mjs, options: { rule: premium } }
 metrics: { module: ./metrics.mjs }
@@ -169,6 +176,16 @@ describe('llm-extproc check', () => {
     const r = await run('check', '--config', 'bad-metrics.yaml');
     expect(r.code).toBe(1);
     expect(r.err).toContain('metrics.module (line 2): module "./bad-metrics.mjs": metrics factory must return an object with a newRequest() method');
+  });
+
+  it('exits 1 for hook modules with bad options or no hook method, naming each entry and its line', async () => {
+    const { code, err } = await run('check', '--config', 'hooks.yaml');
+    expect(code).toBe(1);
+    expect(err).toContain('hooks.yaml: 2 problem(s)');
+    expect(err).toContain('hooks[1].options (line 3)');
+    expect(err).toContain('hooks[1].options.header: required');
+    expect(err).toMatch(/hooks\[2\]\.module \(line 4\).*unknown hook method onRequst/);
+    expect(err).not.toContain('hooks[0]');
   });
 
   it('exits 1 for a CEL expression that does not compile, naming its metadataKey', async () => {

@@ -1,6 +1,6 @@
 /**
  * `llm-extproc check --config FILE`: validates the config and loads every module it names — the
- * router module, the metrics module, the CEL request costs — without serving. Every problem is
+ * router module, the metrics module, users' hook modules, the CEL request costs — without serving. Every problem is
  * printed with its YAML path and line. Exit 0 when the service would start on this file, 1 when not.
  * Settings that load but would not take effect (budgets without the ledger) are printed as
  * warnings with path and line; they do not change the exit code.
@@ -13,6 +13,7 @@ import { compileRequestCosts, RequestCostConfigError } from '../metrics/request-
 import { describeModule, type ModuleDetails } from '../modules/module-details.js';
 import { ModuleLoadError } from '../modules/import-module.js';
 import { loadRouter } from '../routing/load-router.js';
+import { loadUserHook } from '../hooks/user-hooks.js';
 import { loadConfigMetrics } from '../server/build-generation.js';
 import { lineOfConfigPath } from './config-lines.js';
 import { UsageError, type CliIo, type ExitCode } from './io.js';
@@ -95,6 +96,14 @@ export async function checkConfig(file: string, env: ServeEnv, io: CliIo): Promi
     if (config.metrics.module) modules.metrics = await describeModule(config.metrics.module, baseDir);
   } catch (err) {
     problems.push(problemAt(loaded, 'metrics.module', messageOf(err)));
+  }
+  for (const [i, entry] of config.hooks.entries()) {
+    try {
+      await loadUserHook(entry, i, { baseDir, cacheBust, logger: deps.logger, meter: deps.meter, config });
+    } catch (err) {
+      const message = messageOf(err);
+      problems.push(problemAt(loaded, /options are not valid/.test(message) ? `hooks[${i}].options` : `hooks[${i}].module`, message));
+    }
   }
   problems.push(...checkCosts(loaded));
 

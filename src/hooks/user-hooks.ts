@@ -4,6 +4,11 @@
  * or a package name). A module's default export is a {@link HookFactory}; it may also export
  * `optionsSchema` (anything with a zod-style `safeParse`) to have its options checked at load.
  *
+ * A hook answers with an error by returning `{ answer: err }` or throwing `err`, where `err` is a
+ * `UserFacingError` from `llm-extproc` or any object shaped like one, `{ status, code, message,
+ * param? }` with a 4xx or 5xx status (so a module need not import this package's own class):
+ * the client gets it in its API's error shape.
+ *
  * Each user hook runs isolated: an asynchronous call gets `timeoutMs`; a throw (other than a
  * `UserFacingError`, which is an answer), an overrun or a malformed result is a failure,
  * logged and counted (`llm_extproc.hook.failures`), and then `failureMode: closed` answers the
@@ -26,6 +31,8 @@ export interface HookContext<Options = Readonly<Record<string, unknown>>> {
   /** A child logger named after the module. */
   readonly logger: Logger;
   readonly meter: Meter;
+  /** The config file's directory (the process's for the embedded default): for the hook's own relative files. */
+  readonly baseDir: string;
 }
 
 /** A hook module's default export. Called once per config generation. */
@@ -57,21 +64,25 @@ function isSafeParser(v: unknown): v is SafeParser {
 
 /** Loads every configured hook, in order. Throws {@link ModuleLoadError} naming the module on any problem. */
 export async function loadUserHooks(entries: readonly UserHookConfig[], deps: LoadUserHooksDeps): Promise<Hook[]> {
-  const failures = deps.meter.createCounter('llm_extproc.hook.failures', { description: 'User hook calls that threw, ran over their budget or answered malformed results', unit: '{call}' });
   const hooks: Hook[] = [];
-  for (const [i, entry] of entries.entries()) {
-    const { factory, exports } = await importFactoryModule(entry.module, deps.baseDir, deps.cacheBust);
-    const options = validateOptions(entry, i, exports['optionsSchema']);
-    let hook: unknown;
-    try {
-      hook = await (factory as unknown as HookFactory)({ config: deps.config, options, logger: deps.logger.child({ module: entry.module }), meter: deps.meter });
-    } catch (err) {
-      throw new ModuleLoadError(entry.module, `factory threw: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
-    checkShape(entry.module, hook);
-    hooks.push(isolate(hook, entry, { logger: deps.logger.child({ component: 'hooks', module: entry.module }), count: (method, reason) => failures.add(1, { hook: hook.name, method, reason }) }));
-  }
+  for (const [i, entry] of entries.entries()) hooks.push(await loadUserHook(entry, i, deps));
   return hooks;
+}
+
+/** Loads `hooks[index]`. Throws {@link ModuleLoadError} naming the module on any problem. */
+export async function loadUserHook(entry: UserHookConfig, index: number, deps: LoadUserHooksDeps): Promise<Hook> {
+  const failures = deps.meter.createCounter('llm_extproc.hook.failures', { description: 'User hook calls that threw, ran over their budget or answered malformed results', unit: '{call}' });
+  const { factory, exports } = await importFactoryModule(entry.module, deps.baseDir, deps.cacheBust);
+  const options = validateOptions(entry, index, exports['optionsSchema']);
+  let hook: unknown;
+  try {
+    hook = await (factory as unknown as HookFactory)({ config: deps.config, options, logger: deps.logger.child({ module: entry.module }), meter: deps.meter, baseDir: deps.baseDir });
+  } catch (err) {
+    throw new ModuleLoadError(entry.module, `factory threw: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  checkShape(entry.module, hook);
+  const name = hook.name;
+  return isolate(hook, entry, { logger: deps.logger.child({ component: 'hooks', module: entry.module }), count: (method, reason) => failures.add(1, { hook: name, method, reason }) });
 }
 
 function validateOptions(entry: UserHookConfig, index: number, schema: unknown): Readonly<Record<string, unknown>> {
@@ -89,11 +100,11 @@ function checkShape(module: string, hook: unknown): asserts hook is Hook {
   if (typeof hook !== 'object' || hook === null) throw new ModuleLoadError(module, 'factory must return a hook object');
   const h = hook as Record<string, unknown>;
   if (typeof h['name'] !== 'string' || h['name'] === '') throw new ModuleLoadError(module, 'the hook must have a non-empty string name');
+  const unknown = Object.keys(h).filter((k) => k !== 'name' && !(HOOK_METHODS as readonly string[]).includes(k) && typeof h[k] === 'function' && /^on[A-Z]/.test(k));
+  if (unknown.length) throw new ModuleLoadError(module, `unknown hook method ${unknown.join(', ')} (known: ${HOOK_METHODS.join(', ')})`);
   const methods = HOOK_METHODS.filter((m) => h[m] !== undefined);
   for (const m of methods) if (typeof h[m] !== 'function') throw new ModuleLoadError(module, `${m} must be a function`);
   if (methods.length === 0) throw new ModuleLoadError(module, `the hook implements none of ${HOOK_METHODS.join(', ')}`);
-  const unknown = Object.keys(h).filter((k) => k !== 'name' && !(HOOK_METHODS as readonly string[]).includes(k) && typeof h[k] === 'function' && /^on[A-Z]/.test(k));
-  if (unknown.length) throw new ModuleLoadError(module, `unknown hook method ${unknown.join(', ')} (known: ${HOOK_METHODS.join(', ')})`);
 }
 
 class HookTimeoutError extends Error {
@@ -117,24 +128,47 @@ function checkHeaders(h: unknown): asserts h is HeaderChanges {
   if (remove !== undefined && !(Array.isArray(remove) && remove.every((e) => typeof e === 'string'))) throw new MalformedResultError('headers.remove must be strings');
 }
 
-function checkResult(r: unknown): void {
-  if (r === undefined || r === null) return;
+/** An error answer shaped like a UserFacingError, from a module that does not import ours. */
+function asUserFacing(v: unknown): UserFacingError | undefined {
+  if (isUserFacing(v)) return v;
+  const e = v as { status?: unknown; code?: unknown; message?: unknown; param?: unknown } | null;
+  if (typeof e !== 'object' || e === null || typeof e.status !== 'number' || !Number.isInteger(e.status) || e.status < 400 || e.status > 599) return undefined;
+  if (typeof e.code !== 'string' || e.code === '' || typeof e.message !== 'string') return undefined;
+  return new UserFacingError(e.status as UserFacingError['status'], e.code, e.message, typeof e.param === 'string' ? e.param : undefined);
+}
+
+/** `r` checked, with an error answer shaped like a UserFacingError made one. Throws MalformedResultError. */
+function checkResult<T>(r: T): T {
+  if (r === undefined || r === null) return r;
   if (typeof r !== 'object') throw new MalformedResultError(`a hook returns an object or nothing, not ${typeof r}`);
   const o = r as Record<string, unknown>;
   if ('answer' in o) {
     const a = o['answer'];
-    if (isUserFacing(a)) return;
+    const err = asUserFacing(a);
+    if (err) return (err === a ? r : { ...o, answer: err }) as T;
     const l = a as { status?: unknown; headers?: unknown; body?: unknown; details?: unknown } | null;
     if (!l || typeof l.status !== 'number' || !Number.isInteger(l.status) || l.status < 200 || l.status > 599 || !Buffer.isBuffer(l.body) || typeof l.details !== 'string' || !Array.isArray(l.headers)) {
       throw new MalformedResultError('answer must be a UserFacingError or { status, headers, body: Buffer, details }');
     }
     checkHeaders({ set: l.headers });
-    return;
+    return r;
   }
   if (o['headers'] !== undefined) checkHeaders(o['headers']);
   if (o['body'] !== undefined && !Buffer.isBuffer(o['body'])) throw new MalformedResultError('body must be a Buffer');
   const c = o['caller'] as { id?: unknown; project?: unknown } | undefined;
   if (c !== undefined && (typeof c !== 'object' || c === null || typeof c.id !== 'string' || typeof c.project !== 'string')) throw new MalformedResultError('caller must be { id, project } strings');
+  return r;
+}
+
+/** The problem with a hook's `onRequest`/`onAttempt` result, or undefined when it is well formed. */
+export function hookResultProblem(r: unknown): string | undefined {
+  try {
+    checkResult(r);
+    return undefined;
+  } catch (err) {
+    if (err instanceof MalformedResultError) return err.message;
+    throw err;
+  }
 }
 
 /** `hook` with its request-path methods bounded by the entry's budget and failure mode. */
@@ -158,10 +192,10 @@ function isolate(hook: Hook, entry: UserHookConfig, deps: { logger: Logger; coun
             }),
           ])
         : r;
-      checkResult(result);
-      return result as T;
+      return checkResult(result) as T;
     } catch (err) {
-      if (isUserFacing(err)) throw err;
+      const answer = asUserFacing(err);
+      if (answer) throw answer;
       return failed<T>(method, err);
     } finally {
       clearTimeout(timer);
