@@ -19,12 +19,23 @@ const URL_MODEL_SCHEMAS: ReadonlySet<string> = new Set(['AWSBedrock', 'AWSAnthro
 export const UPSTREAM_CLUSTER_ATTRIBUTE = 'xds.cluster_name';
 
 /**
- * The upstream `http_filters` for a backend: ext_proc (request headers, plus the buffered body
- * when the credential is a signature over it or the model name is renamed in the body) then the
- * upstream codec.
+ * True when requests reach `backend` by translation: its `schema` differs from the input
+ * `schema` (AI Gateway v0.2 semantics; see docs/translation.md).
  */
-export function upstreamHttpFilters(backend: BackendConfig): Json[] {
-  const needsBody = backend.auth?.aws !== undefined || (Boolean(backend.modelNameOverride) && !URL_MODEL_SCHEMAS.has(backend.schema?.name ?? 'OpenAI'));
+export function translatesFor(backend: BackendConfig, inputSchema: string): boolean {
+  return backend.schema !== undefined && backend.schema.name !== inputSchema;
+}
+
+/**
+ * The upstream `http_filters` for a backend: ext_proc (request headers, plus the buffered body
+ * when the credential is a signature over it, the model name is renamed in the body or the
+ * request is translated; for a translated backend also the response, streamed, to translate it
+ * back) then the upstream codec.
+ */
+export function upstreamHttpFilters(backend: BackendConfig, inputSchema: string): Json[] {
+  const translated = translatesFor(backend, inputSchema);
+  const needsBody =
+    translated || backend.auth?.aws !== undefined || (Boolean(backend.modelNameOverride) && !URL_MODEL_SCHEMAS.has(backend.schema?.name ?? 'OpenAI'));
   return [
     {
       name: 'envoy.filters.http.ext_proc',
@@ -38,8 +49,8 @@ export function upstreamHttpFilters(backend: BackendConfig): Json[] {
           request_header_mode: 'SEND',
           request_body_mode: needsBody ? 'BUFFERED' : 'NONE',
           request_trailer_mode: 'SKIP',
-          response_header_mode: 'SKIP',
-          response_body_mode: 'NONE',
+          response_header_mode: translated ? 'SEND' : 'SKIP',
+          response_body_mode: translated ? 'STREAMED' : 'NONE',
           response_trailer_mode: 'SKIP',
         },
       },
@@ -51,22 +62,22 @@ export function upstreamHttpFilters(backend: BackendConfig): Json[] {
   ];
 }
 
-/** True when `backend` needs the upstream-level call: it has `auth` or a `modelNameOverride`. */
-export function needsUpstreamCall(backend: BackendConfig): boolean {
-  return backend.auth !== undefined || Boolean(backend.modelNameOverride);
+/** True when `backend` needs the upstream-level call: it has `auth` or a `modelNameOverride`, or is reached by translation. */
+export function needsUpstreamCall(backend: BackendConfig, inputSchema: string): boolean {
+  return backend.auth !== undefined || Boolean(backend.modelNameOverride) || translatesFor(backend, inputSchema);
 }
 
 /** True when some backend needs the upstream-level call (the default for adding the upstream filter). */
-export function anyUpstreamCall(rules: ReadonlyArray<{ readonly backends: readonly BackendConfig[] }>): boolean {
-  return rules.some((r) => r.backends.some(needsUpstreamCall));
+export function anyUpstreamCall(rules: ReadonlyArray<{ readonly backends: readonly BackendConfig[] }>, inputSchema: string): boolean {
+  return rules.some((r) => r.backends.some((b) => needsUpstreamCall(b, inputSchema)));
 }
 
 /** Adds the upstream filters to a generated backend cluster (in its HttpProtocolOptions). */
-export function withUpstreamFilters(cluster: Json, backend: BackendConfig): Json {
+export function withUpstreamFilters(cluster: Json, backend: BackendConfig, inputSchema: string): Json {
   const options = cluster['typed_extension_protocol_options'] as Record<string, Json>;
   const key = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
   return {
     ...cluster,
-    typed_extension_protocol_options: { ...options, [key]: { ...options[key], http_filters: upstreamHttpFilters(backend) } },
+    typed_extension_protocol_options: { ...options, [key]: { ...options[key], http_filters: upstreamHttpFilters(backend, inputSchema) } },
   };
 }

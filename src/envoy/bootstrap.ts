@@ -297,12 +297,12 @@ function snippet(config: Config, opts: EnvoyConfigOptions, routes: Json, cluster
 export function generateEnvoyConfig(config: Config, opts: EnvoyConfigOptions): string {
   const plan = planBackendClusters(config);
   const routes = routeConfiguration(config, plan.byRule);
-  const upstream = opts.upstreamCredentials ?? anyUpstreamCall(config.rules);
+  const upstream = opts.upstreamCredentials ?? anyUpstreamCall(config.rules, config.schema.name);
   const backendOf = upstream ? backendsByClusterName(config) : undefined;
   const withCredentials = (c: BackendCluster) => {
     const cluster = backendCluster(c);
     const backend = backendOf?.get(c.name);
-    return backend && needsUpstreamCall(backend) ? withUpstreamFilters(cluster, backend) : cluster;
+    return backend && needsUpstreamCall(backend, config.schema.name) ? withUpstreamFilters(cluster, backend, config.schema.name) : cluster;
   };
   const clusters = [extprocCluster(opts.extprocAddress), ...plan.clusters.map(withCredentials)];
   const doc = opts.full ? fullBootstrap(config, opts, routes, clusters) : snippet(config, opts, routes, clusters);

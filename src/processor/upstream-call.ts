@@ -6,6 +6,8 @@
  * backend's credential, …). Retries and fallback to another provider each get their own call,
  * so each attempt carries the right key and name. The backend is found from the
  * `xds.cluster_name` attribute, by the names the generated Envoy config gives clusters.
+ * A hook that changed the attempt's request into another API (translation) rewrites its
+ * response back, chunk by chunk (response body switched to STREAMED).
  */
 import type { Logger } from 'pino';
 import type { ApiMatch } from '../apis/api.js';
@@ -13,7 +15,7 @@ import { detectApi } from '../apis/registry.js';
 import { rewriteRequest } from '../apis/request-rewrite.js';
 import { isUserFacing, type UserFacingError } from '../errors.js';
 import { mergeHeaderChanges } from '../hooks/header-changes.js';
-import { isAnswer, type HookAttempt, type LocalResponse } from '../hooks/hook.js';
+import { isAnswer, type AttemptResponseRewrite, type AttemptResponseRewriter, type HookAttempt, type LocalResponse } from '../hooks/hook.js';
 import type { HeaderChanges, PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import type { Generation } from './generation.js';
 import { continueReply, errorReply, localReply } from './replies.js';
@@ -36,6 +38,9 @@ export class UpstreamCall {
   private body: Buffer[] = [];
   /** `:path` with the URL model renamed, when it was. */
   private renamedPath: string | undefined;
+  /** The response rewrite a hook chose for this attempt (translation), and its rewriter once the response started. */
+  private rewrite: AttemptResponseRewrite | undefined;
+  private rewriter: AttemptResponseRewriter | undefined;
 
   constructor(
     private readonly generation: Generation,
@@ -81,6 +86,17 @@ export class UpstreamCall {
         const renamed = override !== undefined && this.match ? rewriteRequest(this.match, this.attempt!.path, received, { model: override }).body : undefined;
         return [await this.run('requestBody', renamed ?? received, renamed)];
       }
+      case 'responseHeaders': {
+        // A hook that changed the request into another API rewrites the response back.
+        const headers = msg.headers ?? {};
+        this.rewriter = this.rewrite?.(Number(headers[':status'] ?? 0), headers);
+        if (!this.rewriter) return [continueReply('responseHeaders')];
+        const changes = mergeHeaderChanges([this.rewriter.headers]);
+        return [continueReply('responseHeaders', { ...(changes ? { headers: changes } : {}), responseBodyMode: 'STREAMED' })];
+      }
+      case 'responseBody':
+        if (!this.rewriter) return [continueReply('responseBody')];
+        return [continueReply('responseBody', { body: this.rewriter.push(msg.body ?? Buffer.alloc(0), msg.endOfStream) })];
       default:
         return [continueReply(msg.phase)];
     }
@@ -114,6 +130,7 @@ export class UpstreamCall {
         newBody = result.body;
         current = { ...current, body: result.body };
       }
+      if ('rewriteResponse' in result && result.rewriteResponse) this.rewrite = result.rewriteResponse;
     }
     if (newBody) changes.push({ set: [['content-length', String(newBody.length)]] });
     const headers = mergeHeaderChanges(changes);

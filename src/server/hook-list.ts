@@ -8,9 +8,11 @@
  * 3. `policy`: request line, required headers, body rules; policy header changes;
  * 4. users' hooks (`hooks:` in config), in their order;
  * 5. `prompt-caching`: cache hints in the body and headers;
- * 6. `credentials`: the provider credential, last of the hooks that change the request, so a
+ * 6. `translation`: per attempt, the request rewritten for a backend that speaks another API,
+ *    and its response rewritten back;
+ * 7. `credentials`: the provider credential, last of the hooks that change the request, so a
  *    SigV4 signature covers the body and path as sent;
- * 7. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
+ * 8. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
  *    counters and request log.
  */
 import type { Logger } from 'pino';
@@ -24,6 +26,7 @@ import type { BudgetGate } from '../ledger/budgets.js';
 import { budgetsHook } from '../ledger/budgets-hook.js';
 import { policyHook } from '../policy/policy-hook.js';
 import { promptCachingHook } from '../prompt-caching/prompt-caching-hook.js';
+import { translationHook } from '../translation/translation-hook.js';
 
 /** The process-wide parts the features' hooks are built over. */
 export interface HookServices {
@@ -47,6 +50,7 @@ export function hookList(config: Config, services: HookServices, user: readonly 
     policyHook(config),
     ...user,
     promptCachingHook(config, logger.child({ component: 'prompt-caching' })),
+    translationHook(logger.child({ component: 'translation' })),
     ...(services.credentials ? [credentialsHook(config, services.credentials, logger.child({ component: 'credentials' }))] : []),
     ...services.recorders,
   ];

@@ -38,6 +38,8 @@ export interface SessionOptions {
   readonly messageTimeoutMs: number;
   readonly requestBodyMode: BodySendMode;
   readonly responseBodyMode: BodySendMode;
+  /** Attributes sent with the first message (`request_attributes`), e.g. `xds.cluster_name` of an upstream-level filter. */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 type Event = { kind: 'reply'; reply: InboundReply } | { kind: 'closed' } | { kind: 'timeout' };
@@ -72,6 +74,11 @@ export class ProcessorSession {
         requestBodyMode: this.options.requestBodyMode,
         responseBodyMode: this.options.responseBodyMode,
       };
+      const attributes = this.options.attributes;
+      if (attributes !== undefined) {
+        const fields = Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { stringValue: v }]));
+        full.attributes = { 'envoy.filters.http.ext_proc': { fields } };
+      }
     }
     if (this.options.observability) full.observabilityMode = true;
     this.options.exchange.sent.push(full);
