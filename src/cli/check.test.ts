@@ -74,6 +74,13 @@ budgets:
 budgets:
   - { window: month, maxCostUsd: 50 }
 `,
+  'translated.yaml': `rules:
+  - name: mixed
+    backends:
+      - { name: openai, schema: { name: OpenAI } }
+      - { name: bedrock, schema: { name: AWSBedrock } }
+      - { name: vertex, schema: { name: GCPVertexAI } }
+`,
   'budgets-with-ledger.yaml': `ledger: { enabled: true }
 budgets:
   - { project: acme, window: day, maxTokens: 1000 }
@@ -108,6 +115,20 @@ afterAll(async () => {
 const run = (...argv: string[]): Promise<CliRun> => runCliIn(dir, argv);
 
 describe('llm-extproc check', () => {
+  it('shows what each backend reached by translation does with OpenAI and Anthropic requests, and warns about Vertex AI without a project', async () => {
+    const r = await run('check', '--config', 'translated.yaml');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('rules[0].backends[1] (bedrock, AWSBedrock): OpenAI Chat → openai.chat_completions → Amazon Bedrock Converse (bedrock-converse); Anthropic Messages → anthropic.messages → Claude on Amazon Bedrock (bedrock-anthropic)');
+    expect(r.out).toContain('rules[0].backends[0] (openai, OpenAI): OpenAI Chat → none');
+    expect(r.err).toMatch(/rules\[0\]\.backends\[2\]\.auth\.gcp \(line \d+\)|rules\[0\]\.backends\[2\]\.auth\.gcp:/);
+    const json = JSON.parse((await run('check', '--config', 'translated.yaml', '--json')).out) as { translations: Array<{ backend: string; openaiChatCompletions: { kind: string } }> };
+    expect(json.translations.map((t) => [t.backend, t.openaiChatCompletions.kind])).toEqual([
+      ['openai', 'none'],
+      ['bedrock', 'translate'],
+      ['vertex', 'unsupported'],
+    ]);
+  });
+
   it('exits 0 for a valid config with a summary naming the loaded modules', async () => {
     const r = await run('check', '--config', 'valid.yaml');
     expect(r.err).toBe('');

@@ -15,6 +15,7 @@ import { ModuleLoadError } from '../modules/import-module.js';
 import { loadRouter } from '../routing/load-router.js';
 import { loadUserHook } from '../hooks/user-hooks.js';
 import { loadConfigMetrics } from '../server/build-generation.js';
+import { type BackendTranslation, describeTranslations, translationWarnings } from '../translation/config-view.js';
 import { lineOfConfigPath } from './config-lines.js';
 import { UsageError, type CliIo, type ExitCode } from './io.js';
 import { oneShotDeps } from './quiet-deps.js';
@@ -35,6 +36,8 @@ export interface CheckReport {
   readonly modules?: { router?: ModuleDetails; metrics?: ModuleDetails };
   /** The `llmRequestCosts` entries, all compiled. */
   readonly requestCosts?: ReadonlyArray<{ metadataKey: string; type: string }>;
+  /** Every backend with a `schema`, and what OpenAI Chat and Anthropic Messages requests become there. */
+  readonly translations?: readonly BackendTranslation[];
 }
 
 /** A problem at `path`, with the line of `path` in the config text when found. */
@@ -111,10 +114,11 @@ export async function checkConfig(file: string, env: ServeEnv, io: CliIo): Promi
     file,
     valid: problems.length === 0,
     problems,
-    warnings: configWarnings(config).map((w) => problemAt(loaded, w.path, w.message)),
+    warnings: [...configWarnings(config), ...translationWarnings(config)].map((w) => problemAt(loaded, w.path, w.message)),
     rules: config.rules.length,
     modules,
     requestCosts: config.llmRequestCosts.map((c) => ({ metadataKey: c.metadataKey, type: c.type })),
+    translations: describeTranslations(config),
   };
 }
 
@@ -136,6 +140,10 @@ export async function runCheck(values: Record<string, unknown>, io: CliIo, env: 
   } else if (report.valid) {
     const mods = Object.entries(report.modules ?? {}).map(([kind, m]) => describeLoaded(kind, m));
     io.out(`${file}: valid (${report.rules ?? 0} rules${mods.length ? `; ${mods.join(', ')} loaded` : ''})\n`);
+    for (const t of report.translations ?? []) {
+      if (t.openaiChatCompletions.kind === 'none' && t.anthropicMessages.kind === 'none') continue;
+      io.out(`  ${t.path} (${t.backend}, ${t.schema}): OpenAI Chat → ${t.openaiChatCompletions.translation}; Anthropic Messages → ${t.anthropicMessages.translation}\n`);
+    }
   } else {
     io.err(`${file}: ${report.problems.length} problem(s)\n`);
     for (const p of report.problems) io.err(formatProblem(p));
