@@ -14,7 +14,7 @@ import type { ServerResponse } from 'node:http';
 import { backendsByClusterName } from '../../src/envoy/bootstrap-clusters.js';
 import { startHarness, type Harness } from '../harness/harness.js';
 import { startMockUpstream, type MockUpstream, type RecordedRequest } from '../harness/mock-upstream.js';
-import { histogramSum } from '../support/prometheus.js';
+import { histogramCount, histogramSum } from '../support/prometheus.js';
 import { providerFixture, providerJson } from '../support/provider-fixtures.js';
 import { startService, type TestService } from '../support/service.js';
 import { translationFixture, translationJson } from '../support/translation-fixtures.js';
@@ -36,6 +36,11 @@ rules:
     headers: [{ name: x-ai-eg-model, exact: gemini-flash }]
     backends:
       - { name: gemini, schema: { name: GCPGemini }, host: generativelanguage.googleapis.com, modelNameOverride: gemini-2.5-flash, auth: { apiKey: { key: g-provider-key } } }
+  - name: fallback
+    headers: [{ name: x-ai-eg-model, exact: house-claude }]
+    backends:
+      - { name: primary, schema: { name: Anthropic }, host: api.anthropic.com, modelNameOverride: claude-opus-4-1-20250805, auth: { apiKey: { key: sk-ant-primary } } }
+      - { name: secondary, schema: { name: AWSAnthropic }, modelNameOverride: "anthropic.claude-3-5-sonnet-20240620-v1:0", auth: { aws: { region: us-east-1, credentialFileLiteral: "${AWS_LITERAL}" } } }
   - name: claude-bedrock
     headers: [{ name: x-ai-eg-model, exact: claude-3-5-sonnet }]
     backends:
@@ -178,6 +183,31 @@ describe('OpenAI SDK served by other providers, per attempt', () => {
     const refused = client.chat.completions.create({ model: 'nova-pro', messages: ASK, response_format: { type: 'json_object' } });
     await expect(refused).rejects.toBeInstanceOf(OpenAI.BadRequestError);
     await expect(refused).rejects.toMatchObject({ param: 'response_format' });
+  });
+});
+
+describe('a rule whose backends speak different APIs (cross-provider fallback)', () => {
+  it('translates each attempt for the backend Envoy picked: the client sees one API either way', async () => {
+    const results: string[] = [];
+    for (const [backend, path, credential] of [
+      ['primary', '/v1/messages', 'x-api-key'],
+      ['secondary', '/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/invoke-with-response-stream', 'authorization'],
+    ] as const) {
+      const { url, router, attempt } = await chain('fallback', backend);
+      const client = new OpenAI({ apiKey: 'sk-client', baseURL: `${url}/v1`, maxRetries: 0 });
+      const final = await client.chat.completions.stream({ model: 'house-claude', messages: ASK }).finalChatCompletion();
+      expect(final.object).toBe('chat.completion');
+      results.push(final.choices[0]!.finish_reason);
+      expect(lastRequest().path).toBe(path);
+      expect(lastRequest().headers[credential]).toBeDefined();
+      expect([...router.violations, ...attempt.violations]).toEqual([]);
+    }
+    expect(results).toEqual(['tool_calls', 'stop']);
+    const text = await svc.metricsText();
+    expect(histogramSum(text, 'gen_ai_client_token_usage', { gen_ai_token_type: 'input', gen_ai_request_model: 'house-claude' })).toBe(340 + 14);
+    expect(histogramSum(text, 'gen_ai_client_token_usage', { gen_ai_token_type: 'output', gen_ai_request_model: 'house-claude' })).toBe(90 + 9);
+    // Time to first token is measured on the translated stream, once per request.
+    expect(histogramCount(text, 'gen_ai_server_time_to_first_token', { gen_ai_request_model: 'house-claude' })).toBe(2);
   });
 });
 
