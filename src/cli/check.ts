@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { configWarnings } from '../config/config-warnings.js';
+import { BODY_MODES, bodyModeWarnings, type RequestBodyMode } from '../config/body-mode-warnings.js';
 import { ConfigError, type ConfigProblem, type LoadedConfig } from '../config/load.js';
 import { compileRequestCosts, RequestCostConfigError } from '../metrics/request-costs.js';
 import { describeModule, type ModuleDetails } from '../modules/module-details.js';
@@ -74,7 +75,7 @@ function checkCosts(loaded: LoadedConfig): ConfigProblem[] {
 }
 
 /** Loads the config and everything it names; collects every problem. */
-export async function checkConfig(file: string, env: ServeEnv, io: CliIo): Promise<CheckReport> {
+export async function checkConfig(file: string, env: ServeEnv, io: CliIo, bodyMode?: RequestBodyMode): Promise<CheckReport> {
   let loaded: LoadedConfig;
   try {
     loaded = await loadConfigFrom(file, env, io.cwd);
@@ -114,7 +115,7 @@ export async function checkConfig(file: string, env: ServeEnv, io: CliIo): Promi
     file,
     valid: problems.length === 0,
     problems,
-    warnings: [...configWarnings(config), ...translationWarnings(config)].map((w) => problemAt(loaded, w.path, w.message)),
+    warnings: [...configWarnings(config), ...(bodyMode ? bodyModeWarnings(config, bodyMode) : []), ...translationWarnings(config)].map((w) => problemAt(loaded, w.path, w.message)),
     rules: config.rules.length,
     modules,
     requestCosts: config.llmRequestCosts.map((c) => ({ metadataKey: c.metadataKey, type: c.type })),
@@ -134,7 +135,9 @@ function formatProblem(p: ConfigProblem): string {
 export async function runCheck(values: Record<string, unknown>, io: CliIo, env: ServeEnv): Promise<ExitCode> {
   const file = (values['config'] as string | undefined) ?? env.config;
   if (!file) throw new UsageError('--config FILE is required (or set LLM_EXTPROC_CONFIG)');
-  const report = await checkConfig(file, env, io);
+  const mode = values['body-mode'] as string | undefined;
+  if (mode !== undefined && !(BODY_MODES as readonly string[]).includes(mode)) throw new UsageError(`--body-mode must be one of ${BODY_MODES.join(', ')} (got ${JSON.stringify(mode)})`);
+  const report = await checkConfig(file, env, io, mode as RequestBodyMode | undefined);
   if (values['json']) {
     io.out(`${JSON.stringify(report, null, 2)}\n`);
   } else if (report.valid) {

@@ -48,10 +48,14 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   check: {
     name: 'check',
-    usage: 'llm-extproc check --config FILE',
-    summary: 'Validate a config and load its router and metrics modules without serving. Exit 0 when valid, 1 when not.',
-    options: { config: { ...configFlag, help: 'config file to check (required unless $LLM_EXTPROC_CONFIG is set)' }, json: { type: 'boolean', help: 'print the result as JSON' } },
-    examples: ['llm-extproc check --config config.yaml', 'llm-extproc check --config config.yaml --json'],
+    usage: 'llm-extproc check --config FILE [--body-mode MODE] [--json]',
+    summary: 'Validate a config and load its router, metrics and hook modules without serving. Exit 0 when valid, 1 when not.',
+    options: {
+      config: { ...configFlag, help: 'config file to check (required unless $LLM_EXTPROC_CONFIG is set)' },
+      'body-mode': { type: 'string', valueName: 'MODE', help: "the request body mode of Envoy's ext_proc filter: warn about decisions that need the whole body (BUFFERED_PARTIAL, STREAMED, NONE)" },
+      json: { type: 'boolean', help: 'print the result as JSON' },
+    },
+    examples: ['llm-extproc check --config config.yaml', 'llm-extproc check --config config.yaml --body-mode BUFFERED_PARTIAL', 'llm-extproc check --config config.yaml --json'],
     run: async (v, io, env) => (await import('./check.js')).runCheck(v, io, env),
   },
   route: {

@@ -20,6 +20,11 @@ export interface LedgerRecord {
   readonly api: string | null;
   readonly requestModel: string | null;
   readonly responseModel: string | null;
+  /**
+   * The model name sent upstream when a backend renamed it (`modelNameOverride`); null when the
+   * client's was sent. Absent in records spilled before the column existed.
+   */
+  readonly sentModel?: string | null;
   readonly stream: boolean;
   readonly status: number;
   readonly errorType: string | null;
@@ -57,6 +62,7 @@ export const LEDGER_COLUMNS = [
   'duration_ms',
   'ttft_ms',
   'cost_usd',
+  'sent_model',
 ] as const;
 
 /** The record's column values, in {@link LEDGER_COLUMNS} order. */
@@ -86,6 +92,7 @@ export function recordValues(r: LedgerRecord): unknown[] {
     r.durationMs,
     r.ttftMs,
     r.costUsd,
+    r.sentModel ?? null,
   ];
 }
 
@@ -119,6 +126,7 @@ export function recordFromOutcome(o: RequestOutcome, ctx: RecordContext): Ledger
     api: o.api ?? null,
     requestModel: o.model ?? null,
     responseModel: o.info?.model ?? null,
+    sentModel: o.sentModel ?? null,
     stream: o.stream,
     status: o.status,
     errorType: o.errorType ?? null,

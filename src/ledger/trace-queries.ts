@@ -67,6 +67,7 @@ const CAMEL: Record<string, string> = {
   response_id: 'responseId',
   key_id: 'keyId',
   response_model: 'responseModel',
+  sent_model: 'sentModel',
   error_type: 'errorType',
   input_tokens: 'inputTokens',
   cached_input_tokens: 'cachedInputTokens',
@@ -78,7 +79,7 @@ const CAMEL: Record<string, string> = {
   ttft_ms: 'ttftMs',
   cost_usd: 'costUsd',
 };
-const TEXT = new Set(['request_id', 'trace_id', 'response_id', 'project', 'key_id', 'rule', 'backend', 'provider', 'api', 'model', 'response_model', 'error_type']);
+const TEXT = new Set(['request_id', 'trace_id', 'response_id', 'project', 'key_id', 'rule', 'backend', 'provider', 'api', 'model', 'response_model', 'sent_model', 'error_type']);
 
 function toRow(r: SqlRow): LedgerRow {
   const out: LedgerRow = {};

@@ -25,6 +25,8 @@ export interface RequestLogLine {
   method: string;
   path: string;
   model?: string;
+  /** The model name sent upstream when a backend renamed it. */
+  sent_model?: string;
   response_model?: string;
   rule?: string;
   status: number;
@@ -73,6 +75,7 @@ export function formatRequestLog(o: RequestOutcome, opts: RequestLogOptions = {}
   };
   if (o.api !== undefined) line.api = o.api;
   if (o.model !== undefined) line.model = cut(o.model, MAX_FIELD_CHARS);
+  if (o.sentModel !== undefined) line.sent_model = cut(o.sentModel, MAX_FIELD_CHARS);
   if (o.rule !== undefined) line.rule = o.rule;
   if (o.errorType !== undefined) line.error_type = cut(o.errorType, MAX_FIELD_CHARS);
   if (o.ttftMs !== undefined && Number.isFinite(o.ttftMs)) line.ttft_ms = ms(o.ttftMs);

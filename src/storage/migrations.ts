@@ -96,6 +96,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX ledger_trace_ts ON ledger (trace_id, ts, request_id)`,
     ],
   },
+  {
+    version: 4,
+    name: 'ledger: the model name sent upstream',
+    // A backend's modelNameOverride sends another name than the client asked for: the record
+    // keeps both (the price is of the one sent).
+    up: () => [`ALTER TABLE ledger ADD COLUMN sent_model TEXT`],
+  },
 ];
 
 /** Arbitrary constant for PostgreSQL's advisory lock: replicas starting together migrate one at a time. */
