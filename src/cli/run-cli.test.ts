@@ -109,7 +109,15 @@ describe('runCli', () => {
     const r = await run('check', '--config', V02_FIXTURE);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toBe(`${V02_FIXTURE}: valid (3 rules)\n`);
+    // The v0.2 meaning of a backend schema other than the input schema: translation.
+    expect(r.out).toBe(
+      [
+        `${V02_FIXTURE}: valid (3 rules)`,
+        '  rules[1].backends[0] (envoy-ai-gateway-basic-aws.default, AWSBedrock): OpenAI Chat → openai.chat_completions → Amazon Bedrock Converse (bedrock-converse); Anthropic Messages → anthropic.messages → Claude on Amazon Bedrock (bedrock-anthropic)',
+        '  rules[2].backends[0] (envoy-ai-gateway-basic-azure.default, AzureOpenAI): OpenAI Chat → openai.chat_completions → Azure OpenAI (azure-openai); Anthropic Messages → anthropic.messages → Azure OpenAI (azure-openai)',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('check lists each problem with path and line, and exits 1', async () => {

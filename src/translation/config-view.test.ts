@@ -20,11 +20,14 @@ describe('what check and route show', () => {
   it('lists per backend what each client API gets', () => {
     const all = describeTranslations(config);
     expect(all.map((t) => [t.path, t.openaiChatCompletions.kind, t.anthropicMessages.kind])).toEqual([
-      ['rules[0].backends[0]', 'none', 'translate'],
+      ['rules[0].backends[0]', 'none', 'none'],
       ['rules[0].backends[1]', 'translate', 'translate'],
       ['rules[0].backends[2]', 'unsupported', 'unsupported'],
     ]);
     expect(all[1]!.openaiChatCompletions.translation).toBe('openai.chat_completions → Amazon Bedrock Converse (bedrock-converse)');
+    // With Anthropic as the input schema, Anthropic clients reach the OpenAI backend by translation.
+    const anthropicInput = configSchema.parse({ schema: { name: 'Anthropic' }, rules: [{ name: 'r', backends: [{ name: 'vllm', schema: { name: 'OpenAI' } }] }] });
+    expect(describeTranslations(anthropicInput)[0]!.anthropicMessages).toEqual({ kind: 'translate', translation: 'anthropic.messages → an OpenAI-compatible server (openai)' });
   });
 
   it('answers per rule for one request API', () => {

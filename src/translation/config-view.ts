@@ -30,7 +30,7 @@ export interface RuleBackendTranslation {
 export function translationsForRule(config: Config, rule: string, apiId: string): RuleBackendTranslation[] {
   const r = config.rules.find((x) => x.name === rule);
   return (r?.backends ?? []).map((b) => {
-    const plan = planTranslation(apiId, b);
+    const plan = planTranslation(apiId, b, { inputSchema: config.schema.name });
     return { backend: b.name, kind: plan.kind, translation: describePlan(plan) };
   });
 }
@@ -52,8 +52,8 @@ export interface BackendTranslation {
   readonly anthropicMessages: ClientTranslation;
 }
 
-function clientTranslation(apiId: string, b: BackendConfig): ClientTranslation {
-  const plan = planTranslation(apiId, b);
+function clientTranslation(apiId: string, b: BackendConfig, inputSchema: string): ClientTranslation {
+  const plan = planTranslation(apiId, b, { inputSchema });
   return { kind: plan.kind, translation: describePlan(plan) };
 }
 
@@ -67,8 +67,8 @@ export function describeTranslations(config: Config): BackendTranslation[] {
         path: `rules[${i}].backends[${j}]`,
         backend: b.name,
         schema: b.schema.name,
-        openaiChatCompletions: clientTranslation('openai.chat_completions', b),
-        anthropicMessages: clientTranslation('anthropic.messages', b),
+        openaiChatCompletions: clientTranslation('openai.chat_completions', b, config.schema.name),
+        anthropicMessages: clientTranslation('anthropic.messages', b, config.schema.name),
       });
     }),
   );

@@ -21,6 +21,6 @@ export type {
   TranslationEnv,
   TranslationTarget,
 } from './contract.js';
-export { clientFamilyOf, planTranslation, targetOf, type TranslationPlan } from './plan.js';
+export { clientFamilyOf, planTranslation, targetOf, type PlanOptions, type TranslationPlan } from './plan.js';
 export { openAiChatTranslator } from './openai-chat-pairs.js';
 export { anthropicTranslator } from './anthropic-pairs.js';

@@ -32,9 +32,18 @@ describe('planTranslation (AI Gateway v0.2 schema semantics)', () => {
     expect(planTranslation('anthropic.messages', backend({ schema: { name: 'Anthropic' } })).kind).toBe('none');
     expect(planTranslation('gemini.generate_content', backend({ schema: { name: 'GCPGemini' } })).kind).toBe('none');
     expect(planTranslation('bedrock.converse', backend({ schema: { name: 'AWSBedrock' } })).kind).toBe('none');
+    expect(planTranslation('azure.chat_completions', backend({ schema: { name: 'AzureOpenAI' } })).kind).toBe('none');
+    expect(planTranslation('bedrock.invoke', backend({ schema: { name: 'AWSAnthropic' } })).kind).toBe('none');
     expect(planTranslation('vertex_ai.anthropic_messages', backend({ schema: { name: 'GCPAnthropic' } })).kind).toBe('none');
     expect(planTranslation('openai.chat_completions', backend({})).kind).toBe('none');
     expect(planTranslation('openai.chat_completions', undefined).kind).toBe('none');
+  });
+
+  it('never translates to a backend that speaks the input schema (its responses are not streamed through)', () => {
+    const openai = backend({ schema: { name: 'OpenAI' } });
+    expect(planTranslation('anthropic.messages', openai, { inputSchema: 'OpenAI' })).toMatchObject({ kind: 'none', reason: expect.stringContaining('input schema') });
+    expect(planTranslation('anthropic.messages', openai, { inputSchema: 'Anthropic' }).kind).toBe('translate');
+    expect(planTranslation('openai.chat_completions', backend({ schema: { name: 'Anthropic' } }), { inputSchema: 'Anthropic' }).kind).toBe('none');
   });
 
   it('says why a pair cannot be translated', () => {

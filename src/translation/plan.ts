@@ -18,7 +18,7 @@ export type TranslationPlan =
 /** Backend schema names whose wire format each client API family speaks natively. */
 const NATIVE: ReadonlyArray<readonly [prefix: string, schemas: readonly string[]]> = [
   ['openai.', ['OpenAI']],
-  ['azure_openai.', ['AzureOpenAI', 'OpenAI']],
+  ['azure.', ['AzureOpenAI', 'OpenAI']],
   ['anthropic.', ['Anthropic']],
   ['gemini.', ['GCPGemini']],
   ['vertex_ai.anthropic', ['GCPAnthropic', 'GCPVertexAI']],
@@ -89,21 +89,34 @@ function targetKind(client: ClientFamily, schema: string | undefined): TargetKin
   }
 }
 
+/** Options of {@link planTranslation}. */
+export interface PlanOptions {
+  /**
+   * The config's input `schema` name. A backend whose `schema` equals it is never translated to:
+   * the generated Envoy config streams only the responses of backends whose schema differs from
+   * the input schema through the upstream-level filter, so only those can be translated back.
+   */
+  readonly inputSchema?: string;
+  /** Injected clock and ids (tests). */
+  readonly env?: TranslationEnv;
+}
+
 /**
- * The plan for a request of API `apiId` (an {@link ApiSpec} id) sent to `backend`:
- * `none` when the backend speaks the client's API (or names no schema), `translate` with the
- * pair's translator, or `unsupported` (the caller answers the client with an error naming the
- * reason, in the client's shape).
+ * The plan for a request of API `apiId` (an API spec id) sent to `backend`: `none` when the
+ * backend speaks the client's API, names no schema, or speaks the input schema; `translate`
+ * with the pair's translator; or `unsupported` (the caller answers the client with an error
+ * naming the reason, in the client's shape).
  */
-export function planTranslation(apiId: string, backend: BackendConfig | undefined, env: TranslationEnv = {}): TranslationPlan {
+export function planTranslation(apiId: string, backend: BackendConfig | undefined, opts: PlanOptions = {}): TranslationPlan {
   const schema = backend?.schema?.name;
   if (backend === undefined || schema === undefined) return { kind: 'none', reason: 'the backend names no schema' };
   const native = NATIVE.find(([prefix]) => apiId.startsWith(prefix))?.[1];
   if (native?.includes(schema)) return { kind: 'none', reason: `the backend speaks ${schema}, the client's API` };
+  if (schema === opts.inputSchema) return { kind: 'none', reason: `the backend speaks the input schema ${schema}` };
   const client = clientFamilyOf(apiId);
   if (client === undefined) return { kind: 'unsupported', reason: `requests of API ${apiId} cannot be translated to schema ${schema}` };
   const target = targetOf(client, backend);
   if (typeof target === 'string') return { kind: 'unsupported', reason: target };
-  const translator = client === 'openai-chat' ? openAiChatTranslator(target, env) : anthropicTranslator(target, env);
+  const translator = client === 'openai-chat' ? openAiChatTranslator(target, opts.env) : anthropicTranslator(target, opts.env);
   return { kind: 'translate', translator, description: `${apiId} → ${targetName(target)} (${target.kind})` };
 }

@@ -13,7 +13,7 @@ import type { TranslationEnv } from './contract.js';
 import { planTranslation, type TranslationPlan } from './plan.js';
 
 function planOf(attempt: Omit<HookAttempt, 'body' | 'stage'>, env: TranslationEnv): TranslationPlan | undefined {
-  return attempt.api === undefined ? undefined : planTranslation(attempt.api.id, attempt.backend, env);
+  return attempt.api === undefined ? undefined : planTranslation(attempt.api.id, attempt.backend, { inputSchema: attempt.config.schema.name, env });
 }
 
 /** The translation hook (`env`: injected clock and ids, for tests). */
