@@ -41,6 +41,10 @@ rules:
     backends:
       - { name: primary, schema: { name: Anthropic }, host: api.anthropic.com, modelNameOverride: claude-opus-4-1-20250805, auth: { apiKey: { key: sk-ant-primary } } }
       - { name: secondary, schema: { name: AWSAnthropic }, modelNameOverride: "anthropic.claude-3-5-sonnet-20240620-v1:0", auth: { aws: { region: us-east-1, credentialFileLiteral: "${AWS_LITERAL}" } } }
+  - name: claude-vertex
+    headers: [{ name: x-ai-eg-model, exact: claude-vertex }]
+    backends:
+      - { name: vertex-claude, schema: { name: GCPAnthropic }, modelNameOverride: "claude-sonnet-4@20250514", auth: { gcp: { accessToken: ya29.vertex-token, projectName: proj-1, region: us-east5 } } }
   - name: claude-bedrock
     headers: [{ name: x-ai-eg-model, exact: claude-3-5-sonnet }]
     backends:
@@ -62,6 +66,9 @@ function provider(req: RecordedRequest, res: ServerResponse): void {
   }
   if (req.path.startsWith('/v1beta/models/gemini-2.5-flash:')) {
     return stream ? play('text/event-stream', translationFixture('gemini-stream-tools.sse.txt')) : play('application/json', providerFixture('gemini-generate-content.json'));
+  }
+  if (req.path.startsWith('/v1/projects/proj-1/locations/us-east5/publishers/anthropic/models/claude-sonnet-4%4020250514:')) {
+    return stream ? play('text/event-stream', providerFixture('anthropic-message-stream.txt')) : play('application/json', providerFixture('anthropic-message.json'));
   }
   if (req.path.startsWith('/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/invoke')) {
     return stream ? play('application/vnd.amazon.eventstream', invokeStream(providerJson<unknown[]>('bedrock-invoke-anthropic-stream.events.json'))) : play('application/json', providerFixture('bedrock-invoke-anthropic.json'));
@@ -223,5 +230,21 @@ describe('Anthropic SDK served by Claude on Bedrock, per attempt', () => {
     expect(whole.type).toBe('message');
     const text = await svc.metricsText();
     expect(histogramSum(text, 'gen_ai_client_token_usage', { gen_ai_token_type: 'output', gen_ai_request_model: 'claude-3-5-sonnet' })).toBeGreaterThan(0);
+  });
+});
+
+describe('Anthropic SDK served by Claude on Vertex AI, per attempt', () => {
+  it('sends rawPredict / streamRawPredict with the model in the URL and the Vertex token', async () => {
+    const { url, router, attempt } = await chain('claude-vertex', 'vertex-claude');
+    const client = new Anthropic({ apiKey: 'sk-ant-client', baseURL: url, maxRetries: 0 });
+    const whole = await client.messages.create({ model: 'claude-vertex', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+    expect(whole.usage.cache_read_input_tokens).toBe(2048);
+    expect(lastRequest().path).toBe('/v1/projects/proj-1/locations/us-east5/publishers/anthropic/models/claude-sonnet-4%4020250514:rawPredict');
+    expect(lastRequest().headers['authorization']).toBe('Bearer ya29.vertex-token');
+    expect(JSON.parse(lastRequest().body.toString('utf8'))).toMatchObject({ anthropic_version: 'vertex-2023-10-16', max_tokens: 50 });
+    const streamed = await client.messages.stream({ model: 'claude-vertex', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+    expect(streamed.stop_reason).toBeDefined();
+    expect(lastRequest().path.endsWith(':streamRawPredict')).toBe(true);
+    expect([...router.violations, ...attempt.violations]).toEqual([]);
   });
 });
