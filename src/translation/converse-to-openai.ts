@@ -13,6 +13,7 @@ import { openAiErrorTypeOfAnthropic } from './error-types.js';
 import { chatCompletion, type OpenAiUsage, OpenAiChunkWriter, type ToolCallOut } from './openai-chunks.js';
 import type { ProviderEvent } from './provider-events.js';
 import { finishOfConverse } from './stop-reasons.js';
+import { converseTextDelta } from './fast-paths.js';
 
 /**
  * OpenAI usage of a Converse `usage` object: `inputTokens` excludes cache reads and writes, so
@@ -49,6 +50,13 @@ export class ConverseToOpenAiStream {
       this.w.error(e.error.message, openAiErrorTypeOfAnthropic(e.error.type), e.error.type);
       this.done = true;
       return;
+    }
+    if (this.started && e.event === 'contentBlockDelta') {
+      const fast = converseTextDelta(e.data);
+      if (fast !== undefined) {
+        this.w.textLiteral(fast);
+        return;
+      }
     }
     const ev = asObject(parseJson(e.data));
     if (ev === undefined) return;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anthropicTextDelta, geminiTextDelta, openAiTextDelta } from './fast-paths.js';
+import { anthropicTextDelta, converseTextDelta, geminiTextDelta, openAiTextDelta } from './fast-paths.js';
 import { openAiChatTranslator } from './openai-chat-pairs.js';
 
 const anyText = fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constantFrom('', '"', '\\', '\n', '\u2028', '</script>', '\u0000'));
@@ -15,6 +15,7 @@ describe('text-delta fast paths', () => {
         expect(openAiTextDelta(JSON.stringify(chunk))).toBe(lit);
         const gemini = { candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0 }], usageMetadata: { promptTokenCount: 1 }, modelVersion: 'g' };
         expect(geminiTextDelta(JSON.stringify(gemini, null, 1))).toBe(lit);
+        expect(converseTextDelta(JSON.stringify({ contentBlockIndex: 0, delta: { text }, p: 'abcdef' }))).toBe(lit);
         expect(JSON.parse(lit)).toBe(text);
       }),
       { numRuns: 300 },
@@ -29,6 +30,8 @@ describe('text-delta fast paths', () => {
     expect(openAiTextDelta('{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":"stop"}]}')).toBeUndefined();
     expect(openAiTextDelta('{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}],"usage":{"prompt_tokens":1}}')).toBeUndefined();
     expect(openAiTextDelta('{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":1,"delta":{"content":"a"},"finish_reason":null}]}')).toBeUndefined();
+    expect(converseTextDelta('{"contentBlockIndex":1,"delta":{"toolUse":{"input":"{}"}},"p":"ab"}')).toBeUndefined();
+    expect(converseTextDelta('{"contentBlockIndex":0,"delta":{"text":"a","extra":1},"p":"ab"}')).toBeUndefined();
     expect(geminiTextDelta('{"candidates":[{"content":{"parts":[{"text":"a"}],"role":"model"},"finishReason":"STOP","index":0}]}')).toBeUndefined();
     expect(geminiTextDelta('{"candidates":[{"content":{"parts":[{"text":"a","thought":true}],"role":"model"},"index":0}]}')).toBeUndefined();
     expect(geminiTextDelta('{"candidates":[{"content":{"parts":[{"text":"a"},{"text":"b"}],"role":"model"},"index":0}]}')).toBeUndefined();

@@ -63,6 +63,13 @@ export function geminiTextDelta(data: string): string | undefined {
   return GEMINI_TEXT.exec(data)?.[1];
 }
 
+const CONVERSE_TEXT = new RegExp(String.raw`^\{"contentBlockIndex":\d{1,9},"delta":\{"text":(${LIT})\}(?:,"p":"[^"\\]*")?\}$`);
+
+/** The text literal of a ConverseStream `contentBlockDelta` payload holding only text, else undefined. */
+export function converseTextDelta(data: string): string | undefined {
+  return CONVERSE_TEXT.exec(data)?.[1];
+}
+
 const A_EVENT = Buffer.from('event: content_block_delta\ndata: {"type":"content_block_delta","index":');
 const A_MID = Buffer.from(',"delta":{"type":"text_delta","text":"');
 const A_END = Buffer.from('"}}\n\n');
