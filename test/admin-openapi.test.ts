@@ -4,8 +4,9 @@ import { parse } from 'yaml';
 import { ADMIN_API_PREFIX } from '../src/admin/admin-api.js';
 import { ACCESS_ADMIN_ROUTES } from '../src/access/admin-routes.js';
 import { USAGE_ADMIN_ROUTES } from '../src/ledger/usage-admin-routes.js';
+import { RATE_LIMIT_ADMIN_ROUTES } from '../src/rate-limits/rate-limits-admin-routes.js';
 
-const ADMIN_ROUTES = [...ACCESS_ADMIN_ROUTES, ...USAGE_ADMIN_ROUTES];
+const ADMIN_ROUTES = [...ACCESS_ADMIN_ROUTES, ...USAGE_ADMIN_ROUTES, ...RATE_LIMIT_ADMIN_ROUTES];
 
 const doc = parse(readFileSync(new URL('../docs/admin-api.openapi.yaml', import.meta.url), 'utf8')) as {
   openapi: string;

@@ -158,6 +158,55 @@ function renderTable(testId, field, groups) {
   body.replaceChildren(...rows);
 }
 
+/** One usage cell: `used / limit`, or – when the limit does not count that kind. */
+function usageCell(u) {
+  return u ? `${formatCount(Math.round(u.used))} / ${formatCount(u.limit)}` : '–';
+}
+
+/**
+ * The rate limits now: gateway-wide limits, and limits counted per project for the top projects
+ * of the range. Never fails the page: an error shows in the table.
+ */
+async function renderRateLimits(token, projects) {
+  const body = byTestId('rate-limits').tBodies[0];
+  const row = (cells) => {
+    const tr = document.createElement('tr');
+    cells.forEach((c, i) => {
+      const cell = document.createElement(i === 0 ? 'th' : 'td');
+      if (i === 0) cell.scope = 'row';
+      if (i >= 2) cell.className = 'num';
+      cell.textContent = c;
+      tr.append(cell);
+    });
+    return tr;
+  };
+  try {
+    const all = (await api('/admin/rate-limits', {}, token)).limits;
+    const rows = [];
+    for (const l of all) if (l.counted) rows.push(row([l.name, 'the gateway', usageCell(l.requests), usageCell(l.tokens)]));
+    const perProject = all.filter((l) => l.per.length === 1 && l.per[0] === 'project');
+    if (perProject.length) {
+      for (const g of projects) {
+        const name = g.key.project;
+        if (!name) continue;
+        const mine = (await api('/admin/rate-limits', { project: name }, token)).limits;
+        for (const l of mine) if (l.per.length === 1 && l.per[0] === 'project' && l.counted) rows.push(row([l.name, `project ${name}`, usageCell(l.requests), usageCell(l.tokens)]));
+      }
+    }
+    if (rows.length === 0) {
+      const tr = row([all.length ? 'No gateway-wide limits; limits per key or model show in the admin API.' : 'No rate limits configured.']);
+      tr.firstChild.colSpan = 4;
+      tr.firstChild.className = 'none';
+      rows.push(tr);
+    }
+    body.replaceChildren(...rows);
+  } catch (err) {
+    const tr = row([`Rate limits unavailable: ${err instanceof Error ? err.message : String(err)}`]);
+    tr.firstChild.colSpan = 4;
+    body.replaceChildren(tr);
+  }
+}
+
 let generation = 0;
 
 async function load() {
@@ -190,6 +239,8 @@ async function load() {
     $('ttft-chart-note').hidden = series.percentiles !== 'histogram';
     renderTable('top-models', 'model', models.groups);
     renderTable('top-projects', 'project', projects.groups);
+    await renderRateLimits(token, projects.groups);
+    if (mine !== generation) return;
     const empty = !total || total.requests === 0;
     setStatus(empty ? 'No requests in this range.' : `Updated ${new Date().toISOString().slice(11, 19)} UTC`, empty ? 'notice' : '');
     setState(empty ? 'empty' : 'loaded');

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AdminApiError, notFound, parseInput, readJson, type AdminApiContext, type AdminApiRoute } from '../admin/admin-api.js';
 import { auditView, keyView, projectView } from './admin-views.js';
-import { createKeySchema, describeZodError, expiryOf, patchOf, projectNameSchema, updateKeySchema } from './key-input.js';
+import { createKeySchema, describeZodError, expiryOf, patchOf, projectNameSchema, updateKeySchema, updateProjectSchema } from './key-input.js';
 import { generateSecret, hashSecret } from './key-secret.js';
 import { StoreError, type AccessStore } from './store.js';
 
@@ -70,6 +70,7 @@ const ROUTE_TABLE: ReadonlyArray<{ method: AdminApiRoute['method']; path: string
           maxRequests: input.maxRequests ?? null,
           allowedModels: input.allowedModels ?? [],
           allowedRules: input.allowedRules ?? [],
+          rateLimits: input.rateLimits ?? null,
         },
         change,
       );
@@ -122,6 +123,17 @@ const ROUTE_TABLE: ReadonlyArray<{ method: AdminApiRoute['method']; path: string
     handle: async ({ req, store, change }) => {
       const input = parse(z.strictObject({ name: projectNameSchema }), await readJson(req));
       return [201, { project: projectView(await store.createProject(input.name, change)) }];
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/admin/projects/{name}',
+    handle: async ({ req, params, store, change, invalidateAll }) => {
+      const input = parse(updateProjectSchema, await readJson(req));
+      const project = await store.setProjectRateLimits(params['name']!, input.rateLimits, change);
+      if (!project) throw notFound(`project ${params['name']}`);
+      invalidateAll();
+      return [200, { project: projectView(project) }];
     },
   },
   {

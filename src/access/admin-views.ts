@@ -20,12 +20,13 @@ export function keyView(k: StoredKey): Record<string, unknown> {
     requestCount: k.requestCount,
     allowedModels: k.allowedModels,
     allowedRules: k.allowedRules,
+    rateLimits: k.rateLimits ?? null,
   };
 }
 
 /** A project as the admin API shows it. */
 export function projectView(p: Project): Record<string, unknown> {
-  return { name: p.name, active: p.active, createdAt: iso(p.createdAt) };
+  return { name: p.name, active: p.active, createdAt: iso(p.createdAt), rateLimits: p.rateLimits ?? null };
 }
 
 /** An audit entry as the admin API shows it. */

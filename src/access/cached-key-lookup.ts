@@ -79,7 +79,9 @@ export class CachedKeyLookup implements KeyLookup {
       requestCount: k.requestCount + Math.max(0, countedSince),
       allowedModels: k.allowedModels,
       allowedRules: k.allowedRules,
+      rateLimits: k.rateLimits ?? null,
       projectActive: record.projectActive,
+      projectRateLimits: record.projectRateLimits ?? null,
     };
   }
 

@@ -15,6 +15,17 @@ const expiresAt = z.union([z.iso.datetime({ offset: true }), z.null()]);
 const expiresIn = z.string().refine((s) => parseDuration(s) !== undefined, 'expiresIn is a duration such as 30d, 12h, 90m');
 const maxRequests = z.union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.null()]);
 
+/** A key's or project's own per-minute limits (null: clear, the config's apply). */
+export const rateLimitsInput = z.union([
+  z
+    .strictObject({
+      requestsPerMinute: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+      tokensPerMinute: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+    })
+    .refine((l) => l.requestsPerMinute !== undefined || l.tokensPerMinute !== undefined, 'give requestsPerMinute, tokensPerMinute or both (null clears)'),
+  z.null(),
+]);
+
 /** Body of a key creation. */
 export const createKeySchema = z.strictObject({
   project: projectNameSchema,
@@ -24,6 +35,7 @@ export const createKeySchema = z.strictObject({
   expiresAt: expiresAt.optional(),
   expiresIn: expiresIn.optional(),
   maxRequests: maxRequests.optional(),
+  rateLimits: rateLimitsInput.optional(),
 });
 
 /** Body of a key update. */
@@ -34,7 +46,11 @@ export const updateKeySchema = z.strictObject({
   expiresAt: expiresAt.optional(),
   expiresIn: expiresIn.optional(),
   maxRequests: maxRequests.optional(),
+  rateLimits: rateLimitsInput.optional(),
 });
+
+/** Body of a project update. */
+export const updateProjectSchema = z.strictObject({ rateLimits: rateLimitsInput });
 
 /** Expiry in ms from `expiresAt`/`expiresIn` (both given: an error); undefined when neither. */
 export function expiryOf(input: { expiresAt?: string | null | undefined; expiresIn?: string | undefined }, now: number): number | null | undefined {
@@ -52,6 +68,7 @@ export function patchOf(input: z.infer<typeof updateKeySchema>, now: number): Ke
     ...(input.allowedModels !== undefined ? { allowedModels: input.allowedModels } : {}),
     ...(input.allowedRules !== undefined ? { allowedRules: input.allowedRules } : {}),
     ...(input.maxRequests !== undefined ? { maxRequests: input.maxRequests } : {}),
+    ...(input.rateLimits !== undefined ? { rateLimits: input.rateLimits } : {}),
     ...(expires !== undefined ? { expiresAt: expires } : {}),
   };
 }

@@ -29,7 +29,11 @@ export function keysHook(config: Config, keys: KeyLookup | undefined, logger: Lo
         now: now(),
         ...(req.kind === 'listing' ? { listing: true } : {}),
       });
-      return { caller: { id: key.id, project: key.project } };
+      const limits = {
+        ...(key.rateLimits ? { key: key.rateLimits } : {}),
+        ...(key.projectRateLimits ? { project: key.projectRateLimits } : {}),
+      };
+      return { caller: { id: key.id, project: key.project, ...(limits.key || limits.project ? { rateLimits: limits } : {}) } };
     },
     onForward(req) {
       if (req.caller && keys) keys.countRequest(req.caller.id);

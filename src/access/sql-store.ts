@@ -14,10 +14,29 @@ import {
   type KeyPatch,
   type NewKey,
   type Project,
+  type RateLimitOverride,
   type StoredKey,
 } from './store.js';
 
-const KEY_COLUMNS = 'id, project, name, created_at, expires_at, revoked, max_requests, request_count, allowed_models, allowed_rules';
+const KEY_COLUMNS = 'id, project, name, created_at, expires_at, revoked, max_requests, request_count, allowed_models, allowed_rules, rate_limits';
+const PROJECT_COLUMNS = 'name, active, created_at, rate_limits';
+
+function limitsOf(v: unknown): RateLimitOverride | null {
+  if (v === null || v === undefined) return null;
+  try {
+    const o = JSON.parse(String(v)) as Record<string, unknown>;
+    const out: { requestsPerMinute?: number; tokensPerMinute?: number } = {};
+    if (typeof o['requestsPerMinute'] === 'number') out.requestsPerMinute = o['requestsPerMinute'];
+    if (typeof o['tokensPerMinute'] === 'number') out.tokensPerMinute = o['tokensPerMinute'];
+    return Object.keys(out).length ? out : null;
+  } catch {
+    return null;
+  }
+}
+
+function limitsJson(l: RateLimitOverride | null | undefined): string | null {
+  return l && (l.requestsPerMinute !== undefined || l.tokensPerMinute !== undefined) ? JSON.stringify(l) : null;
+}
 
 function strings(v: unknown): string[] {
   try {
@@ -29,7 +48,7 @@ function strings(v: unknown): string[] {
 }
 
 function toProject(r: SqlRow): Project {
-  return { name: String(r['name']), active: num(r['active']) !== 0, createdAt: num(r['created_at']) };
+  return { name: String(r['name']), active: num(r['active']) !== 0, createdAt: num(r['created_at']), rateLimits: limitsOf(r['rate_limits']) };
 }
 
 function toKey(r: SqlRow): StoredKey {
@@ -44,6 +63,7 @@ function toKey(r: SqlRow): StoredKey {
     requestCount: num(r['request_count']),
     allowedModels: strings(r['allowed_models']),
     allowedRules: strings(r['allowed_rules']),
+    rateLimits: limitsOf(r['rate_limits']),
   };
 }
 
@@ -77,7 +97,7 @@ async function selectKey(db: SqlExecutor, id: string): Promise<StoredKey | undef
 }
 
 async function selectProject(db: SqlExecutor, name: string): Promise<Project | undefined> {
-  const rows = await db.query('SELECT name, active, created_at FROM projects WHERE name = ?', [name]);
+  const rows = await db.query(`SELECT ${PROJECT_COLUMNS} FROM projects WHERE name = ?`, [name]);
   return rows[0] ? toProject(rows[0]) : undefined;
 }
 
@@ -98,7 +118,7 @@ export class SqlAccessStore implements AccessStore {
     try {
       return await this.db.transaction(async (tx) => {
         await tx.run('INSERT INTO projects (name, active, created_at) VALUES (?, 1, ?)', [name, change.at]);
-        const project: Project = { name, active: true, createdAt: change.at };
+        const project: Project = { name, active: true, createdAt: change.at, rateLimits: null };
         await audit(tx, change, 'project.create', `project:${name}`, null, project);
         return project;
       });
@@ -113,7 +133,7 @@ export class SqlAccessStore implements AccessStore {
   }
 
   async listProjects(): Promise<Project[]> {
-    return (await this.db.query('SELECT name, active, created_at FROM projects ORDER BY name')).map(toProject);
+    return (await this.db.query(`SELECT ${PROJECT_COLUMNS} FROM projects ORDER BY name`)).map(toProject);
   }
 
   setProjectActive(name: string, active: boolean, change: Change): Promise<Project | undefined> {
@@ -127,13 +147,24 @@ export class SqlAccessStore implements AccessStore {
     });
   }
 
+  setProjectRateLimits(name: string, limits: RateLimitOverride | null, change: Change): Promise<Project | undefined> {
+    return this.db.transaction(async (tx) => {
+      const before = await selectProject(tx, name);
+      if (!before) return undefined;
+      await tx.run('UPDATE projects SET rate_limits = ? WHERE name = ?', [limitsJson(limits), name]);
+      const after = (await selectProject(tx, name))!;
+      await audit(tx, change, 'project.rate_limits', `project:${name}`, before, after);
+      return after;
+    });
+  }
+
   async createKey(key: NewKey, change: Change): Promise<StoredKey> {
     try {
       return await this.db.transaction(async (tx) => {
         if (!(await selectProject(tx, key.project))) throw new StoreError('not_found', `project ${JSON.stringify(key.project)} does not exist`);
         await tx.run(
-          `INSERT INTO gateway_keys (id, project, name, secret_hash, created_at, expires_at, revoked, max_requests, request_count, allowed_models, allowed_rules)
-           VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?)`,
+          `INSERT INTO gateway_keys (id, project, name, secret_hash, created_at, expires_at, revoked, max_requests, request_count, allowed_models, allowed_rules, rate_limits)
+           VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?, ?)`,
           [
             key.id,
             key.project,
@@ -144,6 +175,7 @@ export class SqlAccessStore implements AccessStore {
             key.maxRequests,
             JSON.stringify(key.allowedModels),
             JSON.stringify(key.allowedRules),
+            limitsJson(key.rateLimits),
           ],
         );
         const stored = (await selectKey(tx, key.id))!;
@@ -183,6 +215,7 @@ export class SqlAccessStore implements AccessStore {
       if (patch.maxRequests !== undefined) set('max_requests', patch.maxRequests);
       if (patch.allowedModels !== undefined) set('allowed_models', JSON.stringify(patch.allowedModels));
       if (patch.allowedRules !== undefined) set('allowed_rules', JSON.stringify(patch.allowedRules));
+      if (patch.rateLimits !== undefined) set('rate_limits', limitsJson(patch.rateLimits));
       if (sets.length === 0) return before;
       await tx.run(`UPDATE gateway_keys SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
       const after = (await selectKey(tx, id))!;
@@ -206,14 +239,14 @@ export class SqlAccessStore implements AccessStore {
   async findKeyForLookup(id: string): Promise<KeyForLookup | undefined> {
     const rows = await this.db.query(
       `SELECT k.id, k.project, k.name, k.created_at, k.expires_at, k.revoked, k.max_requests, k.request_count,
-              k.allowed_models, k.allowed_rules, k.secret_hash, p.active AS project_active
+              k.allowed_models, k.allowed_rules, k.rate_limits, k.secret_hash, p.active AS project_active, p.rate_limits AS project_rate_limits
          FROM gateway_keys k JOIN projects p ON p.name = k.project
         WHERE k.id = ?`,
       [id],
     );
     const r = rows[0];
     if (!r) return undefined;
-    return { key: toKey(r), projectActive: num(r['project_active']) !== 0, secretHash: String(r['secret_hash']) };
+    return { key: toKey(r), projectActive: num(r['project_active']) !== 0, projectRateLimits: limitsOf(r['project_rate_limits']), secretHash: String(r['secret_hash']) };
   }
 
   async addRequestCounts(counts: ReadonlyMap<string, number>): Promise<void> {

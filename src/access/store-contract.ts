@@ -63,7 +63,7 @@ export function accessStoreContract(name: string, factory: () => Promise<StoreUn
     });
 
     it('creates, lists and (de)activates projects; duplicates conflict', async () => {
-      expect(await store.createProject('alpha', actor)).toEqual({ name: 'alpha', active: true, createdAt: T0 });
+      expect(await store.createProject('alpha', actor)).toEqual({ name: 'alpha', active: true, createdAt: T0, rateLimits: null });
       await store.createProject('beta', actor);
       await expect(store.createProject('alpha', actor)).rejects.toMatchObject({ name: 'StoreError', code: 'conflict' });
       expect((await store.listProjects()).map((p) => p.name)).toEqual(['alpha', 'beta']);
@@ -87,10 +87,11 @@ export function accessStoreContract(name: string, factory: () => Promise<StoreUn
         requestCount: 0,
         allowedModels: ['gpt-*'],
         allowedRules: ['openai'],
+        rateLimits: null,
       });
       expect(JSON.stringify(stored)).not.toContain(k.secret);
       expect(await store.getKey(k.id)).toEqual(stored);
-      expect(await store.findKeyForLookup(k.id)).toEqual({ key: stored, projectActive: true, secretHash: hashSecret(k.secret) });
+      expect(await store.findKeyForLookup(k.id)).toEqual({ key: stored, projectActive: true, projectRateLimits: null, secretHash: hashSecret(k.secret) });
       expect(await store.findKeyForLookup('0000000000000000')).toBeUndefined();
     });
 
@@ -122,6 +123,19 @@ export function accessStoreContract(name: string, factory: () => Promise<StoreUn
       expect(await store.revokeKey(k.id, actor)).toMatchObject({ revoked: true });
       expect(await store.revokeKey('ffffffffffffffff', actor)).toBeUndefined();
       expect((await store.findKeyForLookup(k.id))?.key.revoked).toBe(true);
+    });
+
+    it('keeps a key’s and a project’s own rate limits, audited, and hands them to the lookup', async () => {
+      const k = newKey('alpha');
+      await store.createKey({ ...k, rateLimits: { requestsPerMinute: 60 } }, actor);
+      expect(await store.getKey(k.id)).toMatchObject({ rateLimits: { requestsPerMinute: 60 } });
+      expect(await store.updateKey(k.id, { rateLimits: { tokensPerMinute: 9000 } }, actor)).toMatchObject({ rateLimits: { tokensPerMinute: 9000 } });
+      expect(await store.setProjectRateLimits('alpha', { requestsPerMinute: 600, tokensPerMinute: 100000 }, actor)).toMatchObject({ name: 'alpha', rateLimits: { requestsPerMinute: 600, tokensPerMinute: 100000 } });
+      expect(await store.findKeyForLookup(k.id)).toMatchObject({ key: { rateLimits: { tokensPerMinute: 9000 } }, projectRateLimits: { requestsPerMinute: 600, tokensPerMinute: 100000 } });
+      expect(await store.setProjectRateLimits('alpha', null, actor)).toMatchObject({ rateLimits: null });
+      expect(await store.updateKey(k.id, { rateLimits: null }, actor)).toMatchObject({ rateLimits: null });
+      expect(await store.setProjectRateLimits('nope', null, actor)).toBeUndefined();
+      expect((await store.listAudit({ target: 'project:alpha' })).map((e) => e.action)).toContain('project.rate_limits');
     });
 
     it('adds request counts in batches; unknown ids are ignored', async () => {

@@ -5,9 +5,17 @@
  */
 
 /** A project: keys belong to one; a deactivated project's keys stop working. */
+/** A key's or project's own rate limits (per sliding minute), overriding the config's per-key / per-project limits. */
+export interface RateLimitOverride {
+  readonly requestsPerMinute?: number;
+  readonly tokensPerMinute?: number;
+}
+
 export interface Project {
   readonly name: string;
   readonly active: boolean;
+  /** Its own rate limits; null: the config's. */
+  readonly rateLimits?: RateLimitOverride | null;
   /** ms since epoch. */
   readonly createdAt: number;
 }
@@ -24,12 +32,16 @@ export interface StoredKey {
   readonly requestCount: number;
   readonly allowedModels: readonly string[];
   readonly allowedRules: readonly string[];
+  /** Its own rate limits; null: the config's. */
+  readonly rateLimits?: RateLimitOverride | null;
 }
 
 /** A key as the lookup needs it: the key, its project's state and the secret's hash. */
 export interface KeyForLookup {
   readonly key: StoredKey;
   readonly projectActive: boolean;
+  /** The project's own rate limits. */
+  readonly projectRateLimits?: RateLimitOverride | null;
   /** sha256 hex of the secret. */
   readonly secretHash: string;
 }
@@ -45,6 +57,7 @@ export interface NewKey {
   readonly maxRequests: number | null;
   readonly allowedModels: readonly string[];
   readonly allowedRules: readonly string[];
+  readonly rateLimits?: RateLimitOverride | null;
 }
 
 /** Changeable fields of a key; absent fields stay as they are. */
@@ -54,6 +67,7 @@ export interface KeyPatch {
   readonly maxRequests?: number | null;
   readonly allowedModels?: readonly string[];
   readonly allowedRules?: readonly string[];
+  readonly rateLimits?: RateLimitOverride | null;
 }
 
 /** One audit entry. `before`/`after` never hold a secret or its hash. */
@@ -112,6 +126,8 @@ export interface AccessStore {
   listProjects(): Promise<Project[]>;
   /** Activates or deactivates; undefined when the project does not exist. */
   setProjectActive(name: string, active: boolean, change: Change): Promise<Project | undefined>;
+  /** Sets (null: clears) a project's own rate limits; undefined when it does not exist. Audited. */
+  setProjectRateLimits(name: string, limits: RateLimitOverride | null, change: Change): Promise<Project | undefined>;
 
   /** Stores a key; {@link StoreError} `not_found` when its project does not exist, `conflict` on a duplicate id. */
   createKey(key: NewKey, change: Change): Promise<StoredKey>;

@@ -31,7 +31,7 @@ describe('llm-extproc projects / keys', () => {
     expect(again.code).toBe(1);
     expect(again.err).toContain('already exists');
     const listed = await run('projects', 'list', '--config', config, '--json');
-    expect(JSON.parse(listed.out).projects).toEqual([{ name: 'team-a', active: true, createdAt: expect.any(String) }]);
+    expect(JSON.parse(listed.out).projects).toEqual([{ name: 'team-a', active: true, createdAt: expect.any(String), rateLimits: null }]);
   });
 
   it('creates a key and prints its secret once', async () => {

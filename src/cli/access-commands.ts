@@ -9,7 +9,7 @@ import { keyView, projectView } from '../access/admin-views.js';
 import { parseDuration } from '../access/duration.js';
 import { generateSecret, hashSecret } from '../access/key-secret.js';
 import { projectNameSchema } from '../access/key-input.js';
-import { StoreError, type AccessStore, type KeyPatch, type StoredKey } from '../access/store.js';
+import { StoreError, type AccessStore, type KeyPatch, type Project, type RateLimitOverride, type StoredKey } from '../access/store.js';
 import { ConfigError } from '../config/load.js';
 import { UsageError, type CliIo, type ExitCode } from './io.js';
 import { loadConfigFrom, type ServeEnv } from './serve.js';
@@ -17,7 +17,7 @@ import { loadConfigFrom, type ServeEnv } from './serve.js';
 /** Subcommands of `keys`. */
 export const KEYS_SUBCOMMANDS = ['create', 'list', 'get', 'revoke', 'update'] as const;
 /** Subcommands of `projects`. */
-export const PROJECTS_SUBCOMMANDS = ['create', 'list', 'activate', 'deactivate'] as const;
+export const PROJECTS_SUBCOMMANDS = ['create', 'list', 'activate', 'deactivate', 'limits'] as const;
 
 /** The actor recorded in the audit log for CLI changes. */
 export function cliActor(): string {
@@ -79,12 +79,29 @@ function maxRequestsFlag(values: Record<string, unknown>): number | null | undef
   return Number(v);
 }
 
+/** `--rpm N|none` and `--tpm N|none`: a key's or project's own per-minute limits; undefined when neither flag is given, null for `none` on both. */
+function rateLimitFlags(values: Record<string, unknown>): RateLimitOverride | null | undefined {
+  const read = (flag: 'rpm' | 'tpm'): number | null | undefined => {
+    const v = values[flag] as string | undefined;
+    if (v === undefined) return undefined;
+    if (v === 'none') return null;
+    if (!/^[1-9][0-9]{0,14}$/.test(v)) throw new UsageError(`--${flag} must be a positive integer or "none" (got ${JSON.stringify(v)})`);
+    return Number(v);
+  };
+  const rpm = read('rpm');
+  const tpm = read('tpm');
+  if (rpm === undefined && tpm === undefined) return undefined;
+  const limits = { ...(rpm ? { requestsPerMinute: rpm } : {}), ...(tpm ? { tokensPerMinute: tpm } : {}) };
+  return Object.keys(limits).length ? limits : null;
+}
+
 function printKey(io: CliIo, k: StoredKey): void {
   const v = keyView(k);
   const restrictions = [
     k.allowedModels.length ? `models=${k.allowedModels.join(',')}` : 'models=any',
     k.allowedRules.length ? `rules=${k.allowedRules.join(',')}` : 'rules=any',
     `requests=${k.requestCount}${k.maxRequests === null ? '' : `/${k.maxRequests}`}`,
+    ...(k.rateLimits ? [`limits=${[k.rateLimits.requestsPerMinute ? `${k.rateLimits.requestsPerMinute} rpm` : '', k.rateLimits.tokensPerMinute ? `${k.rateLimits.tokensPerMinute} tpm` : ''].filter(Boolean).join(',')}`] : []),
     `expires=${(v['expiresAt'] as string | null) ?? 'never'}`,
   ];
   io.out(`${k.id}  ${k.project}/${k.name}  ${k.revoked ? 'REVOKED' : 'active'}  ${restrictions.join('  ')}\n`);
@@ -130,6 +147,7 @@ export async function runKeys(values: Record<string, unknown>, io: CliIo, env: S
       const at = now();
       const expiresAt = expiresFlag(values, at) ?? null;
       const maxRequests = maxRequestsFlag(values) ?? null;
+      const rateLimits = rateLimitFlags(values) ?? null;
       return withStore(values, io, env, 'keys create', async (store) => {
         const { id, secret } = generateSecret();
         const key = await store.createKey(
@@ -143,6 +161,7 @@ export async function runKeys(values: Record<string, unknown>, io: CliIo, env: S
             maxRequests,
             allowedModels: list(values, 'models') ?? [],
             allowedRules: list(values, 'rules') ?? [],
+            rateLimits,
           },
           { actor: cliActor(), at },
         );
@@ -181,6 +200,7 @@ export async function runKeys(values: Record<string, unknown>, io: CliIo, env: S
       const at = now();
       const expiresAt = expiresFlag(values, at);
       const maxRequests = maxRequestsFlag(values);
+      const rateLimits = rateLimitFlags(values);
       const models = list(values, 'models');
       const rules = list(values, 'rules');
       const name = values['name'] as string | undefined;
@@ -190,8 +210,9 @@ export async function runKeys(values: Record<string, unknown>, io: CliIo, env: S
         ...(rules !== undefined ? { allowedRules: rules } : {}),
         ...(expiresAt !== undefined ? { expiresAt } : {}),
         ...(maxRequests !== undefined ? { maxRequests } : {}),
+        ...(rateLimits !== undefined ? { rateLimits } : {}),
       };
-      if (Object.keys(patch).length === 0) throw new UsageError('keys update needs at least one of --name, --models, --rules, --expires, --max-requests');
+      if (Object.keys(patch).length === 0) throw new UsageError('keys update needs at least one of --name, --models, --rules, --expires, --max-requests, --rpm, --tpm');
       return withStore(values, io, env, 'keys update', async (store) => {
         const key = await store.updateKey(id, patch, { actor: cliActor(), at });
         if (!key) return notFound(id);
@@ -203,12 +224,15 @@ export async function runKeys(values: Record<string, unknown>, io: CliIo, env: S
   }
 }
 
-/** `llm-extproc projects <create|list|activate|deactivate>`. */
+/** `llm-extproc projects <create|list|activate|deactivate|limits>`. */
 export async function runProjects(values: Record<string, unknown>, io: CliIo, env: ServeEnv, positionals: readonly string[], now: () => number = Date.now): Promise<ExitCode> {
   const { sub, args } = subcommand(positionals, PROJECTS_SUBCOMMANDS, 'projects');
   const json = values['json'] === true;
-  const print = (p: { name: string; active: boolean; createdAt: number }) =>
-    io.out(json ? `${JSON.stringify({ project: projectView(p) }, null, 2)}\n` : `${p.name}  ${p.active ? 'active' : 'INACTIVE'}  created ${new Date(p.createdAt).toISOString()}\n`);
+  const print = (p: Project) => {
+    const l = p.rateLimits;
+    const limits = l ? `  limits ${[l.requestsPerMinute ? `${l.requestsPerMinute} rpm` : '', l.tokensPerMinute ? `${l.tokensPerMinute} tpm` : ''].filter(Boolean).join(', ')}` : '';
+    io.out(json ? `${JSON.stringify({ project: projectView(p) }, null, 2)}\n` : `${p.name}  ${p.active ? 'active' : 'INACTIVE'}  created ${new Date(p.createdAt).toISOString()}${limits}\n`);
+  };
   if (sub === 'list') {
     noArgs(args, 'projects list');
     return withStore(values, io, env, 'projects list', async (store) => {
@@ -220,9 +244,16 @@ export async function runProjects(values: Record<string, unknown>, io: CliIo, en
   }
   const name = oneArg(args, 'project name', `projects ${sub}`);
   if (!projectNameSchema.safeParse(name).success) throw new UsageError(`invalid project name ${JSON.stringify(name)}: use 1-64 letters, digits, ".", "_" or "-"`);
+  const limits = sub === 'limits' ? rateLimitFlags(values) : undefined;
+  if (sub === 'limits' && limits === undefined) throw new UsageError('projects limits needs --rpm and/or --tpm (a number, or none)');
   return withStore(values, io, env, `projects ${sub}`, async (store) => {
     const change = { actor: cliActor(), at: now() };
-    const project = sub === 'create' ? await store.createProject(name, change) : await store.setProjectActive(name, sub === 'activate', change);
+    const project =
+      sub === 'create'
+        ? await store.createProject(name, change)
+        : sub === 'limits'
+          ? await store.setProjectRateLimits(name, limits ?? null, change)
+          : await store.setProjectActive(name, sub === 'activate', change);
     if (!project) {
       io.err(`llm-extproc projects ${sub}: project ${JSON.stringify(name)} does not exist\n`);
       return 1;

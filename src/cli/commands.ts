@@ -98,7 +98,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   keys: {
     name: 'keys',
     usage:
-      'llm-extproc keys <create|list|get|revoke|update> [ID] [--config FILE] [--project P] [--name N] [--models GLOB ...] [--rules RULE ...] [--expires 30d|DATE|never] [--max-requests N|none] [--json]',
+      'llm-extproc keys <create|list|get|revoke|update> [ID] [--config FILE] [--project P] [--name N] [--models GLOB ...] [--rules RULE ...] [--expires 30d|DATE|never] [--max-requests N|none] [--rpm N|none] [--tpm N|none] [--json]',
     summary: 'Manage gateway keys in the key store of the config (auth.store). The secret is printed once, by create.',
     positionals: true,
     options: {
@@ -109,6 +109,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       rules: { type: 'string', multiple: true, valueName: 'RULE', help: "allowed rules, comma-separated or repeated (default: any; '' clears)" },
       expires: { type: 'string', valueName: 'WHEN', help: 'expiry: a duration from now (30d, 12h, 90m), an ISO date, or never' },
       'max-requests': { type: 'string', valueName: 'N', help: 'request budget of the key, or none' },
+      rpm: { type: 'string', valueName: 'N', help: 'the key\'s own requests per minute (overrides the config\'s per-key rate limit), or none' },
+      tpm: { type: 'string', valueName: 'N', help: 'the key\'s own tokens per minute, or none' },
       json: { type: 'boolean', help: 'print JSON' },
     },
     examples: [
@@ -122,14 +124,20 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   projects: {
     name: 'projects',
-    usage: 'llm-extproc projects <create|list|activate|deactivate> [NAME] [--config FILE] [--json]',
+    usage: 'llm-extproc projects <create|list|activate|deactivate|limits> [NAME] [--config FILE] [--rpm N|none] [--tpm N|none] [--json]',
     summary: "Manage projects in the key store of the config; a deactivated project's keys stop working.",
     positionals: true,
-    options: { config: configFlag, json: { type: 'boolean', help: 'print JSON' } },
+    options: {
+      config: configFlag,
+      rpm: { type: 'string', valueName: 'N', help: "limits: the project's own requests per minute (overrides the config's per-project rate limit), or none" },
+      tpm: { type: 'string', valueName: 'N', help: "limits: the project's own tokens per minute, or none" },
+      json: { type: 'boolean', help: 'print JSON' },
+    },
     examples: [
       'llm-extproc projects create team-a --config config.yaml',
       'llm-extproc projects list --config config.yaml',
       'llm-extproc projects deactivate team-a --config config.yaml',
+      'llm-extproc projects limits team-a --config config.yaml --rpm 600 --tpm 200000',
     ],
     run: async (v, io, env, p) => (await import('./access-commands.js')).runProjects(v, io, env, p),
   },

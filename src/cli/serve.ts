@@ -14,6 +14,8 @@ import { parseAddress } from '../server/address.js';
 import { createServer } from '../server/service.js';
 import { accessRuntimeFor, needsAccessStore } from '../access/access-runtime.js';
 import { ledgerRuntimeFor } from '../ledger/open-ledger.js';
+import { openCounterStore } from '../rate-limits/open-store.js';
+import { RedisCounterStore } from '../rate-limits/redis-store.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import type { CliContext } from './run-cli.js';
 import { UsageError, type ExitCode } from './io.js';
@@ -90,12 +92,23 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
   const meter = telemetry.meterProvider.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
   // The key store opens on first need (a key to check, an admin API call); checked at start below.
   const access = accessRuntimeFor(loaded, { logger, cwd: io.cwd, ...(env.readEnv ? { readEnv: env.readEnv } : {}) });
-  const ledger = ledgerRuntimeFor(loaded, access, { meter, logger, cwd: io.cwd });
+  let rateLimitStore;
+  try {
+    rateLimitStore = await openCounterStore(loaded.config, { baseDir: loaded.source === 'embedded default' ? io.cwd : dirname(loaded.source), logger, ...(env.readEnv ? { readEnv: env.readEnv } : {}) });
+  } catch (err) {
+    logger.fatal({ err }, 'startup failed');
+    io.err(`llm-extproc: startup failed: ${(err as Error).message}\n`);
+    return 1;
+  }
+  // With rate-limit counters in Redis, budgets count spend there too: replicas share one budget.
+  const sharedSpend = rateLimitStore instanceof RedisCounterStore ? rateLimitStore.spend : undefined;
+  const ledger = ledgerRuntimeFor(loaded, access, { meter, logger, cwd: io.cwd, ...(sharedSpend ? { sharedSpend } : {}) });
   const server = createServer({
     config: loaded,
     keys: access.keys,
     access,
     ...(ledger ? { ledger } : {}),
+    rateLimitStore,
     logger,
     meter,
     metricsHandler: (req, res) => telemetry.handleMetricsRequest(req, res),

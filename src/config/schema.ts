@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { authSchema, policySchema, ruleAccessSchema, secretRefSchema } from './access-schema.js';
 import { budgetSchema, ledgerSchema, pricingSchema } from './ledger-schema.js';
 import { promptCachingSchema } from './prompt-caching-schema.js';
+import { rateLimitsSchema } from './rate-limits-schema.js';
 
 const MiB = 1024 * 1024;
 
@@ -207,6 +208,8 @@ export const configSchema = z.strictObject({
   auth: authSchema,
   /** Usage ledger, prices and budgets (docs/ledger.md). */
   ledger: ledgerSchema,
+  /** Requests and tokens per minute (docs/rate-limits.md). */
+  rateLimits: rateLimitsSchema,
   pricing: pricingSchema,
   budgets: z.array(budgetSchema).default([]),
   /** Global request policy. */

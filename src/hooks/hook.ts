@@ -26,11 +26,19 @@ import type { UserFacingError } from '../errors.js';
 import type { RequestOutcome } from './outcome.js';
 import type { HeaderChanges, HeaderRecord } from './phase.js';
 
+/** Per-minute limits a key or project carries in the key store. */
+export interface CallerLimits {
+  readonly requestsPerMinute?: number;
+  readonly tokensPerMinute?: number;
+}
+
 /** The gateway key that authenticated a request. */
 export interface Caller {
   /** Key id (never the secret). */
   readonly id: string;
   readonly project: string;
+  /** The key's and its project's own rate limits (override the config's per-key / per-project limits). */
+  readonly rateLimits?: { readonly key?: CallerLimits; readonly project?: CallerLimits };
 }
 
 /** The client API a request speaks, as hooks see it. */

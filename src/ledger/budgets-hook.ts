@@ -13,6 +13,7 @@ export function budgetsHook(config: Config, gate: BudgetGate, now: () => number 
     onRequest(req) {
       if (req.kind === 'listing' || config.budgets.length === 0) return undefined;
       const over = gate.check(config.budgets, req.caller ? { project: req.caller.project, keyId: req.caller.id } : {}, now());
+      if (over instanceof Promise) return over.then((o) => (o ? { answer: o } : undefined));
       return over ? { answer: over } : undefined;
     },
   };

@@ -18,7 +18,7 @@ describe('windowBounds', () => {
 });
 
 describe('BudgetTracker', () => {
-  it('refuses once a project, key or global budget is spent, with seconds to the window end', () => {
+  it('refuses once a project, key or global budget is spent, with seconds to the window end', async () => {
     const t = new BudgetTracker();
     const budgets = [
       { project: 'team-a', window: 'day' as const, maxTokens: 300 },
@@ -29,7 +29,7 @@ describe('BudgetTracker', () => {
     t.record(ledgerRecord({ project: 'team-a', keyId: 'k1', totalTokens: 299, ts: NOON }));
     expect(t.check(budgets, a, NOON)).toBeUndefined();
     t.record(ledgerRecord({ project: 'team-a', keyId: 'k1', totalTokens: 1, ts: NOON }));
-    const over = t.check(budgets, a, NOON)!;
+    const over = (await t.check(budgets, a, NOON))!;
     expect(over).toMatchObject({ status: 429, code: 'budget_exceeded', retryAfterSeconds: 12 * 3600 });
     expect(over.replyHeaders).toEqual({ 'retry-after': String(12 * 3600) });
     // another project is not affected; the next day starts fresh
@@ -37,10 +37,10 @@ describe('BudgetTracker', () => {
     expect(t.check(budgets, a, NOON + 86_400_000)).toBeUndefined();
     // cost budget of one key
     t.record(ledgerRecord({ project: 'team-b', keyId: 'k2', totalTokens: 1, costUsd: 1.5, ts: NOON }));
-    expect(t.check(budgets, { project: 'team-b', keyId: 'k2' }, NOON)?.message).toMatch(/key k2 .*monthly cost budget/);
+    expect((await t.check(budgets, { project: 'team-b', keyId: 'k2' }, NOON))?.message).toMatch(/key k2 .*monthly cost budget/);
     expect(t.check(budgets, { project: 'team-b', keyId: 'k3' }, NOON)).toBeUndefined();
     // a budget with neither project nor key applies to everything
-    expect(t.check([{ window: 'day', maxTokens: 10 }], {}, NOON)?.message).toMatch(/the gateway/);
+    expect((await t.check([{ window: 'day', maxTokens: 10 }], {}, NOON))?.message).toMatch(/the gateway/);
   });
 
   it('re-syncs from the database without double counting records this process wrote', async () => {

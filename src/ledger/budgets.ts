@@ -26,8 +26,20 @@ export interface BudgetSubject {
 
 /** The request path's view of budgets. */
 export interface BudgetGate {
-  /** The refusal when a budget that applies is spent, else undefined. */
-  check(budgets: readonly BudgetConfig[], who: BudgetSubject, now: number): BudgetExceededError | undefined;
+  /** The refusal when a budget that applies is spent, else undefined (a promise when spend is read from a shared store). */
+  check(budgets: readonly BudgetConfig[], who: BudgetSubject, now: number): BudgetExceededError | undefined | Promise<BudgetExceededError | undefined>;
+}
+
+/**
+ * Spend counters shared by every replica (Redis), so replicas do not each admit a budget's
+ * worth: every finished request adds its tokens and cost at once, and checks read them in one
+ * round trip. Keys are `<window>|<window start>|<scope>`; they expire after their window.
+ */
+export interface SharedSpend {
+  /** The spend of each key (0 for a key never written). Rejects when the store is unreachable. */
+  read(keys: readonly string[]): Promise<Array<{ tokens: number; cost: number }>>;
+  /** Adds to each key, which expires at `expiresAt` (ms since epoch). */
+  add(entries: ReadonlyArray<{ key: string; expiresAt: number }>, tokens: number, cost: number): Promise<void>;
 }
 
 /** A 429 with `retry-after`, in the client API's error shape. */
@@ -81,17 +93,30 @@ function num(v: unknown): number {
   return Number.isFinite(n) ? n : 0;
 }
 
-/** Spend per scope and window, in memory. */
+/**
+ * Spend per scope and window, in memory (the database at the last sync plus this process's
+ * records since); with {@link SharedSpend}, also counted in the shared store the moment a request
+ * finishes, and checked against whichever of the two is higher.
+ */
 export class BudgetTracker implements BudgetGate {
   /** `${window}|${start}|${scope}` → spend (database at the last sync + this process since). */
   private live = new Map<string, Spend>();
   /** This process's records not yet in the database, by request id. */
   private readonly unflushed = new Map<string, LedgerRecord>();
 
+  constructor(private readonly shared?: { readonly spend: SharedSpend; readonly onError: (err: unknown) => void }) {}
+
   /** Adds a finished request's spend. */
   record(r: LedgerRecord): void {
     this.unflushed.set(r.requestId, r);
     this.add(this.live, r);
+    if (!this.shared || (!r.totalTokens && !r.costUsd)) return;
+    const who = { project: r.project ?? undefined, keyId: r.keyId ?? undefined };
+    const entries = WINDOWS.flatMap((window) => {
+      const { start, end } = windowBounds(window, r.ts);
+      return scopesOf(who).map((scope) => ({ key: `${window}|${start}|${scope}`, expiresAt: end + 86_400_000 }));
+    });
+    this.shared.spend.add(entries, r.totalTokens ?? 0, r.costUsd ?? 0).catch((err: unknown) => this.shared!.onError(err));
   }
 
   /** Records that reached the database (they are counted by the next sync). */
@@ -120,10 +145,26 @@ export class BudgetTracker implements BudgetGate {
     return this.live.get(`${window}|${windowBounds(window, now).start}|${scope}`) ?? { tokens: 0, cost: 0 };
   }
 
-  check(budgets: readonly BudgetConfig[], who: BudgetSubject, now: number): BudgetExceededError | undefined {
+  check(budgets: readonly BudgetConfig[], who: BudgetSubject, now: number): BudgetExceededError | undefined | Promise<BudgetExceededError | undefined> {
+    const local = this.refusal(budgets, who, now, (b) => this.spend(b.window, scopeOfBudget(b), now));
+    if (local || !this.shared) return local;
+    const applying = budgets.filter((b) => applies(b, who));
+    if (applying.length === 0) return undefined;
+    const keys = applying.map((b) => `${b.window}|${windowBounds(b.window, now).start}|${scopeOfBudget(b)}`);
+    return this.shared.spend.read(keys).then(
+      (spent) => this.refusal(applying, who, now, (b) => spent[applying.indexOf(b)]!),
+      (err: unknown) => {
+        // The shared store is down: the local view (the database's, plus this replica's) decides.
+        this.shared!.onError(err);
+        return undefined;
+      },
+    );
+  }
+
+  private refusal(budgets: readonly BudgetConfig[], who: BudgetSubject, now: number, spendOf: (b: BudgetConfig) => Spend): BudgetExceededError | undefined {
     for (const b of budgets) {
       if (!applies(b, who)) continue;
-      const spent = this.spend(b.window, scopeOfBudget(b), now);
+      const spent = spendOf(b);
       const overTokens = b.maxTokens !== undefined && spent.tokens >= b.maxTokens;
       const overCost = b.maxCostUsd !== undefined && spent.cost >= b.maxCostUsd;
       if (!overTokens && !overCost) continue;

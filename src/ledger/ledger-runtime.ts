@@ -7,7 +7,7 @@ import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { SqlDb } from '../storage/sql-db.js';
 import type { LedgerConfig } from '../config/ledger-schema.js';
-import { BudgetTracker } from './budgets.js';
+import { BudgetTracker, type SharedSpend } from './budgets.js';
 import type { LedgerRecord } from './ledger-record.js';
 import { LedgerWriter } from './ledger-writer.js';
 import { SpillFile } from './spill-file.js';
@@ -25,12 +25,14 @@ export interface LedgerRuntimeOptions {
   readonly meter: Meter;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Spend counters shared by every replica (Redis): budgets checked against them. */
+  readonly sharedSpend?: SharedSpend;
 }
 
 /** The ledger of one process. */
 export class LedgerRuntime {
   /** Spend per project, key and window; the request path's budget check. */
-  readonly budgets = new BudgetTracker();
+  readonly budgets: BudgetTracker;
   private readonly writer: LedgerWriter;
   private readonly spill: SpillFile;
   private syncTimer: NodeJS.Timeout | undefined;
@@ -38,6 +40,19 @@ export class LedgerRuntime {
 
   constructor(private readonly opts: LedgerRuntimeOptions) {
     this.now = opts.now ?? Date.now;
+    let lastError = 0;
+    this.budgets = new BudgetTracker(
+      opts.sharedSpend
+        ? {
+            spend: opts.sharedSpend,
+            onError: (err) => {
+              if (this.now() - lastError < 60_000) return;
+              lastError = this.now();
+              opts.logger.error({ err: { message: (err as Error).message } }, 'shared budget spend unavailable: budgets use this replica’s view');
+            },
+          }
+        : undefined,
+    );
     this.spill = new SpillFile(opts.spillPath);
     this.writer = new LedgerWriter({
       db: opts.db,

@@ -11,6 +11,7 @@ import { SqlAccessStore } from '../access/sql-store.js';
 import type { AccessStore } from '../access/store.js';
 import type { Config } from '../config/schema.js';
 import { LedgerRuntime } from './ledger-runtime.js';
+import type { SharedSpend } from './budgets.js';
 
 /** The SQL database behind an access store; throws for a store that has none. */
 export function sqlDbOf(store: AccessStore): SqlDb {
@@ -22,7 +23,7 @@ export function sqlDbOf(store: AccessStore): SqlDb {
 export function ledgerRuntimeFor(
   loaded: { readonly config: Config; readonly source: string },
   access: AccessRuntime,
-  deps: { readonly meter: Meter; readonly logger: Logger; readonly cwd: string },
+  deps: { readonly meter: Meter; readonly logger: Logger; readonly cwd: string; readonly sharedSpend?: SharedSpend },
 ): LedgerRuntime | undefined {
   const cfg = loaded.config.ledger;
   if (!cfg.enabled) return undefined;
@@ -33,5 +34,6 @@ export function ledgerRuntimeFor(
     spillPath: resolve(baseDir, cfg.spillPath),
     meter: deps.meter,
     logger: deps.logger.child({ component: 'ledger' }),
+    ...(deps.sharedSpend ? { sharedSpend: deps.sharedSpend } : {}),
   });
 }

@@ -27,7 +27,7 @@ import { loadRouter } from '../routing/load-router.js';
 import { loadPriceTable } from '../ledger/price-table.js';
 import type { BudgetGate } from '../ledger/budgets.js';
 import { RouteDecider } from '../routing/route-decider.js';
-import { hookList } from './hook-list.js';
+import { hookList, type HookServices } from './hook-list.js';
 
 /** What building a generation needs. */
 export interface BuildGenerationDeps {
@@ -47,6 +47,8 @@ export interface BuildGenerationDeps {
   readonly pricingMissing?: (model: string) => void;
   /** Outcome hooks built once per process (usage recorder, service record), ending every hook list. */
   readonly recorders?: readonly Hook[];
+  /** Rate-limit counters and instruments shared by every generation. */
+  readonly rateLimits?: HookServices['rateLimits'];
 }
 
 /** Rule name → the `modelNameOverride` all its backends share (rules without one, or whose backends differ, are absent). */
@@ -110,6 +112,7 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
       ...(deps.budgets ? { budgets: deps.budgets } : {}),
       ...(credentials ? { credentials } : {}),
       recorders: deps.recorders ?? [],
+      ...(deps.rateLimits ? { rateLimits: deps.rateLimits } : {}),
     },
     userHooks,
   );

@@ -37,6 +37,10 @@ import type { AccessRuntime } from '../access/access-runtime.js';
 import { describeSecretRef, resolveSecretRef } from '../access/secret-ref.js';
 import type { LedgerRuntime } from '../ledger/ledger-runtime.js';
 import { pricingMissingCounter, usageHook } from '../ledger/usage-recorder.js';
+import type { CounterStore } from '../rate-limits/counter-store.js';
+import { MemoryCounterStore } from '../rate-limits/memory-store.js';
+import { rateLimitInstruments } from '../rate-limits/rate-limits-hook.js';
+import { rateLimitAdminRoutes } from '../rate-limits/rate-limits-admin-routes.js';
 
 /** What the service is built from. Everything is injected; nothing is read from the process. */
 export interface ServerDeps {
@@ -61,6 +65,10 @@ export interface ServerDeps {
   readonly access?: AccessRuntime;
   /** The usage ledger (records, budgets); started by the caller, closed (flushed) by `stop()`. */
   readonly ledger?: LedgerRuntime;
+  /** Rate-limit counters (Redis for several replicas); default: in memory. Closed by `stop()`. */
+  readonly rateLimitStore?: CounterStore;
+  /** The clock of per-minute windows (ms since epoch); default `Date.now`. Tests inject one. */
+  readonly now?: () => number;
 }
 
 /** Where the service listens once started. */
@@ -126,7 +134,9 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   // Built once per process and shared by every generation's hook list: their instruments and
   // the ledger outlive a reload.
   const recorders = [usageHook(deps.meter, deps.ledger), outcomes];
-  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
+  const rateLimitStore = deps.rateLimitStore ?? new MemoryCounterStore();
+  const rateLimits = { store: rateLimitStore, instruments: rateLimitInstruments(deps.meter), meter: deps.meter, ...(deps.now ? { now: deps.now } : {}) };
+  const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, rateLimits, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };
 
   const streamDeps = {
     logger,
@@ -188,6 +198,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     routes: [
       ...accessAdminRoutes({ store: openStore, ...(deps.access ? { cache: deps.access } : {}), logger: adminLogger }),
       ...usageAdminRoutes({ db: async () => sqlDbOf(await openStore()), logger: adminLogger }),
+      ...rateLimitAdminRoutes({ store: rateLimitStore, config: () => current?.config, ...(deps.now ? { now: deps.now } : {}) }),
     ],
     logger: adminLogger,
   });
@@ -315,6 +326,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       }
       serving = false;
       secrets.files.close();
+      await rateLimitStore.close().catch((err: unknown) => logger.error({ err }, 'closing the rate-limit store failed'));
       await deps.ledger?.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
       await deps.access?.close().catch((err: unknown) => logger.error({ err }, 'closing the access store failed'));
       logger.info('stopped');

@@ -103,6 +103,12 @@ export const MIGRATIONS: readonly Migration[] = [
     // keeps both (the price is of the one sent).
     up: () => [`ALTER TABLE ledger ADD COLUMN sent_model TEXT`],
   },
+  {
+    version: 5,
+    name: 'rate limits of keys and projects',
+    // JSON { requestsPerMinute?, tokensPerMinute? }: overrides the config's per-key / per-project limits.
+    up: () => [`ALTER TABLE gateway_keys ADD COLUMN rate_limits TEXT`, `ALTER TABLE projects ADD COLUMN rate_limits TEXT`],
+  },
 ];
 
 /** Arbitrary constant for PostgreSQL's advisory lock: replicas starting together migrate one at a time. */

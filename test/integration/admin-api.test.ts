@@ -69,7 +69,7 @@ describe('admin API on the admin port', () => {
     expect((await call('POST', '/admin/projects', { name: 'team-a' })).status).toBe(201);
     expect((await call('POST', '/admin/projects', { name: 'team-a' })).status).toBe(409);
     expect((await call('POST', '/admin/projects', { name: 'bad name!' })).status).toBe(400);
-    expect((await call('GET', '/admin/projects')).body.projects).toEqual([{ name: 'team-a', active: true, createdAt: expect.any(String) }]);
+    expect((await call('GET', '/admin/projects')).body.projects).toEqual([{ name: 'team-a', active: true, createdAt: expect.any(String), rateLimits: null }]);
 
     const created = await call('POST', '/admin/keys', { project: 'team-a', name: 'ci', allowedModels: ['gpt-*'], expiresIn: '30d', maxRequests: 100 });
     expect(created.status).toBe(201);

@@ -10,7 +10,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorRate, formatPercent, formatUsd } from '../../assets/dashboard/format.js';
+import { errorRate, formatCount, formatPercent, formatUsd } from '../../assets/dashboard/format.js';
 import { launchChromium } from '../support/chromium.js';
 import { countColour } from '../support/pixels.js';
 import { startService, type TestService } from '../support/service.js';
@@ -103,6 +103,13 @@ describe('usage dashboard in headless Chromium', () => {
       const rows = await testId(page, table).locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
       expect(rows).toEqual(expected.map((e) => [e.name, String(e.requests), expect.any(String), formatUsd(e.cost), formatPercent(e.errors / e.requests)]));
     }
+
+    // Rate limits now: the gateway-wide limit, and the per-project limit for each top project.
+    const limitRows = await testId(page, 'rate-limits').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    expect(limitRows[0]).toEqual(['gateway', 'the gateway', expect.stringMatching(new RegExp(`^\\d[\\d,]* / ${formatCount(100_000)}$`)), '–']);
+    const projects = [...new Set(records.map((r) => r.project))].sort();
+    expect(limitRows.slice(1).map((r) => r[1]).sort()).toEqual(projects.map((p) => `project ${p}`));
+    for (const r of limitRows.slice(1)) expect(r.slice(2)).toEqual(['–', expect.stringMatching(new RegExp(` / ${formatCount(100_000_000)}$`))]);
 
     // One spend bar per hour with spend, in the right number of slots.
     const rows = await fixture.rowTimes();

@@ -8,6 +8,7 @@ import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AccessRuntime } from '../../src/access/access-runtime.js';
 import type { KeyLookup } from '../../src/access/key-lookup.js';
+import type { CounterStore } from '../../src/rate-limits/counter-store.js';
 import type { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import { parseConfig, loadEmbeddedDefault, type LoadedConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
@@ -50,6 +51,10 @@ export interface StartServiceOptions {
   readonly access?: AccessRuntime;
   /** Builds and starts the ledger with the service's meter and logger; closed by `stop()`. */
   readonly ledger?: (meter: Meter, logger: Logger) => Promise<LedgerRuntime>;
+  /** Rate-limit counters (e.g. on the test Redis); closed by `stop()`. */
+  readonly rateLimitStore?: CounterStore;
+  /** The clock of per-minute windows. */
+  readonly now?: () => number;
 }
 
 /** Starts the service. */
@@ -82,6 +87,8 @@ export async function startService(opts: StartServiceOptions = {}): Promise<Test
     ...(opts.readEnv ? { readEnv: opts.readEnv } : {}),
     ...(opts.access ? { access: opts.access } : {}),
     ...(ledger ? { ledger } : {}),
+    ...(opts.rateLimitStore ? { rateLimitStore: opts.rateLimitStore } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
   });
   const addresses = await server.start();
   const adminUrl = `http://127.0.0.1:${addresses.adminPort}`;

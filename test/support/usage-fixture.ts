@@ -130,6 +130,10 @@ auth: { enabled: true, store: { driver: sqlite, path: ${JSON.stringify(join(dir,
 admin: { token: { env: ADMIN_TOKEN } }
 ledger: { enabled: true, spillPath: ${JSON.stringify(join(dir, 'ledger-spill.jsonl'))}, flushIntervalMs: 3600000, budgetSyncIntervalMs: 3600000 }
 pricing: { file: ${JSON.stringify(join(dir, 'prices.yaml'))} }
+rateLimits:
+  limits:
+    - { name: gateway, requestsPerMinute: 100000 }
+    - { name: per-project, per: [project], tokensPerMinute: 100000000 }
 rules:
   - name: openai
     headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]
