@@ -24,10 +24,10 @@ module.exports = {
     },
     {
       name: 'hooks-contract-stays-small',
-      comment: 'The hook contract depends on nothing but config, API types, errors and modules.',
+      comment: 'The hook contract depends on nothing but config, API types, errors (and their catalogue) and modules.',
       severity: 'error',
       from: { path: '^src/hooks/', pathNot: '\\.test\\.ts$' },
-      to: { path: '^src/', pathNot: ['^src/(hooks|config|apis|modules)/', '^src/errors\\.ts$'] },
+      to: { path: '^src/', pathNot: ['^src/(hooks|config|apis|modules)/', '^src/errors\\.ts$', '^src/error-catalogue\\.ts$'] },
     },
   ],
   options: {

@@ -2,15 +2,19 @@
  * llm-extproc's public API: what router and metrics modules, and embedders, import.
  */
 export { createServer, type LlmExtprocServer, type ServerDeps, type BoundAddresses } from './server/service.js';
-export { NoMatchingRuleError, type Router, type RouterFactory, type RouterContext, type RouteRequest } from './routing/router.js';
+export { NoMatchingRuleError, type Router, type RouterFactory, type RouterContext, type RouterOptions, type RouteRequest } from './routing/router.js';
 export { HeaderMatchRouter } from './routing/header-match-router.js';
 export type {
   RequestMetrics,
   RequestMetricsFactory,
   MetricsFactory,
   MetricsContext,
+  MetricsOptions,
   RequestStart,
 } from './metrics/request-metrics.js';
+export { DefaultRequestMetrics } from './metrics/default-request-metrics.js';
+export { ModuleLoadError } from './modules/import-module.js';
+export { ModuleOptionsError, type OptionsSchema, type SchemaIssue, type SchemaResult } from './modules/options-schema.js';
 export type { TokenUsage, ResponseInfo, ApiSpec, ApiMatch, ErrorShape } from './apis/api.js';
 export { UserFacingError, type UserFacingStatus } from './errors.js';
 export { parseConfig, loadConfigFile, loadEmbeddedDefault, ConfigError, type LoadedConfig, type ConfigProblem } from './config/load.js';

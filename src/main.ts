@@ -28,6 +28,7 @@ const code = await runCli(process.argv.slice(2), {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     cwd: process.cwd(),
+    errIsTTY: process.stderr.isTTY === true,
   },
   signals: {
     on: (signal, handler) => process.on(signal, handler),

@@ -26,7 +26,8 @@ describe('llm-extproc/testing helpers', () => {
   it('fakeRouterContext carries options and config with a working silent logger and meter', () => {
     const ctx = fakeRouterContext({ rule: 'premium' }, { modelNameHeaderKey: 'x-model' });
     expect(ctx.options).toEqual({ rule: 'premium' });
-    expect(ctx.config).toEqual({ modelNameHeaderKey: 'x-model' });
+    expect(ctx.config.modelNameHeaderKey).toBe('x-model');
+    expect(ctx.config.rules.map((r) => r.name)).toEqual(['openai', 'anthropic', 'gemini']);
     expect(() => ctx.logger.info('quiet')).not.toThrow();
     expect(() => ctx.meter.createCounter('c').add(1)).not.toThrow();
   });

@@ -1,16 +1,27 @@
 /**
- * `llm-extproc/testing`: helpers for users to test their own router modules the way we test ours.
- * `describeRouterContract` needs vitest; `checkRouterContract` works with any test runner (it is
- * also exported from the main entry point, which does not import vitest).
+ * `llm-extproc/testing`: helpers for users to test their own router, metrics and hook modules
+ * the way we test ours. `describeRouterContract` and `describeHookContract` need vitest; the
+ * other helpers work under any test runner (`checkRouterContract` is also exported from the main
+ * entry point, which does not import vitest).
  */
 import { createNoopMeter } from '@opentelemetry/api';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Router, RouterContext } from './routing/router.js';
+import type { Router } from './routing/router.js';
 import { checkRouterContract, type RouterContractOptions } from './testing/router-contract.js';
 import { NoMatchingRuleError } from './routing/router.js';
 
 export { checkRouterContract, type RouterCase, type RouterContractOptions } from './testing/router-contract.js';
+export { createInMemoryMetrics, type InMemoryMetrics } from './testing/in-memory-metrics.js';
+export {
+  fakeMetricsContext,
+  fakeRequestStart,
+  fakeRouteRequest,
+  fakeRouterContext,
+  loadMetricsModule,
+  loadRouterModule,
+  type LoadModuleOptions,
+} from './testing/fakes.js';
 export { checkHookContract, fakeHookAttempt, fakeHookRequest, fakeOutcome, type HookContractOptions } from './testing/hook-contract.js';
 import { checkHookContract, type HookContractOptions } from './testing/hook-contract.js';
 import type { Hook } from './hooks/hook.js';
@@ -54,14 +65,6 @@ export function fakeDefaultRouter(rule?: string): Router {
       return rule;
     },
   };
-}
-
-/**
- * A router factory's context for tests: the given `router.options`, a config (default: `{}`),
- * a silent logger and a no-op meter.
- */
-export function fakeRouterContext(options: Readonly<Record<string, unknown>> = {}, config: unknown = {}): RouterContext {
-  return { options, config, logger: pino({ level: 'silent' }), meter: createNoopMeter() };
 }
 
 /** A hook factory's context for users' tests: the given options, the default config, a silent logger, a no-op meter. */

@@ -54,7 +54,7 @@ describe('prompt guard, alone', () => {
   it('refuses bad options when the config loads, naming the option', async () => {
     const { config } = parseConfig('hooks: [{ module: ./prompt-guard.mjs, options: { patterns: ["(unclosed"] } }]', 'test');
     await expect(loadUserHooks(config.hooks, { baseDir: HOOKS_DIR, logger: pino({ level: 'silent' }), meter: createNoopMeter(), config })).rejects.toThrow(
-      /prompt-guard\.mjs.*hooks\[0\]\.options\.patterns: every pattern must be a valid regular expression/,
+      /prompt-guard\.mjs[\s\S]*hooks\[0\]\.options\.patterns: every pattern must be a valid regular expression/,
     );
   });
 });

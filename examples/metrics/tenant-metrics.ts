@@ -10,10 +10,8 @@
  * ```
  *
  * The service loads modules with Node's `import()`, so it needs JavaScript: compile this file
- * (`tsc`, or any bundler) and point `metrics.module` at the `.js` output, or write your module as
- * `.js`/`.mjs` directly — the code is the same minus the type annotations. (Node versions with
- * built-in type stripping can load this `.ts` file as is: it uses type-only imports.)
- * In your own project, import the types from the package: `import type { MetricsFactory } from 'llm-extproc'`.
+ * with your project's `tsc` and point `metrics.module` at the `.js` output (see docs/extending.md).
+ * In your own project, import from the package: `from 'llm-extproc'`.
  *
  * Exports, besides the built-in metrics:
  * - `llm_extproc.tenant.requests` (counter; Prometheus `llm_extproc_tenant_requests_total`), attribute `tenant`;
@@ -22,48 +20,52 @@
  * seen, new ones count as `other`, so a client cannot create unbounded time series.
  */
 import type { Attributes } from '@opentelemetry/api';
-import type { MetricsFactory, RequestMetrics, RequestStart } from '../../src/metrics/request-metrics.js';
-import type { TokenUsage } from '../../src/apis/api.js';
+import { z } from 'zod';
+import { DefaultRequestMetrics, type MetricsFactory, type RequestStart, type TokenUsage } from '../../src/index.js';
 
-const createTenantMetrics: MetricsFactory = (meter, { options, defaultFactory }) => {
-  const header = typeof options['header'] === 'string' ? options['header'].toLowerCase() : 'x-tenant';
-  const maxTenants = typeof options['maxTenants'] === 'number' && options['maxTenants'] > 0 ? options['maxTenants'] : 100;
+/** `metrics.options`, checked when the config loads: a wrong option stops the load with its path and line. */
+export const optionsSchema = z.strictObject({
+  /** Request header naming the tenant. */
+  header: z.string().min(1).default('x-tenant').transform((h) => h.toLowerCase()),
+  /** Distinct tenants counted before new ones count as `other`. */
+  maxTenants: z.int().positive().default(100),
+});
+
+/** The options the factory gets: the schema's output, defaults applied. */
+export type TenantMetricsOptions = z.output<typeof optionsSchema>;
+
+const createTenantMetrics: MetricsFactory<TenantMetricsOptions> = (meter, { options, defaultFactory }) => {
   const requests = meter.createCounter('llm_extproc.tenant.requests', { description: 'Requests per tenant.' });
   const tokens = meter.createCounter('llm_extproc.tenant.tokens', { description: 'Tokens per tenant and token type.' });
   const tenants = new Set<string>();
 
   const tenantOf = (headers: Readonly<Record<string, string>>): string => {
-    const value = headers[header];
+    const value = headers[options.header];
     if (value === undefined || value === '') return 'none';
     if (tenants.has(value)) return value;
-    if (tenants.size >= maxTenants) return 'other';
+    if (tenants.size >= options.maxTenants) return 'other';
     tenants.add(value);
     return value;
   };
 
-  return {
-    newRequest(): RequestMetrics {
-      const inner = defaultFactory.newRequest();
-      let tenant = 'none';
-      return {
-        startRequest(headers: Readonly<Record<string, string>>, start?: RequestStart) {
-          tenant = tenantOf(headers);
-          requests.add(1, { tenant });
-          inner.startRequest(headers, start);
-        },
-        setModel: (model: string) => inner.setModel(model),
-        setBackend: (rule: string, backend?: string) => inner.setBackend(rule, backend),
-        setResponseModel: (model: string) => inner.setResponseModel?.(model),
-        recordTokenUsage(usage: TokenUsage, attrs?: Attributes) {
-          if (usage.input) tokens.add(usage.input, { tenant, 'gen_ai.token.type': 'input' });
-          if (usage.output) tokens.add(usage.output, { tenant, 'gen_ai.token.type': 'output' });
-          inner.recordTokenUsage(usage, attrs);
-        },
-        recordRequestCompletion: (success: boolean, attrs?: Attributes) => inner.recordRequestCompletion(success, attrs),
-        recordTokenLatency: (n: number, attrs?: Attributes & { endOfStream?: boolean }) => inner.recordTokenLatency(n, attrs),
-      };
-    },
-  };
+  /** One request's hooks: the built-in metrics (via `super`) plus the tenant counters. */
+  class TenantRequestMetrics extends DefaultRequestMetrics {
+    private tenant = 'none';
+
+    override startRequest(headers: Readonly<Record<string, string>>, start?: RequestStart): void {
+      this.tenant = tenantOf(headers);
+      requests.add(1, { tenant: this.tenant });
+      super.startRequest(headers, start);
+    }
+
+    override recordTokenUsage(usage: TokenUsage, attrs?: Attributes): void {
+      if (usage.input) tokens.add(usage.input, { tenant: this.tenant, 'gen_ai.token.type': 'input' });
+      if (usage.output) tokens.add(usage.output, { tenant: this.tenant, 'gen_ai.token.type': 'output' });
+      super.recordTokenUsage(usage, attrs);
+    }
+  }
+
+  return { newRequest: () => new TenantRequestMetrics(defaultFactory.newRequest()) };
 };
 
 export default createTenantMetrics;

@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { adminError } from '../error-catalogue.js';
 import { AdminApiError, notFound, parseInput, readJson, type AdminApiContext, type AdminApiRoute } from '../admin/admin-api.js';
 import { auditView, keyView, projectView } from './admin-views.js';
 import { createKeySchema, describeZodError, expiryOf, patchOf, projectNameSchema, updateKeySchema, updateProjectSchema } from './key-input.js';
@@ -42,7 +43,7 @@ function expiry(input: { expiresAt?: string | null; expiresIn?: string }, now: n
   try {
     return expiryOf(input, now);
   } catch (err) {
-    throw new AdminApiError(400, 'invalid_request', (err as Error).message);
+    throw new AdminApiError(adminError('invalid_request', { reason: (err as Error).message }));
   }
 }
 
@@ -180,7 +181,7 @@ export function accessAdminRoutes(deps: AccessAdminRoutesDeps): AdminApiRoute[] 
         store = await deps.store();
       } catch (err) {
         deps.logger.error({ err }, 'access store unavailable');
-        throw new AdminApiError(503, 'store_unavailable', 'the access store is not available');
+        throw new AdminApiError(adminError('store_unavailable'));
       }
       try {
         return await handle({
@@ -193,7 +194,7 @@ export function accessAdminRoutes(deps: AccessAdminRoutesDeps): AdminApiRoute[] 
           invalidateAll: () => deps.cache?.invalidateAll(),
         });
       } catch (err) {
-        if (err instanceof StoreError) throw new AdminApiError(err.code === 'conflict' ? 409 : 404, err.code, err.message);
+        if (err instanceof StoreError) throw new AdminApiError(err.code === 'conflict' ? adminError('conflict', { reason: err.message }) : adminError('not_found', { reason: err.message }));
         throw err;
       }
     },

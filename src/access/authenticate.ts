@@ -14,7 +14,8 @@
  * | 403 | `rule_not_allowed` | the rule is not among its allowed rules |
  * | 503 | `key_store_unavailable` | the key store failed |
  */
-import { UserFacingError } from '../errors.js';
+import { clientError } from '../error-catalogue.js';
+import type { UserFacingError } from '../errors.js';
 import { globAny } from './glob.js';
 import type { GatewayKey, KeyLookup } from './key-lookup.js';
 
@@ -30,23 +31,18 @@ export interface AccessTarget {
 
 /** Checks a found key against `target`; throws the refusal. */
 export function checkKey(key: GatewayKey, target: AccessTarget): void {
-  if (key.revoked) throw new UserFacingError(403, 'key_revoked', 'this API key has been revoked');
-  if (key.expiresAt !== null && key.expiresAt <= target.now) throw new UserFacingError(403, 'key_expired', 'this API key has expired');
-  if (!key.projectActive) throw new UserFacingError(403, 'project_inactive', 'the project of this API key is not active');
+  if (key.revoked) throw clientError('key_revoked');
+  if (key.expiresAt !== null && key.expiresAt <= target.now) throw clientError('key_expired');
+  if (!key.projectActive) throw clientError('project_inactive');
   if (key.maxRequests !== null && key.requestCount >= key.maxRequests) {
-    throw new UserFacingError(403, 'key_request_limit', 'this API key has used all the requests it is allowed');
+    throw clientError('key_request_limit');
   }
   if (target.listing) return;
   if (key.allowedModels.length > 0 && (target.model === undefined || !globAny(key.allowedModels, target.model))) {
-    throw new UserFacingError(
-      403,
-      'model_not_allowed',
-      target.model === undefined ? 'this API key is limited to certain models and the model of this request is not known' : `this API key may not use model ${JSON.stringify(target.model)}`,
-      'model',
-    );
+    throw clientError('model_not_allowed', { model: target.model });
   }
   if (key.allowedRules.length > 0 && (target.rule === undefined || !key.allowedRules.includes(target.rule))) {
-    throw new UserFacingError(403, 'rule_not_allowed', 'this API key may not use the route this request takes');
+    throw clientError('rule_not_allowed');
   }
 }
 
@@ -56,14 +52,14 @@ export function checkKey(key: GatewayKey, target: AccessTarget): void {
  * ({@link UserFacingError}).
  */
 export async function authenticate(keys: KeyLookup, secret: string | undefined, target: AccessTarget): Promise<GatewayKey> {
-  if (!secret) throw new UserFacingError(401, 'missing_api_key', 'an API key is required: send it as your SDK sends its API key');
+  if (!secret) throw clientError('missing_api_key');
   let key: GatewayKey | undefined;
   try {
     key = await keys.find(secret);
   } catch {
-    throw new UserFacingError(503, 'key_store_unavailable', 'API keys cannot be checked right now; try again');
+    throw clientError('key_store_unavailable');
   }
-  if (!key) throw new UserFacingError(401, 'invalid_api_key', 'the API key is not valid');
+  if (!key) throw clientError('invalid_api_key');
   checkKey(key, target);
   return key;
 }

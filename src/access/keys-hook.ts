@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { keyRequired } from '../config/key-required.js';
 import type { Config } from '../config/schema.js';
-import { UserFacingError } from '../errors.js';
+import { clientError } from '../error-catalogue.js';
 import type { Hook } from '../hooks/hook.js';
 import { authenticate } from './authenticate.js';
 import type { KeyLookup } from './key-lookup.js';
@@ -21,7 +21,7 @@ export function keysHook(config: Config, keys: KeyLookup | undefined, logger: Lo
       if (!keyRequired(config, req.rule)) return undefined;
       if (!keys) {
         logger.error('gateway keys are required but no key store is configured');
-        throw new UserFacingError(503, 'key_store_unavailable', 'API keys cannot be checked right now; try again');
+        throw clientError('key_store_unavailable');
       }
       const key = await authenticate(keys, presentedKey(req.headers, req.path, req.api?.provider), {
         model: req.model,

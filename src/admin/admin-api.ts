@@ -9,7 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { sendJson } from './respond.js';
+import { adminError, type AdminError } from '../error-catalogue.js';
+import { sendAdminError, sendJson } from './respond.js';
 import { tokensEqual } from './token.js';
 
 /** Path prefix the admin server routes to the admin API. */
@@ -21,14 +22,11 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** The admin token's state: not configured, configured but unreadable, or its value. */
 export type AdminToken = { readonly state: 'off' } | { readonly state: 'unavailable'; readonly where: string } | { readonly state: 'on'; readonly value: string };
 
-/** An admin API failure with its HTTP status and stable code; rendered as `{ error: { code, message } }`. */
+/** An admin API failure thrown out of a handler: a catalogued error, rendered as `{ error: { code, message } }`. */
 export class AdminApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+  constructor(readonly error: AdminError) {
+    super(error.body.error.message);
+    this.name = 'AdminApiError';
   }
 }
 
@@ -68,7 +66,7 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new AdminApiError(413, 'body_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) throw new AdminApiError(adminError('body_too_large', { maxBytes: MAX_BODY_BYTES }));
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -76,20 +74,20 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch {
-    throw new AdminApiError(400, 'invalid_json', 'the request body is not valid JSON');
+    throw new AdminApiError(adminError('invalid_json'));
   }
 }
 
 /** `value` parsed by `schema`, or a 400 describing what is wrong (with `describe`). */
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, describe: (err: z.ZodError) => string): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new AdminApiError(400, 'invalid_request', describe(r.error));
+  if (!r.success) throw new AdminApiError(adminError('invalid_request', { reason: describe(r.error) }));
   return r.data;
 }
 
 /** A 404 for `what`. */
 export function notFound(what: string): AdminApiError {
-  return new AdminApiError(404, 'not_found', `${what} does not exist`);
+  return new AdminApiError(adminError('not_found', { reason: `${what} does not exist` }));
 }
 
 function compile(path: string): { re: RegExp; names: string[] } {
@@ -109,25 +107,21 @@ function decodeSegment(segment: string): string {
   }
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { error: { code, message } });
-}
-
 /** The handler for every path under {@link ADMIN_API_PREFIX}. */
 export function createAdminApi(deps: AdminApiDeps): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
   const now = deps.now ?? Date.now;
   const routes = deps.routes.map((r) => ({ route: r, ...compile(r.path) }));
   return async (req, res, url) => {
     const token = await deps.token();
-    if (token.state === 'off') return sendError(res, 404, 'not_found', 'the admin API is off: set admin.token to enable it');
+    if (token.state === 'off') return sendAdminError(res, adminError('not_found', { reason: 'the admin API is off: set admin.token to enable it' }));
     if (token.state === 'unavailable') {
       deps.logger.error({ where: token.where }, 'admin.token is configured but empty or unreadable: the admin API refuses every request');
-      return sendError(res, 503, 'admin_token_unavailable', `admin.token (${token.where}) is configured but empty or unreadable`);
+      return sendAdminError(res, adminError('admin_token_unavailable', { where: token.where }));
     }
     const presented = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     if (!tokensEqual(presented, token.value)) {
       res.setHeader('www-authenticate', 'Bearer realm="llm-extproc admin"');
-      return sendError(res, 401, 'unauthorized', 'a valid admin token is required (Authorization: Bearer <token>)');
+      return sendAdminError(res, adminError('unauthorized'));
     }
     let params: Record<string, string> = {};
     const matching = routes.filter((r) => {
@@ -136,17 +130,17 @@ export function createAdminApi(deps: AdminApiDeps): (req: IncomingMessage, res: 
       params = Object.fromEntries(r.names.map((n, i) => [n, decodeSegment(m[i + 1]!)]));
       return true;
     });
-    if (matching.length === 0) return sendError(res, 404, 'not_found', `no admin route ${url.pathname}`);
+    if (matching.length === 0) return sendAdminError(res, adminError('not_found', { reason: `no admin route ${url.pathname}` }));
     const found = matching.find((r) => r.route.method === req.method);
     if (!found) {
       res.setHeader('allow', matching.map((r) => r.route.method).join(', '));
-      return sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
+      return sendAdminError(res, adminError('method_not_allowed', { method: req.method ?? '', path: url.pathname }));
     }
     try {
       const [status, body] = await found.route.handle({ req, url, params, now: now() });
       sendJson(res, status, body);
     } catch (err) {
-      if (err instanceof AdminApiError) return sendError(res, err.status, err.code, err.message);
+      if (err instanceof AdminApiError) return sendAdminError(res, err.error);
       throw err;
     }
   };

@@ -2,7 +2,7 @@
  * Model and stream flag from JSON request bodies, read with the validating top-level scanner
  * (never a full `JSON.parse`), so the router sees exactly what the provider will.
  */
-import { UserFacingError } from '../errors.js';
+import { clientError } from '../error-catalogue.js';
 import type { BodyFacts } from './api.js';
 import { scanTopLevelPrefix } from './json-prefix-scan.js';
 import { scanTopLevel } from './json-scan.js';
@@ -43,19 +43,19 @@ export const STREAM_ONLY: JsonBodyRules = jsonBodyRules({ keys: ['stream'] });
 export function readJsonBodyFacts(body: Uint8Array, rules: JsonBodyRules, opts?: { partial?: boolean }): BodyFacts {
   const partial = opts?.partial === true;
   const scan = partial ? scanTopLevelPrefix(body, rules.keys) : scanTopLevel(body, rules.keys);
-  if (!scan.ok) throw new UserFacingError(400, 'invalid_json', `The request body is not valid JSON: ${scan.error}`);
+  if (!scan.ok) throw clientError('invalid_json', { detail: scan.error });
   if (!startsWithObject(body)) {
-    throw new UserFacingError(400, 'invalid_json', 'The request body must be a JSON object.');
+    throw clientError('invalid_json', {});
   }
   const facts: BodyFacts = {};
   const values = scan.values;
   if (rules.modelKey !== undefined) {
     const model = values.get(rules.modelKey);
     if (model !== undefined && typeof model !== 'string') {
-      throw new UserFacingError(400, 'invalid_model', `'${rules.modelKey}' must be a string.`, rules.modelKey);
+      throw clientError('invalid_model', { field: rules.modelKey });
     }
     if (model === undefined || model === '') {
-      if (!partial) throw new UserFacingError(400, 'missing_model', `The request body must name a model in '${rules.modelKey}'.`, rules.modelKey);
+      if (!partial) throw clientError('missing_model', { field: rules.modelKey, in: 'body' });
     } else {
       facts.model = model;
     }

@@ -3,7 +3,8 @@
  * file parts: delimiters are found with `Buffer.indexOf`, only part headers and the requested
  * fields are decoded.
  */
-import { UserFacingError } from '../errors.js';
+import { clientError } from '../error-catalogue.js';
+import type { UserFacingError } from '../errors.js';
 
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -32,9 +33,9 @@ export function readMultipartFields(
   const partial = opts?.partial === true;
   const boundary = multipartBoundary(contentType);
   if (boundary === undefined) {
-    throw new UserFacingError(400, 'invalid_multipart', 'Expected a multipart/form-data body with a boundary parameter.');
+    throw clientError('invalid_multipart', { problem: 'no_boundary' });
   }
-  const bad = (why: string): UserFacingError => new UserFacingError(400, 'invalid_multipart', `Malformed multipart body: ${why}.`);
+  const bad = (why: string): UserFacingError => clientError('invalid_multipart', { problem: 'malformed', why });
   const delimiter = Buffer.from(`--${boundary}`, 'latin1');
   const nextDelimiter = Buffer.concat([CRLF, delimiter]);
   const fields = new Map<string, string>();
@@ -80,7 +81,7 @@ export function readMultipartFields(
     const name = dispositionName(headers);
     if (name !== undefined && names.has(name)) {
       if (fields.has(name)) {
-        throw new UserFacingError(400, 'invalid_multipart', `The form field '${name}' appears more than once.`, name);
+        throw clientError('invalid_multipart', { problem: 'duplicate_field', field: name });
       }
       fields.set(name, body.toString('utf8', contentStart, next));
     }

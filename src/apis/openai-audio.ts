@@ -8,7 +8,7 @@
  *   (`type: "duration"`); streamed transcriptions report it in `transcript.text.done`.
  *   Text formats (`text`, `srt`, `vtt`) carry no usage.
  */
-import { UserFacingError } from '../errors.js';
+import { clientError } from '../error-catalogue.js';
 import type { BodyFacts, ResponseInfo, ResponseParser } from './api.js';
 import { jsonBodyParser, jsonBodyRules, type JsonBodyRules } from './body-facts.js';
 import { DoneEventStream } from './done-event-stream.js';
@@ -34,7 +34,7 @@ export function readAudioForm(body: Buffer, contentType: string | undefined, opt
   const fields = readMultipartFields(body, contentType, FORM_FIELDS, opts);
   const model = fields.get('model');
   if ((model === undefined || model === '') && opts?.partial !== true) {
-    throw new UserFacingError(400, 'missing_model', "The form must name a model in the 'model' field.", 'model');
+    throw clientError('missing_model', { field: 'model', in: 'form' });
   }
   const facts: BodyFacts = { stream: fields.get('stream')?.trim().toLowerCase() === 'true' };
   if (model) facts.model = model;

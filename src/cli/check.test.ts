@@ -20,7 +20,7 @@ const FILES: Record<string, string> = {
   'not-a-function.mjs': 'export default { calculate() { return "openai"; } };\n',
   'throwing-router.mjs': 'export default () => { throw new Error("option rule is required"); };\n',
   'bad-metrics.mjs': 'export default () => ({ record() {} });\n',
-  'hook.mjs': 'export const optionsSchema = { safeParse: (v) => (typeof v.header === "string" ? { success: true, data: v } : { success: false, error: { issues: [{ path: ["header"], message: "required" }] } }) };\nexport default ({ options }) => ({ name: "h", onRequest: () => ({ headers: { set: [[options.header, "1"]] } }) });\n',
+  'hook.mjs': 'export const optionsSchema = { "~standard": { version: 1, vendor: "test", validate: (v) => (typeof v.header === "string" ? { value: v } : { issues: [{ path: ["header"], message: "required" }] }) } };\nexport default ({ options }) => ({ name: "h", onRequest: () => ({ headers: { set: [[options.header, "1"]] } }) });\n',
   'no-method-hook.mjs': 'export default () => ({ name: "h", onRequst() {} });\n',
   'hooks.yaml': `hooks:
   - { module: ./hook.mjs, options: { header: x-a } }
@@ -88,6 +88,16 @@ budgets:
   'budgets-and-bad-cel.yaml': `llmRequestCosts:
   - { metadataKey: broken, type: CEL, celExpression: "input_tokens *" }
 budgets: [{ window: day, maxTokens: 10 }]
+`,
+  'schema-router.mjs': `import { z } from ${JSON.stringify(import.meta.resolve('zod'))};
+export const optionsSchema = z.strictObject({ rule: z.string(), models: z.array(z.string()) });
+export default (defaultRouter, ctx) => ({ calculate: () => ctx.options.rule });
+`,
+  'bad-options.yaml': `router:
+  module: ./schema-router.mjs
+  options:
+    rule: premium
+    models: [gpt-4o, 42]
 `,
   'many-problems.yaml': `router: { module: ./not-a-function.mjs }
 metrics: { module: ./bad-metrics.mjs }
@@ -203,8 +213,7 @@ describe('llm-extproc check', () => {
     const { code, err } = await run('check', '--config', 'hooks.yaml');
     expect(code).toBe(1);
     expect(err).toContain('hooks.yaml: 2 problem(s)');
-    expect(err).toContain('hooks[1].options (line 3)');
-    expect(err).toContain('hooks[1].options.header: required');
+    expect(err).toContain('hooks[1].options.header (line 3): module "./hook.mjs": required');
     expect(err).toMatch(/hooks\[2\]\.module \(line 4\).*unknown hook method onRequst/);
     expect(err).not.toContain('hooks[0]');
   });
@@ -233,6 +242,13 @@ describe('llm-extproc check', () => {
     expect(report.problems[3]!.message).toContain('metadataKey "b": ');
     expect(report.problems[3]!.message).toContain('result must be a number');
     expect(report.problems[4]!.message).toBe('metadataKey "c": duplicate metadataKey');
+  });
+
+  it("reports each option a module's optionsSchema refuses, with its path and line", async () => {
+    const r = await run('check', '--config', 'bad-options.yaml', '--json');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out) as CheckReport;
+    expect(report.problems).toEqual([{ path: 'router.options.models[1]', line: 5, message: expect.stringMatching(/^module "\.\/schema-router\.mjs": .*expected string/) }]);
   });
 
   it('exits 1 for a file that does not exist', async () => {

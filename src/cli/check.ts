@@ -13,6 +13,7 @@ import { ConfigError, type ConfigProblem, type LoadedConfig } from '../config/lo
 import { compileRequestCosts, RequestCostConfigError } from '../metrics/request-costs.js';
 import { describeModule, type ModuleDetails } from '../modules/module-details.js';
 import { ModuleLoadError } from '../modules/import-module.js';
+import { ModuleOptionsError } from '../modules/options-schema.js';
 import { loadRouter } from '../routing/load-router.js';
 import { loadUserHook } from '../hooks/user-hooks.js';
 import { loadConfigMetrics } from '../server/build-generation.js';
@@ -74,6 +75,11 @@ function checkCosts(loaded: LoadedConfig): ConfigProblem[] {
   return problems;
 }
 
+/** Each option a module's schema refused, as its own problem naming the module. */
+function optionProblems(err: ModuleOptionsError): ConfigProblem[] {
+  return err.problems.map((p) => ({ ...p, message: `module ${JSON.stringify(err.specifier)}: ${p.message}` }));
+}
+
 /** Loads the config and everything it names; collects every problem. */
 export async function checkConfig(file: string, env: ServeEnv, io: CliIo, bodyMode?: RequestBodyMode): Promise<CheckReport> {
   let loaded: LoadedConfig;
@@ -90,23 +96,25 @@ export async function checkConfig(file: string, env: ServeEnv, io: CliIo, bodyMo
   const modules: { router?: ModuleDetails; metrics?: ModuleDetails } = {};
 
   try {
-    const routers = await loadRouter(config, { baseDir, logger: deps.logger, meter: deps.meter, cacheBust });
+    const routers = await loadRouter(config, { baseDir, logger: deps.logger, meter: deps.meter, cacheBust, configText: loaded.text });
     if (routers.module) modules.router = await describeModule(routers.module, baseDir);
   } catch (err) {
-    problems.push(err instanceof ModuleLoadError ? problemAt(loaded, 'router.module', err.message) : { path: 'rules', message: messageOf(err) });
+    if (err instanceof ModuleOptionsError) problems.push(...optionProblems(err));
+    else problems.push(err instanceof ModuleLoadError ? problemAt(loaded, 'router.module', err.message) : { path: 'rules', message: messageOf(err) });
   }
   try {
-    await loadConfigMetrics(config, { baseDir, cacheBust }, deps);
+    await loadConfigMetrics(config, { baseDir, cacheBust, configText: loaded.text }, deps);
     if (config.metrics.module) modules.metrics = await describeModule(config.metrics.module, baseDir);
   } catch (err) {
-    problems.push(problemAt(loaded, 'metrics.module', messageOf(err)));
+    if (err instanceof ModuleOptionsError) problems.push(...optionProblems(err));
+    else problems.push(problemAt(loaded, 'metrics.module', messageOf(err)));
   }
   for (const [i, entry] of config.hooks.entries()) {
     try {
-      await loadUserHook(entry, i, { baseDir, cacheBust, logger: deps.logger, meter: deps.meter, config });
+      await loadUserHook(entry, i, { baseDir, cacheBust, logger: deps.logger, meter: deps.meter, config, configText: loaded.text });
     } catch (err) {
-      const message = messageOf(err);
-      problems.push(problemAt(loaded, /options are not valid/.test(message) ? `hooks[${i}].options` : `hooks[${i}].module`, message));
+      if (err instanceof ModuleOptionsError) problems.push(...optionProblems(err));
+      else problems.push(problemAt(loaded, `hooks[${i}].module`, messageOf(err)));
     }
   }
   problems.push(...checkCosts(loaded));

@@ -122,6 +122,27 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     ],
     run: async (v, io, env, p) => (await import('./access-commands.js')).runKeys(v, io, env, p),
   },
+  replay: {
+    name: 'replay',
+    usage: 'llm-extproc replay FILE ... [--target ADDR] [--count N] [--concurrency N] [--rate R] [--timeout-ms MS] [--route-header NAME] [--json]',
+    summary: 'Play recorded exchanges (JSONL or recorded .yaml cassettes) through a running service as Envoy would, both sides, and summarise rules, statuses, tokens, cost and latency.',
+    positionals: true,
+    options: {
+      target: { type: 'string', valueName: 'ADDR', help: 'ext_proc address of the running service: host:port or unix:/path (default 127.0.0.1:50051)' },
+      count: { type: 'string', valueName: 'N', help: 'exchanges to play in all, cycling through the files (default: each once)' },
+      concurrency: { type: 'string', valueName: 'N', help: 'streams open at once (default 1)' },
+      rate: { type: 'string', valueName: 'R', help: 'exchanges started per second at most (default: as fast as --concurrency allows)' },
+      'timeout-ms': { type: 'string', valueName: 'MS', help: 'how long to wait for each reply (default 30000)' },
+      'route-header': { type: 'string', valueName: 'NAME', help: 'header the chosen rule is written to (default x-ai-eg-selected-route; selectedRouteHeaderKey)' },
+      json: { type: 'boolean', help: 'print the summary as JSON (no progress bar)' },
+    },
+    examples: [
+      'llm-extproc replay examples/replay/exchanges.jsonl',
+      'llm-extproc replay examples/replay/exchanges.jsonl --count 10000 --concurrency 32 --rate 500',
+      'llm-extproc replay recorded/chat-streaming.yaml --target unix:/var/run/llm-extproc/ext_proc.sock --json',
+    ],
+    run: async (v, io, _env, p) => (await import('./replay.js')).runReplayCommand(v, io, p),
+  },
   projects: {
     name: 'projects',
     usage: 'llm-extproc projects <create|list|activate|deactivate|limits> [NAME] [--config FILE] [--rpm N|none] [--tpm N|none] [--json]',

@@ -10,6 +10,8 @@ export interface CliIo {
   err(text: string): void;
   /** Current working directory (relative paths in flags resolve against it). */
   readonly cwd: string;
+  /** True when standard error is a terminal (progress bars are drawn only then). */
+  readonly errIsTTY?: boolean;
 }
 
 /** A command's result: the process exit code. 0 ok, 1 failure, 2 usage error. */

@@ -18,15 +18,15 @@ export interface CliRun {
 
 /**
  * Runs the CLI with `argv` in working directory `cwd`, the environment empty but for `env`,
- * collecting standard output and error.
+ * collecting standard output and error. `errIsTTY` pretends standard error is a terminal.
  */
-export async function runCliIn(cwd: string, argv: readonly string[], env: Partial<CliContext['env']> = {}): Promise<CliRun> {
+export async function runCliIn(cwd: string, argv: readonly string[], env: Partial<CliContext['env']> = {}, errIsTTY = false): Promise<CliRun> {
   let out = '';
   let err = '';
   let handlers = 0;
   const ctx: CliContext = {
     env: { config: undefined, grpcAddress: undefined, adminAddress: undefined, logLevel: undefined, otlp: { metricsExporter: undefined }, ...env },
-    io: { out: (t) => void (out += t), err: (t) => void (err += t), cwd },
+    io: { out: (t) => void (out += t), err: (t) => void (err += t), cwd, errIsTTY },
     signals: { on: () => void handlers++ },
   };
   const code = await runCli(argv, ctx);

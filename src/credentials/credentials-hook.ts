@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { keyRequired } from '../config/key-required.js';
 import type { BackendConfig, Config } from '../config/schema.js';
-import { UserFacingError } from '../errors.js';
+import { clientError } from '../error-catalogue.js';
 import type { Hook } from '../hooks/hook.js';
 import type { HeaderChanges } from '../hooks/phase.js';
 import { CredentialUnavailableError } from './backend-credential.js';
@@ -24,7 +24,7 @@ export function credentialsHook(config: Config, creds: UpstreamCredentials, logg
   const signsBody = (backend: BackendConfig | undefined): boolean => backend !== undefined && creds.has(backend.name) && backend.auth?.aws !== undefined;
   const unavailable = (err: CredentialUnavailableError, where: Record<string, string | undefined>): never => {
     logger.error({ err: { message: err.message }, ...where }, 'upstream credential unavailable');
-    throw new UserFacingError(503, 'upstream_credential_unavailable', 'the gateway cannot authenticate to the provider right now');
+    throw clientError('upstream_credential_unavailable');
   };
   return {
     name: 'credentials',

@@ -90,7 +90,7 @@ describe('dashboard routes', () => {
     try {
       const missing = await fetch(`${url}/dashboard`);
       expect(missing.status).toBe(500);
-      expect(await missing.json()).toEqual({ error: 'the dashboard files are missing from this installation' });
+      expect(await missing.json()).toEqual({ error: { code: 'dashboard_missing', message: 'the dashboard files are missing from this installation' } });
       for (const name of ['index.html', 'dashboard.js', 'charts.js', 'format.js', 'dashboard.css']) await writeFile(join(dir, name), `/* ${name} */`);
       const found = await fetch(`${url}/dashboard/format.js`);
       expect(found.status).toBe(200);

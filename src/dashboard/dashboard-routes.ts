@@ -11,7 +11,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson, type AdminHandler } from '../admin/respond.js';
+import { sendAdminError, sendJson, type AdminHandler } from '../admin/respond.js';
+import { adminError } from '../error-catalogue.js';
 
 /** Where the dashboard lives on the admin port. */
 export const DASHBOARD_PATH = '/dashboard';
@@ -99,7 +100,7 @@ export function dashboardRoutes(opts: DashboardRoutesOptions = {}): ReadonlyMap<
       try {
         all = await assets();
       } catch {
-        return sendJson(res, 500, { error: 'the dashboard files are missing from this installation' });
+        return sendAdminError(res, adminError('dashboard_missing'));
       }
       send(req, res, all.get(name)!);
     };

@@ -2,7 +2,8 @@
  * Users' hooks, loaded at runtime from `hooks: [{ module, options, timeoutMs, failureMode }]`
  * the way router modules load (ESM or CommonJS, a path relative to the config file's directory
  * or a package name). A module's default export is a {@link HookFactory}; it may also export
- * `optionsSchema` (anything with a zod-style `safeParse`) to have its options checked at load.
+ * `optionsSchema` (a Standard Schema, as zod's are) to have its options checked at load, each
+ * problem reported with its config path (`hooks[i].options.…`) and line, as routers' are.
  *
  * A hook answers with an error by returning `{ answer: err }` or throwing `err`, where `err` is a
  * `UserFacingError` from `llm-extproc` or any object shaped like one, `{ status, code, message,
@@ -17,8 +18,10 @@
 import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { clientError } from '../error-catalogue.js';
 import { UserFacingError, isUserFacing } from '../errors.js';
 import { importFactoryModule, ModuleLoadError } from '../modules/import-module.js';
+import { moduleOptions } from '../modules/module-options.js';
 import type { AttemptHookResult, EarlyHookResult, Hook, RequestHookResult } from './hook.js';
 import type { HeaderChanges } from './phase.js';
 
@@ -50,17 +53,11 @@ export interface LoadUserHooksDeps {
   readonly logger: Logger;
   readonly meter: Meter;
   readonly config: Config;
+  /** The config's YAML text, for the line of a bad option. */
+  readonly configText?: string;
 }
 
 const HOOK_METHODS = ['onRequestHeaders', 'onRequest', 'onForward', 'onResponseHeaders', 'onResponseBody', 'onOutcome', 'attemptNeedsBody', 'onAttempt'] as const;
-
-interface SafeParser {
-  safeParse(v: unknown): { success: true; data: unknown } | { success: false; error: { issues?: ReadonlyArray<{ path?: ReadonlyArray<PropertyKey>; message: string }>; message?: string } };
-}
-
-function isSafeParser(v: unknown): v is SafeParser {
-  return typeof v === 'object' && v !== null && typeof (v as { safeParse?: unknown }).safeParse === 'function';
-}
 
 /** Loads every configured hook, in order. Throws {@link ModuleLoadError} naming the module on any problem. */
 export async function loadUserHooks(entries: readonly UserHookConfig[], deps: LoadUserHooksDeps): Promise<Hook[]> {
@@ -73,7 +70,7 @@ export async function loadUserHooks(entries: readonly UserHookConfig[], deps: Lo
 export async function loadUserHook(entry: UserHookConfig, index: number, deps: LoadUserHooksDeps): Promise<Hook> {
   const failures = deps.meter.createCounter('llm_extproc.hook.failures', { description: 'User hook calls that threw, ran over their budget or answered malformed results', unit: '{call}' });
   const { factory, exports } = await importFactoryModule(entry.module, deps.baseDir, deps.cacheBust);
-  const options = validateOptions(entry, index, exports['optionsSchema']);
+  const options = (await moduleOptions(exports['optionsSchema'], entry.options, { specifier: entry.module, path: `hooks[${index}].options`, configText: deps.configText })) as Readonly<Record<string, unknown>>;
   let hook: unknown;
   try {
     hook = await (factory as unknown as HookFactory)({ config: deps.config, options, logger: deps.logger.child({ module: entry.module }), meter: deps.meter, baseDir: deps.baseDir });
@@ -83,17 +80,6 @@ export async function loadUserHook(entry: UserHookConfig, index: number, deps: L
   checkShape(entry.module, hook);
   const name = hook.name;
   return isolate(hook, entry, { logger: deps.logger.child({ component: 'hooks', module: entry.module }), count: (method, reason) => failures.add(1, { hook: name, method, reason }) });
-}
-
-function validateOptions(entry: UserHookConfig, index: number, schema: unknown): Readonly<Record<string, unknown>> {
-  if (schema === undefined) return entry.options;
-  if (!isSafeParser(schema)) throw new ModuleLoadError(entry.module, 'optionsSchema must have a safeParse(value) method (a zod schema, for instance)');
-  const r = schema.safeParse(entry.options);
-  if (r.success) return r.data as Readonly<Record<string, unknown>>;
-  const issues = r.error.issues?.length
-    ? r.error.issues.map((x) => `hooks[${index}].options${(x.path ?? []).map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${x.message}`)
-    : [`hooks[${index}].options: ${r.error.message ?? 'invalid'}`];
-  throw new ModuleLoadError(entry.module, `options are not valid: ${issues.join('; ')}`);
 }
 
 function checkShape(module: string, hook: unknown): asserts hook is Hook {
@@ -178,7 +164,7 @@ function isolate(hook: Hook, entry: UserHookConfig, deps: { logger: Logger; coun
     deps.count(method, reason);
     deps.logger.error({ err, method, reason }, 'user hook failed');
     if (entry.failureMode === 'open') return undefined;
-    throw new UserFacingError(503, 'hook_unavailable', 'a request check of the gateway failed; try again');
+    throw clientError('hook_unavailable');
   };
   const call = async <T>(method: string, fn: () => T | PromiseLike<T>): Promise<T | undefined> => {
     let timer: NodeJS.Timeout | undefined;

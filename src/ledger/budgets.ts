@@ -14,6 +14,7 @@
  */
 import type { SqlExecutor } from '../storage/sql-db.js';
 import type { BudgetConfig } from '../config/ledger-schema.js';
+import { CLIENT_ERRORS } from '../error-catalogue.js';
 import { UserFacingError, type WithReplyHeaders } from '../errors.js';
 import type { LedgerRecord } from './ledger-record.js';
 import { sourceSql } from './usage-source.js';
@@ -45,8 +46,11 @@ export interface SharedSpend {
 /** A 429 with `retry-after`, in the client API's error shape. */
 export class BudgetExceededError extends UserFacingError implements WithReplyHeaders {
   readonly replyHeaders: Readonly<Record<string, string>>;
-  constructor(message: string, readonly retryAfterSeconds: number) {
-    super(429, 'budget_exceeded', message);
+  constructor(
+    args: Parameters<(typeof CLIENT_ERRORS)['budget_exceeded']['message']>[0],
+    readonly retryAfterSeconds: number,
+  ) {
+    super(CLIENT_ERRORS.budget_exceeded.status, 'budget_exceeded', CLIENT_ERRORS.budget_exceeded.message(args));
     this.replyHeaders = { 'retry-after': String(retryAfterSeconds) };
   }
 }
@@ -171,7 +175,7 @@ export class BudgetTracker implements BudgetGate {
       const retryAfter = Math.max(1, Math.ceil((windowBounds(b.window, now).end - now) / 1000));
       const whose = b.key ? `key ${b.key}` : b.project ? `project ${b.project}` : 'the gateway';
       const what = overTokens ? `token budget (${b.maxTokens})` : `cost budget (${b.maxCostUsd} USD)`;
-      return new BudgetExceededError(`${whose} has used its ${b.window === 'day' ? 'daily' : 'monthly'} ${what}; try again when the window resets`, retryAfter);
+      return new BudgetExceededError({ whose, window: b.window, what }, retryAfter);
     }
     return undefined;
   }

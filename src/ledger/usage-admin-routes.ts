@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { AdminApiError, notFound, type AdminApiRoute } from '../admin/admin-api.js';
+import { adminError } from '../error-catalogue.js';
 import type { SqlDb } from '../storage/sql-db.js';
 import { traceRoute, tracesRoute, usageSummaryRoute, usageTimeseriesRoute, UsageQueryError } from './usage-routes.js';
 
@@ -46,12 +47,12 @@ export function usageAdminRoutes(deps: UsageAdminRoutesDeps): AdminApiRoute[] {
         db = await deps.db();
       } catch (err) {
         deps.logger.error({ err }, 'access store unavailable');
-        throw new AdminApiError(503, 'store_unavailable', 'the access store is not available');
+        throw new AdminApiError(adminError('store_unavailable'));
       }
       try {
         return await handle(db, url, params, now);
       } catch (err) {
-        if (err instanceof UsageQueryError) throw new AdminApiError(400, 'invalid_request', err.message);
+        if (err instanceof UsageQueryError) throw new AdminApiError(adminError('invalid_request', { reason: err.message }));
         throw err;
       }
     },

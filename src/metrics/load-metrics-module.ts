@@ -6,7 +6,8 @@
 import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { importFactory, ModuleLoadError } from '../modules/import-module.js';
+import { importFactoryModule, ModuleLoadError } from '../modules/import-module.js';
+import { moduleOptions } from '../modules/module-options.js';
 import type { MetricsFactory, RequestMetricsFactory } from './request-metrics.js';
 
 /** Dependencies of {@link loadMetricsFactory}. */
@@ -22,22 +23,27 @@ export interface LoadMetricsDeps {
   readonly defaultFactory: RequestMetricsFactory;
   /** Appended to file URLs so a reload re-imports a changed module. */
   readonly cacheBust?: string;
+  /** The config's YAML text: option errors then carry line numbers. */
+  readonly configText?: string;
 }
 
 /**
  * Returns the metrics factory for `metrics` config. With `module` set, imports it, calls its
  * default export `(meter, context)`, awaits the result and checks it has a `newRequest` method.
+ * Options are first validated by the module's `optionsSchema` export, when it has one.
  * Throws {@link ModuleLoadError} naming the module on any problem.
  */
 export async function loadMetricsFactory(metrics: Config['metrics'], deps: LoadMetricsDeps): Promise<RequestMetricsFactory> {
   const specifier = metrics.module;
   if (!specifier) return deps.defaultFactory;
-  const factory = (await importFactory(specifier, deps.baseDir, deps.cacheBust)) as unknown as MetricsFactory;
+  const { factory: imported, exports } = await importFactoryModule(specifier, deps.baseDir, deps.cacheBust);
+  const factory = imported as unknown as MetricsFactory<unknown>;
+  const options = await moduleOptions(exports['optionsSchema'], metrics.options, { specifier, path: 'metrics.options', configText: deps.configText });
   let result: unknown;
   try {
     result = await factory(deps.meter, {
       config: deps.config,
-      options: metrics.options,
+      options,
       logger: deps.logger.child({ module: specifier }),
       defaultFactory: deps.defaultFactory,
     });

@@ -6,6 +6,7 @@
 import type { Attributes, Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { TokenUsage } from '../apis/api.js';
+import type { Config } from '../config/schema.js';
 
 /** Facts known when a request starts. */
 export interface RequestStart {
@@ -44,14 +45,26 @@ export interface RequestMetricsFactory {
   newRequest(): RequestMetrics;
 }
 
-/** What a metrics module's factory receives besides the meter. */
-export interface MetricsContext {
-  readonly config: unknown;
-  readonly options: Readonly<Record<string, unknown>>;
+/** `metrics.options` as written in the config, when the module exports no `optionsSchema`. */
+export type MetricsOptions = Readonly<Record<string, unknown>>;
+
+/**
+ * What a metrics module's factory receives besides the meter.
+ * @typeParam Options the type of `options`: the output of the module's `optionsSchema`, else {@link MetricsOptions}.
+ */
+export interface MetricsContext<Options = MetricsOptions> {
+  /** The whole loaded (frozen) config. */
+  readonly config: Config;
+  /** `metrics.options`: validated by the module's `optionsSchema` when it exports one, else as given. */
+  readonly options: Options;
+  /** A child logger named after the module. */
   readonly logger: Logger;
   /** The built-in OTel GenAI factory, to wrap or replace. */
   readonly defaultFactory: RequestMetricsFactory;
 }
 
-/** Default export of a metrics module. */
-export type MetricsFactory = (meter: Meter, context: MetricsContext) => RequestMetricsFactory | Promise<RequestMetricsFactory>;
+/**
+ * Default export of a metrics module.
+ * @typeParam Options the type of `context.options` (see {@link MetricsContext}).
+ */
+export type MetricsFactory<Options = MetricsOptions> = (meter: Meter, context: MetricsContext<Options>) => RequestMetricsFactory | Promise<RequestMetricsFactory>;

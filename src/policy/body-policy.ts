@@ -5,7 +5,8 @@
  */
 import type { PolicyConfig } from '../config/access-schema.js';
 import { scanTopLevel } from '../apis/json-scan.js';
-import { UserFacingError } from '../errors.js';
+import { clientError } from '../error-catalogue.js';
+import type { UserFacingError } from '../errors.js';
 
 type BodyRules = NonNullable<PolicyConfig['body']>;
 
@@ -38,20 +39,20 @@ export function checkBody(policies: ReadonlyArray<PolicyConfig | undefined>, bod
   const values = scan.values;
   for (const r of rules) {
     for (const field of r.forbiddenFields ?? []) {
-      if (values.has(field)) return new UserFacingError(403, 'field_forbidden', `field ${field} is not allowed`, field);
+      if (values.has(field)) return clientError('field_forbidden', { field });
     }
     for (const [field, allowed] of Object.entries(r.allowedValues ?? {})) {
       if (!values.has(field)) continue;
       const v = values.get(field);
       if (!allowed.some((a) => sameJson(a, v))) {
-        return new UserFacingError(400, 'value_not_allowed', `${field} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, field);
+        return clientError('value_not_allowed', { field, allowed });
       }
     }
     for (const [field, max] of Object.entries(r.maximums ?? {})) {
       if (!values.has(field)) continue;
       const v = values.get(field);
-      if (typeof v !== 'number') return new UserFacingError(400, 'invalid_value', `${field} must be a number`, field);
-      if (v > max) return new UserFacingError(400, 'value_too_large', `${field} must be at most ${max}`, field);
+      if (typeof v !== 'number') return clientError('invalid_value', { field });
+      if (v > max) return clientError('value_too_large', { field, max });
     }
   }
   return undefined;

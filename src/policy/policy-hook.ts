@@ -7,7 +7,7 @@
  */
 import type { PolicyConfig } from '../config/access-schema.js';
 import type { Config } from '../config/schema.js';
-import { UserFacingError } from '../errors.js';
+import { clientError } from '../error-catalogue.js';
 import type { Hook, HookRequest } from '../hooks/hook.js';
 import { checkBody } from './body-policy.js';
 import { headerChanges } from './header-policy.js';
@@ -38,11 +38,7 @@ export function policyHook(config: Config): Hook {
       if (refused) return { answer: refused };
       if (req.kind !== 'listing' && req.kind !== 'passthrough' && req.body === undefined && hasBodyRules(policies)) {
         return {
-          answer: new UserFacingError(
-            413,
-            'body_not_inspected',
-            'this route checks the request body, and the gateway was not given the whole body (Envoy request body mode STREAMED, or BUFFERED_PARTIAL over its buffer); send a smaller body',
-          ),
+          answer: clientError('body_not_inspected', { for: 'policy' }),
         };
       }
       const bodyRefused = req.kind === 'listing' ? undefined : checkBody(policies, req.body);

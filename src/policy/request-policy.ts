@@ -5,7 +5,8 @@
  */
 import type { PolicyConfig } from '../config/access-schema.js';
 import { globAny } from '../access/glob.js';
-import { UserFacingError } from '../errors.js';
+import { clientError } from '../error-catalogue.js';
+import type { UserFacingError } from '../errors.js';
 
 /** Checks method, path (query ignored) and required headers; returns the first refusal. */
 export function checkRequestLine(
@@ -19,14 +20,14 @@ export function checkRequestLine(
   for (const p of policies) {
     if (!p) continue;
     if (p.allowedPaths && !globAny(p.allowedPaths, path)) {
-      return new UserFacingError(404, 'path_not_allowed', `path ${path} is not served`);
+      return clientError('path_not_allowed', { path });
     }
     if (p.allowedMethods && !p.allowedMethods.some((m) => m.toUpperCase() === method.toUpperCase())) {
-      return new UserFacingError(405, 'method_not_allowed', `method ${method.toUpperCase()} is not allowed here`);
+      return clientError('method_not_allowed', { method });
     }
     for (const h of p.requiredHeaders ?? []) {
       const v = headers[h.toLowerCase()];
-      if (v === undefined || v.trim() === '') return new UserFacingError(400, 'missing_required_header', `header ${h.toLowerCase()} is required`);
+      if (v === undefined || v.trim() === '') return clientError('missing_required_header', { header: h });
     }
   }
   return undefined;

@@ -9,6 +9,7 @@ import type { ApiMatch } from '../apis/api.js';
 import { detectApi } from '../apis/registry.js';
 import { modelsListShape, renderModelList } from '../apis/models-list.js';
 import { rewriteRequest } from '../apis/request-rewrite.js';
+import { clientError } from '../error-catalogue.js';
 import { ProtocolError, UserFacingError, isUserFacing } from '../errors.js';
 import { mergeHeaderChanges } from '../hooks/header-changes.js';
 import type { LocalResponse, RequestKind } from '../hooks/hook.js';
@@ -182,7 +183,7 @@ export class RequestProcessor {
     this.match = detected;
     if (!detected) {
       if (cfg.apis.unknownPaths === 'reject') {
-        return [this.fail(new UserFacingError(404, 'unknown_path', `no LLM API is served at ${req.path.split('?')[0]}`))];
+        return [this.fail(clientError('unknown_path', { path: req.path.split('?')[0]! }))];
       }
       // Not an LLM API: the hooks still apply (no entry without a key when keys are required).
       const ran = await this.runHooks('passthrough');
@@ -232,7 +233,7 @@ export class RequestProcessor {
       return this.requestBodyMode === 'FULL_DUPLEX_STREAMED' ? reemitStreamed(msg.body ?? EMPTY, msg.endOfStream) : [continueReply('requestBody')];
     }
     if (!this.body.append(msg.body ?? EMPTY)) {
-      return [this.fail(new UserFacingError(413, 'request_too_large', `request body exceeds ${this.gen.config.limits.maxBodyBytes} bytes`))];
+      return [this.fail(clientError('request_too_large', { maxBytes: this.gen.config.limits.maxBodyBytes }))];
     }
     const partial = this.requestBodyMode === 'BUFFERED_PARTIAL' && !msg.endOfStream;
     if (!msg.endOfStream && !partial) {
@@ -244,7 +245,7 @@ export class RequestProcessor {
       // Envoy sent only the part it buffered; the rest goes upstream unseen. A decision on a
       // prefix is one the rest can overturn (a later duplicate `model` key wins at the
       // provider): refuse rather than decide on a part.
-      return [this.fail(new UserFacingError(413, 'body_not_inspected', 'the request body is larger than the gateway buffers (BUFFERED_PARTIAL), so its model cannot be read from the whole body; send a smaller body'))];
+      return [this.fail(clientError('body_not_inspected', { for: 'model' }))];
     }
     const full = this.requestBodyMode === 'FULL_DUPLEX_STREAMED';
     const routed = await this.route(partial ? undefined : body, { parse: !partial, headerReply: full });
@@ -294,7 +295,7 @@ export class RequestProcessor {
         req.model = match.urlModel;
         req.stream = match.urlStream ?? false;
       }
-      if (!req.model) throw new UserFacingError(400, 'missing_model', 'the request does not name a model', 'model');
+      if (!req.model) throw clientError('missing_model', { field: 'model', in: 'request' });
     } catch (err) {
       if (isUserFacing(err)) return this.fail(err);
       throw err;
@@ -310,11 +311,11 @@ export class RequestProcessor {
     const routeMs = performance.now() - started;
     if (decision.kind === 'none') {
       this.deps.events.decision({ model, rule: undefined, outcome: 'no_route', latencyMs: routeMs });
-      return this.fail(new UserFacingError(404, 'model_not_found', `no route for model ${JSON.stringify(model)}`, 'model'));
+      return this.fail(clientError('model_not_found', { model }));
     }
     if (decision.kind === 'failed') {
       this.deps.events.decision({ model, rule: undefined, outcome: 'router_failure', latencyMs: routeMs });
-      return this.fail(new UserFacingError(503, 'router_unavailable', 'the router could not decide a route; try again'));
+      return this.fail(clientError('router_unavailable'));
     }
     const rule = decision.name;
     req.rule = rule;

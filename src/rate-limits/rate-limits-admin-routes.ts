@@ -5,6 +5,7 @@
  */
 import { AdminApiError, type AdminApiRoute } from '../admin/admin-api.js';
 import type { Config } from '../config/schema.js';
+import { adminError } from '../error-catalogue.js';
 import type { CounterStore } from './counter-store.js';
 import { counterKey, subjectOf } from './rate-limits-hook.js';
 import { estimate } from './sliding-window.js';
@@ -53,7 +54,7 @@ export function rateLimitAdminRoutes(deps: RateLimitRoutesDeps): AdminApiRoute[]
               tokens: (await usage('tokens', l.tokensPerMinute)) ?? null,
             });
           } catch (err) {
-            if (err instanceof CounterStoreError) throw new AdminApiError(503, 'store_unavailable', err.message);
+            if (err instanceof CounterStoreError) throw new AdminApiError(adminError('store_unavailable', { store: 'rate-limit counter' }));
             throw err;
           }
         }

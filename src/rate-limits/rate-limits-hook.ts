@@ -12,6 +12,7 @@ import type { Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { RateLimitConfig } from '../config/rate-limits-schema.js';
+import { CLIENT_ERRORS, clientError } from '../error-catalogue.js';
 import { UserFacingError, type WithReplyHeaders } from '../errors.js';
 import type { Hook, HookRequest } from '../hooks/hook.js';
 import type { RequestOutcome } from '../hooks/outcome.js';
@@ -23,12 +24,15 @@ import { estimate, waitMs } from './sliding-window.js';
 /** A 429 with `retry-after` and the `x-ratelimit-*` headers, in the client API's error shape. */
 export class RateLimitedError extends UserFacingError implements WithReplyHeaders {
   constructor(
-    message: string,
-    readonly limit: string,
+    args: Parameters<(typeof CLIENT_ERRORS)['rate_limited']['message']>[0],
     readonly replyHeaders: Readonly<Record<string, string>>,
   ) {
-    super(429, 'rate_limited', message);
+    super(CLIENT_ERRORS.rate_limited.status, 'rate_limited', CLIENT_ERRORS.rate_limited.message(args));
+    this.limit = args.name;
   }
+
+  /** Name of the limit that was reached. */
+  readonly limit: string;
 }
 
 /** One applicable limit and its counter keys for a request. */
@@ -195,7 +199,7 @@ export function rateLimitsHook(config: Config, deps: RateLimitsHookDeps, instrum
         if (!(err instanceof CounterStoreError)) throw err;
         instruments.storeErrors.add(1, { 'llm_extproc.rate_limit.failure_mode': config.rateLimits.failureMode });
         if (failOpen) return undefined;
-        throw new UserFacingError(503, 'rate_limit_unavailable', 'rate limits cannot be checked right now; try again');
+        throw clientError('rate_limit_unavailable');
       }
       const headers = rateLimitHeaders(checks, result.counts, kinds, at);
       if (result.refused !== undefined) {
@@ -206,7 +210,12 @@ export function rateLimitsHook(config: Config, deps: RateLimitsHookDeps, instrum
         const limit = owners[i]!;
         instruments.limited.add(1, { 'llm_extproc.rate_limit.name': limit.name, 'llm_extproc.rate_limit.kind': kinds[i]! });
         const replyHeaders = Object.fromEntries([...headers, ['retry-after', String(Math.max(1, Math.ceil(ms / 1000)))], ['retry-after-ms', String(ms)]]);
-        return { answer: new RateLimitedError(`rate limit ${limit.name} reached (${kinds[i] === 'requests' ? `${checks[i]!.limit} requests` : `${checks[i]!.limit} tokens`} per minute); retry after ${Math.ceil(ms / 1000)} s`, limit.name, replyHeaders) };
+        return {
+          answer: new RateLimitedError(
+            { name: limit.name, limit: kinds[i] === 'requests' ? `${checks[i]!.limit} requests` : `${checks[i]!.limit} tokens`, retryAfterSeconds: Math.ceil(ms / 1000) },
+            replyHeaders,
+          ),
+        };
       }
       const charge = applied.filter((a) => a.tokenKey).map((a) => ({ key: a.tokenKey!, tokens: a.limit.tokens }));
       const context: Admitted = { headers, charge };

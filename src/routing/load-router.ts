@@ -5,7 +5,8 @@
 import type { Logger } from 'pino';
 import type { Meter } from '@opentelemetry/api';
 import type { Config } from '../config/schema.js';
-import { importFactory, ModuleLoadError } from '../modules/import-module.js';
+import { importFactoryModule, ModuleLoadError } from '../modules/import-module.js';
+import { moduleOptions } from '../modules/module-options.js';
 import { HeaderMatchRouter } from './header-match-router.js';
 import type { Router, RouterFactory } from './router.js';
 
@@ -27,19 +28,26 @@ export interface LoadRouterDeps {
   readonly meter: Meter;
   /** Appended to file URLs so a reload re-imports changed modules. */
   readonly cacheBust?: string;
+  /** The config's YAML text: option errors then carry line numbers. */
+  readonly configText?: string;
 }
 
-/** Loads the router for `config`. Throws {@link ModuleLoadError} naming the module on any problem. */
+/**
+ * Loads the router for `config`. Throws {@link ModuleLoadError} naming the module on any problem
+ * (a `ModuleOptionsError` listing each option its `optionsSchema` refused, with path and line).
+ */
 export async function loadRouter(config: Config, deps: LoadRouterDeps): Promise<LoadedRouter> {
   const defaultRouter = new HeaderMatchRouter(config.rules, config.modelNameHeaderKey);
   const specifier = config.router.module;
   if (!specifier) return { router: defaultRouter, defaultRouter };
-  const factory = (await importFactory(specifier, deps.baseDir, deps.cacheBust)) as unknown as RouterFactory;
+  const { factory: imported, exports } = await importFactoryModule(specifier, deps.baseDir, deps.cacheBust);
+  const factory = imported as unknown as RouterFactory<unknown>;
+  const options = await moduleOptions(exports['optionsSchema'], config.router.options, { specifier, path: 'router.options', configText: deps.configText });
   let router: unknown;
   try {
     router = await factory(defaultRouter, {
       config,
-      options: config.router.options,
+      options,
       logger: deps.logger.child({ module: specifier }),
       meter: deps.meter,
     });

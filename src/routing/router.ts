@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Meter } from '@opentelemetry/api';
+import type { Config } from '../config/schema.js';
 
 /** Thrown by a router when no rule matches; the client gets 404 in its API's error shape. */
 export class NoMatchingRuleError extends Error {
@@ -39,17 +40,30 @@ export interface Router {
   calculate(headers: Readonly<Record<string, string>>, request?: RouteRequest): string | Promise<string>;
 }
 
-/** What a router module's factory receives besides the default router. */
-export interface RouterContext {
+/** `router.options` as written in the config, when the module exports no `optionsSchema`. */
+export type RouterOptions = Readonly<Record<string, unknown>>;
+
+/**
+ * What a router module's factory receives besides the default router.
+ * @typeParam Options the type of `options`: the output of the module's `optionsSchema`, else {@link RouterOptions}.
+ */
+export interface RouterContext<Options = RouterOptions> {
   /** The whole loaded (frozen) config. */
-  readonly config: unknown;
-  /** `router.options` from the config, as given. */
-  readonly options: Readonly<Record<string, unknown>>;
+  readonly config: Config;
+  /** `router.options`: validated by the module's `optionsSchema` when it exports one, else as given. */
+  readonly options: Options;
   /** A child logger named after the module. */
   readonly logger: Logger;
   /** The service's OpenTelemetry meter. */
   readonly meter: Meter;
 }
 
-/** Default export of a router module. */
-export type RouterFactory = (defaultRouter: Router, context: RouterContext) => Router | Promise<Router>;
+/**
+ * Default export of a router module.
+ * @typeParam Options the type of `context.options` (see {@link RouterContext}).
+ * @example
+ * export const optionsSchema = z.object({ rule: z.string(), models: z.array(z.string()) });
+ * const factory: RouterFactory<z.output<typeof optionsSchema>> = (defaultRouter, { options }) => …;
+ * export default factory;
+ */
+export type RouterFactory<Options = RouterOptions> = (defaultRouter: Router, context: RouterContext<Options>) => Router | Promise<Router>;

@@ -76,7 +76,7 @@ describe('admin HTTP server', () => {
     for (const path of ['/', '/nope', '/healthz/extra', '/debug']) {
       const res = await fetch(`${base}${path}`);
       expect(res.status).toBe(404);
-      expect(await res.json()).toEqual({ error: 'not found' });
+      expect(await res.json()).toEqual({ error: { code: 'not_found', message: expect.stringMatching(/^nothing is served at \//) } });
     }
   });
 
@@ -85,7 +85,7 @@ describe('admin HTTP server', () => {
       const res = await fetch(`${base}/healthz`, { method });
       expect(res.status).toBe(405);
       expect(res.headers.get('allow')).toBe('GET, HEAD');
-      expect(await res.json()).toEqual({ error: 'method not allowed' });
+      expect(await res.json()).toEqual({ error: { code: 'method_not_allowed', message: expect.stringMatching(/ is not allowed on \//) } });
     }
   });
 
@@ -98,7 +98,7 @@ describe('admin HTTP server', () => {
   it('turns a failing handler into a 500 and logs it', async () => {
     const res = await fetch(`${base}/debug/throws`);
     expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ error: 'internal error' });
+    expect(await res.json()).toEqual({ error: { code: 'internal_error', message: 'internal error' } });
     expect(logLines.some((l) => l.includes('admin request failed') && l.includes('handler broke'))).toBe(true);
   });
 
@@ -110,7 +110,7 @@ describe('admin HTTP server', () => {
     socket.on('data', (d: Buffer) => (text += d.toString()));
     await once(socket, 'end');
     expect(text.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
-    expect(text).toContain('{"error":"bad request target"}');
+    expect(text).toContain('{"error":{"code":"bad_request_target","message":"the request target is not a path"}}');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 });

@@ -5,7 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import { sendJson, type AdminHandler } from '../admin/respond.js';
+import { sendAdminError, sendJson, type AdminHandler } from '../admin/respond.js';
+import { adminError } from '../error-catalogue.js';
 
 /** What the admin server serves. */
 export interface AdminDeps {
@@ -28,14 +29,14 @@ export function createAdminServer(deps: AdminDeps): Server {
       url = new URL(req.url ?? '/', 'http://admin');
     } catch {
       // An absolute-form request target such as `http://a:b` is not a URL: answer, never throw.
-      return sendJson(res, 400, { error: 'bad request target' });
+      return sendAdminError(res, adminError('bad_request_target'));
     }
     const handle = async (): Promise<void> => {
       const prefixed = deps.prefixRoutes?.find((r) => url.pathname.startsWith(r.prefix));
       if (prefixed) return prefixed.handler(req, res, url);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('allow', 'GET, HEAD');
-        return sendJson(res, 405, { error: 'method not allowed' });
+        return sendAdminError(res, adminError('method_not_allowed', { method: req.method ?? '', path: url.pathname }));
       }
       switch (url.pathname) {
         case '/healthz':
@@ -47,13 +48,13 @@ export function createAdminServer(deps: AdminDeps): Server {
         default: {
           const route = deps.routes?.get(url.pathname);
           if (route) return route(req, res, url);
-          return sendJson(res, 404, { error: 'not found' });
+          return sendAdminError(res, adminError('not_found', { reason: `nothing is served at ${url.pathname}` }));
         }
       }
     };
     handle().catch((err: unknown) => {
       deps.logger.error({ err, path: url.pathname }, 'admin request failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      if (!res.headersSent) sendAdminError(res, adminError('internal_error'));
       else res.destroy();
     });
   });

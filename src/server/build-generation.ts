@@ -66,6 +66,8 @@ export function modelOverridesOfRules(config: Pick<LoadedConfig['config'], 'rule
 export interface ModuleLoading {
   readonly baseDir: string;
   readonly cacheBust: string;
+  /** The config's YAML text, so module option errors carry line numbers. */
+  readonly configText?: string;
 }
 
 /** Loads the metrics module the config names over the built-in metrics factory for that config. */
@@ -89,8 +91,8 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
   const baseDir = loaded.source === 'embedded default' ? deps.cwd : dirname(loaded.source);
   const hash = createHash('sha256').update(loaded.text).digest('hex');
   const cacheBust = `${id}-${hash.slice(0, 12)}`;
-  const routers = await loadRouter(config, { baseDir, logger: deps.logger, meter: deps.meter, cacheBust });
-  const metrics = await loadConfigMetrics(config, { baseDir, cacheBust }, deps);
+  const routers = await loadRouter(config, { baseDir, logger: deps.logger, meter: deps.meter, cacheBust, configText: loaded.text });
+  const metrics = await loadConfigMetrics(config, { baseDir, cacheBust, configText: loaded.text }, deps);
   const costs = compileRequestCosts(config.llmRequestCosts);
   const pricing = config.pricing.file ? loadPriceTable(resolve(baseDir, config.pricing.file), deps.pricingMissing) : undefined;
   const routerDetails = routers.module ? await describeModule(routers.module, baseDir) : undefined;
@@ -102,7 +104,7 @@ export async function buildGeneration(loaded: LoadedConfig, id: number, deps: Bu
     if (backend) backendOfRule.set(rule.name, backend.name);
     if (backend && rule.backends.length === 1) singleBackendOfRule.set(rule.name, backend);
   }
-  const userHooks = await loadUserHooks(config.hooks, { baseDir, cacheBust, logger: deps.logger, meter: deps.meter, config });
+  const userHooks = await loadUserHooks(config.hooks, { baseDir, cacheBust, logger: deps.logger, meter: deps.meter, config, configText: loaded.text });
   const credentials = deps.secrets ? new UpstreamCredentials(config, deps.secrets, { baseDir }) : undefined;
   const hooks = hookList(
     config,

@@ -64,7 +64,7 @@ describe('debug routes', () => {
       for (const path of PATHS) {
         const r = await get(path);
         expect(r.status).toBe(404);
-        expect(r.body).toEqual({ error: 'debug endpoints are disabled (admin.debug: false)' });
+        expect(r.body).toEqual({ error: { code: 'debug_disabled', message: 'debug endpoints are disabled (admin.debug: false)' } });
       }
     } finally {
       enabled = true;

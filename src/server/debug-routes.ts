@@ -5,7 +5,8 @@
  */
 import type { Generation } from '../processor/generation.js';
 import { redactConfig } from '../config/redact.js';
-import { sendJson, type AdminHandler } from '../admin/respond.js';
+import { sendAdminError, sendJson, type AdminHandler } from '../admin/respond.js';
+import { adminError } from '../error-catalogue.js';
 import type { TimedDecision } from './decision-ring.js';
 
 /** What the debug endpoints read. */
@@ -21,7 +22,7 @@ export function debugRoutes(src: DebugSources): ReadonlyMap<string, AdminHandler
   const guard =
     (handler: AdminHandler): AdminHandler =>
     (req, res, url) =>
-      src.enabled() ? handler(req, res, url) : sendJson(res, 404, { error: 'debug endpoints are disabled (admin.debug: false)' });
+      src.enabled() ? handler(req, res, url) : sendAdminError(res, adminError('debug_disabled'));
   return new Map<string, AdminHandler>([
     [
       '/debug/config',

@@ -103,7 +103,7 @@ describe('debug endpoints disabled (the default)', () => {
       for (const path of PATHS) {
         const r = await get(off.adminUrl, path);
         expect(r.status).toBe(404);
-        expect(r.body).toEqual({ error: 'debug endpoints are disabled (admin.debug: false)' });
+        expect(r.body).toEqual({ error: { code: 'debug_disabled', message: 'debug endpoints are disabled (admin.debug: false)' } });
       }
     } finally {
       await off.stop();
