@@ -4,25 +4,21 @@
  */
 import type { ErrorShape } from '../apis/api.js';
 import { renderError } from '../apis/error-body.js';
+import { clientError } from '../error-catalogue.js';
 import { UserFacingError } from '../errors.js';
 import type { RequestOutcome } from './contract.js';
 
-/** Thrown inside request translation; turned into a {@link RequestOutcome} refusal at the edge. */
-export class TranslationRefusal extends UserFacingError {
-  constructor(param: string, message: string, code = 'unsupported_parameter') {
-    super(400, code, message, param);
-    this.name = 'TranslationRefusal';
-  }
-}
-
-/** Throws a refusal of `param`: `what` the target (named `target`) cannot express. */
+/**
+ * Throws a refusal of `param` (`unsupported_parameter`): `what` the target (named `target`)
+ * cannot express. Turned into a {@link RequestOutcome} refusal by {@link refusalsAs}.
+ */
 export function refuse(param: string, target: string, what?: string): never {
-  throw new TranslationRefusal(param, `${param}: ${what ?? 'not supported'} when this model is served by ${target}`);
+  throw clientError('unsupported_parameter', { param, target, ...(what !== undefined ? { what } : {}) });
 }
 
-/** Throws a refusal for a malformed request value (wrong type, unparsable JSON). */
-export function invalid(param: string, message: string): never {
-  throw new TranslationRefusal(param, `${param}: ${message}`, 'invalid_request');
+/** Throws a refusal for a malformed request value (`invalid_parameter`: wrong type, unparsable JSON). */
+export function invalid(param: string, problem: string): never {
+  throw clientError('invalid_parameter', { param, problem });
 }
 
 /**

@@ -7,7 +7,7 @@
  * the credentials hook, so a SigV4 signature covers the translated path and body.
  */
 import type { Logger } from 'pino';
-import { UserFacingError } from '../errors.js';
+import { clientError } from '../error-catalogue.js';
 import type { Hook, HookAttempt } from '../hooks/hook.js';
 import type { TranslationEnv } from './contract.js';
 import { planTranslation, type TranslationPlan } from './plan.js';
@@ -29,7 +29,7 @@ export function translationHook(logger: Logger, env: TranslationEnv = {}): Hook 
       if (plan.kind === 'unsupported') {
         if (attempt.stage !== 'headers') return undefined;
         logger.warn({ cluster: attempt.cluster, api: attempt.api?.id, reason: plan.reason }, 'request cannot be translated for this backend');
-        return { answer: new UserFacingError(400, 'untranslatable_request', `this request cannot be served by the backend chosen for it: ${plan.reason}`) };
+        return { answer: clientError('untranslatable_request', { reason: plan.reason }) };
       }
       // The body is held for this hook: everything happens at the body stage.
       if (attempt.stage !== 'body' || attempt.body === undefined) return undefined;
