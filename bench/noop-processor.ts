@@ -36,7 +36,7 @@ export async function startNoopProcessor(maxMessageBytes: number): Promise<NoopP
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
   });
-  server.addService(definitions.extProc, {
+  server.addService(definitions.extProcObjects, {
     Process(call: grpc.ServerDuplexStream<WireProcessingRequest, WireProcessingResponse>) {
       call.on('data', (msg: WireProcessingRequest) => {
         const reply = msg.request ? CONTINUE[msg.request] : undefined;

@@ -15,12 +15,16 @@ import type { ServerKind } from './server-process.js';
 import { median, percentile } from './stats.js';
 
 /** Body sizes measured, with their labels. */
-export const CHAT_SIZES: ReadonlyArray<{ readonly label: string; readonly bytes: number; readonly count: number; readonly rounds: number }> = [
-  { label: '1 KB', bytes: KB, count: 4000, rounds: 3 },
+export const CHAT_SIZES: ReadonlyArray<{ readonly label: string; readonly bytes: number; readonly count: number; readonly rounds: number; readonly raw?: boolean }> = [
+  // 1 KB is also measured against the raw-bytes no-op (the transport alone).
+  { label: '1 KB', bytes: KB, count: 4000, rounds: 3, raw: true },
   { label: '100 KB', bytes: 100 * KB, count: 1500, rounds: 3 },
   { label: '1 MB', bytes: MB, count: 300, rounds: 3 },
   { label: '10 MB', bytes: 10 * MB, count: 30, rounds: 2 },
 ];
+
+/** The row of CPU per request against the raw-bytes no-op (the transport alone). */
+export const RAW_CPU_METRIC = 'server CPU per request vs raw-bytes no-op';
 
 /** CPU per request of both servers at one body size (for the chart). */
 export interface CpuPoint {
@@ -53,11 +57,12 @@ async function rounds(
   spec: ScriptSpec,
   opts: RunOptions,
   plan: { count: number; warmup: number; rounds: number },
+  kinds: readonly ServerKind[] = ['noop', 'extproc'],
 ): Promise<Record<ServerKind, { cpu: number[]; timings: Timings[] }>> {
-  const out: Record<ServerKind, { cpu: number[]; timings: Timings[] }> = { extproc: { cpu: [], timings: [] }, noop: { cpu: [], timings: [] } };
+  const out: Record<ServerKind, { cpu: number[]; timings: Timings[] }> = { extproc: { cpu: [], timings: [] }, noop: { cpu: [], timings: [] }, raw: { cpu: [], timings: [] } };
   for (let r = 0; r < plan.rounds; r++) {
-    // Alternate which server goes first, so slow drift (thermal, other load) hits both alike.
-    const order: ServerKind[] = r % 2 === 0 ? ['noop', 'extproc'] : ['extproc', 'noop'];
+    // Rotate which server goes first, so slow drift (thermal, other load) hits all alike.
+    const order = kinds.map((_, i) => kinds[(i + r) % kinds.length]!);
     for (const kind of order) {
       const run = await withServer(kind, client, opts, (server) => closedRun(client, server, spec, { ...plan, concurrency: 1 }));
       out[kind].cpu.push(run.cpuMicrosPerExchange);
@@ -82,11 +87,15 @@ export async function runChatSizes(
   for (const size of sizes) {
     const count = scaled(size.count, opts.scale, 10);
     const plan = { count, warmup: Math.max(5, Math.round(count / 4)), rounds: opts.scale < 1 ? Math.min(2, size.rounds) : size.rounds };
-    const res = await rounds(client, { kind: 'chat', bodySize: size.bytes }, opts, plan);
+    const res = await rounds(client, { kind: 'chat', bodySize: size.bytes }, opts, plan, size.raw ? ['noop', 'extproc', 'raw'] : ['noop', 'extproc']);
     const scenario = SCENARIO.chat(size.label);
     const ours = median(res.extproc.cpu);
     const noop = median(res.noop.cpu);
     rows.push(row(scenario, 'server CPU per request', 'µs', ours, noop));
+    if (size.raw) {
+      const raw = median(res.raw.cpu);
+      rows.push(row(scenario, RAW_CPU_METRIC, 'µs', ours, raw));
+    }
     rows.push(...latencyRows(scenario, poolTimings(res.extproc.timings), poolTimings(res.noop.timings)));
     points.push({ label: size.label, bytes: size.bytes, extprocMicros: ours, noopMicros: noop });
   }

@@ -18,7 +18,7 @@ const SPEC: ScriptSpec = { kind: 'chat', bodySize: KB };
 /** What the open-loop run saw besides its rows. */
 export interface OpenLoopDetails {
   /** p99 of how late the client started requests against the schedule (ms), per server. */
-  readonly latenessP99: Record<ServerKind, number>;
+  readonly latenessP99: Record<Exclude<ServerKind, 'raw'>, number>;
   readonly rate: number;
   readonly durationMs: number;
 }

@@ -1,10 +1,10 @@
 /**
  * Child process running one server under test: `extproc` (the real llm-extproc service, built as
- * `llm-extproc serve` builds it, with the embedded default config) or `noop` (the no-op
- * processor). It reports over IPC what only the server's own process can see: its CPU time,
+ * `llm-extproc serve` builds it, with the embedded default config), `noop` (the proto-loader
+ * no-op processor) or `raw` (the raw-bytes no-op: the transport alone). It reports over IPC what only the server's own process can see: its CPU time,
  * its heap after GC, and its sampled peak memory.
  *
- * Usage (by the orchestrator): `fork('server-process.js', ['extproc' | 'noop', ...variant flags])`.
+ * Usage (by the orchestrator): `fork('server-process.js', ['extproc' | 'noop' | 'raw', ...variant flags])`.
  */
 import { devNull } from 'node:os';
 import { pino } from 'pino';
@@ -17,9 +17,10 @@ import { createServer } from '../src/server/service.js';
 import { signalReady } from './children.js';
 import { serveIpc } from './ipc.js';
 import { startNoopProcessor } from './noop-processor.js';
+import { startRawNoopProcessor } from './raw-noop-processor.js';
 
 /** Which server a child runs. */
-export type ServerKind = 'extproc' | 'noop';
+export type ServerKind = 'extproc' | 'noop' | 'raw';
 
 /** Memory figures a server child reports (bytes). */
 export interface MemorySnapshot {
@@ -96,8 +97,9 @@ async function startExtproc(variant: ExtprocVariant): Promise<{ target: string; 
   };
 }
 
-async function startNoop(): Promise<{ target: string; stop: () => Promise<void> }> {
-  const noop = await startNoopProcessor(loadEmbeddedDefault().config.grpc.maxMessageBytes);
+async function startNoop(raw: boolean): Promise<{ target: string; stop: () => Promise<void> }> {
+  const max = loadEmbeddedDefault().config.grpc.maxMessageBytes;
+  const noop = raw ? await startRawNoopProcessor(max) : await startNoopProcessor(max);
   return { target: noop.target, stop: async () => noop.stop() };
 }
 
@@ -116,8 +118,8 @@ function snapshot(): MemorySnapshot {
 
 async function main(): Promise<void> {
   const kind = process.argv[2] as ServerKind;
-  if (kind !== 'extproc' && kind !== 'noop') throw new Error(`unknown server kind ${String(kind)}`);
-  const server = kind === 'extproc' ? await startExtproc(parseVariant(process.argv.slice(3))) : await startNoop();
+  if (kind !== 'extproc' && kind !== 'noop' && kind !== 'raw') throw new Error(`unknown server kind ${String(kind)}`);
+  const server = kind === 'extproc' ? await startExtproc(parseVariant(process.argv.slice(3))) : await startNoop(kind === 'raw');
   let sampler: { timer: NodeJS.Timeout; take: () => void; peak: number; peakHeap: number; peakAb: number; samples: number } | undefined;
 
   serveIpc({

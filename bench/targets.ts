@@ -5,6 +5,7 @@
 import { MB } from './bodies.js';
 import type { ExtractionDetails } from './scenario-micro.js';
 import { findRow, SCENARIO, type Row } from './rows.js';
+import { RAW_CPU_METRIC } from './scenario-chat.js';
 
 /** One target's verdict. */
 export interface TargetResult {
@@ -21,10 +22,19 @@ export function evaluateTargets(rows: readonly Row[], extraction: ExtractionDeta
   const out: TargetResult[] = [];
 
   const cpu = findRow(rows, SCENARIO.chat('1 KB'), 'server CPU per request');
+  const raw = findRow(rows, SCENARIO.chat('1 KB'), RAW_CPU_METRIC);
   out.push({
-    target: 'CPU per request (1 KB body, full request + response) ≤ 1.5× the no-op ext_proc',
+    target: 'CPU per request (1 KB body, four phases) ≤ 1.2× the proto-loader no-op ext_proc (1.0× the aim)',
     measured: cpu ? `${fmt(cpu.ratio)}× (${fmt(cpu.value, 0)} µs vs ${fmt(cpu.baseline, 0)} µs)` : 'not measured',
-    met: cpu ? cpu.ratio <= 1.5 : undefined,
+    met: cpu ? cpu.ratio <= 1.2 : undefined,
+  });
+  out.push({
+    target: 'CPU per request (1 KB body, four phases) against the raw-bytes no-op (the transport alone): reported, ≤ 2.0× the aim',
+    measured: raw
+      ? `${fmt(raw.ratio)}× (${fmt(raw.value, 0)} µs vs ${fmt(raw.baseline, 0)} µs)` +
+        (cpu ? `; the proto-loader no-op itself costs ${fmt(cpu.baseline / raw.baseline)}× the raw-bytes no-op` : '')
+      : 'not measured',
+    met: raw ? raw.ratio <= 2.0 : undefined,
   });
 
   const p99 = rows.filter((r) => r.scenario === SCENARIO.openLoop && r.metric.startsWith('p99 round trip'));
@@ -50,16 +60,16 @@ export function evaluateTargets(rows: readonly Row[], extraction: ExtractionDeta
       ? 'corpus identical'
       : 'corpus not checked';
   out.push({
-    target: 'model extraction from a 1 MB body ≥ 10× faster than JSON.parse, identical answers on the tricky corpus',
+    target: 'model extraction from every 1 MB body shape ≥ 5× faster than JSON.parse, identical answers on the tricky corpus',
     measured: scans.length ? `${speedups.map((s) => `${s.shape} ${fmt(s.x, 1)}×`).join(', ')}; ${corpusText}` : 'not measured',
-    met: scans.length ? corpusOk && speedups.every((s) => s.x >= 10) : undefined,
+    met: scans.length ? corpusOk && speedups.every((s) => s.x >= 5) : undefined,
   });
 
   const peak = findRow(rows, SCENARIO.peakHeap, 'peak heap + array buffer growth');
   out.push({
-    target: '10 MB body routed with peak heap growth ≤ 2× the body size',
+    target: '10 MB body routed with peak heap growth ≤ 1.2× the body size',
     measured: peak ? `${fmt(peak.value, 1)} MB = ${fmt(peak.value / 10, 2)}× the body (no-op: ${fmt(peak.baseline, 1)} MB)` : 'not measured',
-    met: peak ? peak.value * MB <= 2 * 10 * MB : undefined,
+    met: peak ? peak.value * MB <= 1.2 * 10 * MB : undefined,
   });
 
   const idle = findRow(rows, SCENARIO.idle, 'heap per open stream (after GC)');

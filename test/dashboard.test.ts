@@ -2,16 +2,23 @@
  * The Grafana dashboard in deploy/grafana against what the service really exports: every PromQL
  * expression parses (Prometheus's own grammar), and every metric and label it uses appears in the
  * /metrics exposition of a running service that has served routed, refused and streamed requests.
- * Renaming a metric or a label without updating the dashboard fails here.
+ * The same holds for the PromQL and Prometheus metric names README.md and docs/ show.
+ * Renaming a metric or a label without updating the dashboard or the docs fails here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
+import { accessRuntimeFor, type AccessRuntime } from '../src/access/access-runtime.js';
 import { loadConfigFile } from '../src/config/load.js';
+import { LedgerRuntime } from '../src/ledger/ledger-runtime.js';
+import { sqlDbOf } from '../src/ledger/open-ledger.js';
 import { startService, type TestService } from './support/service.js';
 import { bodyMessage, chatHeaders, connect, headersMessage, mutationOf, RawStream } from './support/raw-stream.js';
 import { analysePromql, parseLabelValuesQuery, type PromqlFacts } from './support/promql.js';
+import { documentedPromql } from './support/docs-promql.js';
+import { fileURLToPath } from 'node:url';
 
 const DASHBOARD_FILE = new URL('../deploy/grafana/llm-extproc-dashboard.json', import.meta.url);
 
@@ -168,6 +175,7 @@ const THROWING_HOOK_MODULE = `export default function createMetrics(_meter, { de
 
 let dir: string;
 let svc: TestService;
+let access: AccessRuntime;
 let exposition: Exposition;
 
 const sse = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
@@ -175,8 +183,28 @@ const sse = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dashboard-'));
   await writeFile(join(dir, 'hooks.mjs'), THROWING_HOOK_MODULE);
-  await writeFile(join(dir, 'config.yaml'), 'metrics: { module: ./hooks.mjs }\nrules:\n  - name: openai\n    headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]\n');
-  svc = await startService({ loaded: await loadConfigFile(join(dir, 'config.yaml')) });
+  // A request-path hook of a user's that throws, skipped (failureMode open): counted as a hook failure.
+  await writeFile(join(dir, 'failing-hook.mjs'), "export default () => ({ name: 'failing', onRequest() { throw new Error('hook failed on purpose'); } });\n");
+  // gpt-4o-mini is priced, gpt-4o is not: the cost and the missing-price counters both count.
+  await writeFile(join(dir, 'prices.yaml'), 'models:\n  - { provider: openai, model: gpt-4o-mini, input: 0.15, output: 0.6 }\n');
+  await writeFile(
+    join(dir, 'config.yaml'),
+    'metrics: { module: ./hooks.mjs }\nrules:\n  - name: openai\n    headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]\n' +
+      'auth: { store: { driver: sqlite, path: ./keys.db } }\nledger: { enabled: true, spillPath: ./spill.jsonl }\npricing: { file: ./prices.yaml }\n' +
+      'hooks:\n  - { module: ./failing-hook.mjs, failureMode: open }\n',
+  );
+  const loaded = await loadConfigFile(join(dir, 'config.yaml'));
+  access = accessRuntimeFor(loaded, { logger: pino({ level: 'silent' }), cwd: dir });
+  svc = await startService({
+    loaded,
+    cwd: dir,
+    access,
+    ledger: async (meter, logger) => {
+      const ledger = new LedgerRuntime({ db: async () => sqlDbOf(await access.store()), config: loaded.config.ledger, spillPath: join(dir, 'spill.jsonl'), meter, logger });
+      await ledger.start();
+      return ledger;
+    },
+  });
   const client = connect(svc.target);
   try {
     // Routed, with a JSON response carrying usage.
@@ -258,18 +286,18 @@ describe('Grafana dashboard: structure', () => {
     const series = new Set(targets.flatMap((t) => t.facts.selectors.map((s) => s.metric)));
     for (const name of [
       'llm_extproc_requests_total',
-      'gen_ai_server_request_duration_count',
+      'gen_ai_server_request_duration_seconds_count',
       'gen_ai_client_token_usage_sum',
-      'gen_ai_server_request_duration_bucket',
-      'gen_ai_server_time_to_first_token_bucket',
-      'gen_ai_server_time_per_output_token_bucket',
+      'gen_ai_server_request_duration_seconds_bucket',
+      'gen_ai_server_time_to_first_token_seconds_bucket',
+      'gen_ai_server_time_per_output_token_seconds_bucket',
       'llm_extproc_hook_errors_total',
       'llm_extproc_config_reloads_total',
       'llm_extproc_streams_active',
     ]) {
       expect(series.has(name), name).toBe(true);
     }
-    for (const histogram of ['gen_ai_server_request_duration', 'gen_ai_server_time_to_first_token', 'gen_ai_server_time_per_output_token']) {
+    for (const histogram of ['gen_ai_server_request_duration_seconds', 'gen_ai_server_time_to_first_token_seconds', 'gen_ai_server_time_per_output_token_seconds']) {
       for (const q of ['0.5', '0.95', '0.99']) {
         const found = targets.some((t) => t.expr.includes(`histogram_quantile(${q},`) && t.expr.includes(`${histogram}_bucket`) && /by \(le\)/.test(t.expr));
         expect(found, `${histogram} p${Number(q) * 100}`).toBe(true);
@@ -297,18 +325,43 @@ describe('Grafana dashboard: against the running service', () => {
   });
 
   it('would notice a renamed metric or label', () => {
-    expect(problemsOf(analysePromql('rate(gen_ai_server_request_duration_seconds_bucket[5m])'), exposition)).toEqual([
-      'gen_ai_server_request_duration_seconds_bucket: no such metric family in the exposition',
+    // The name before unit suffixes (what the exposition said until it followed the OTel → Prometheus rules).
+    expect(problemsOf(analysePromql('rate(gen_ai_server_request_duration_bucket[5m])'), exposition)).toEqual([
+      'gen_ai_server_request_duration_bucket: no such metric family in the exposition',
     ]);
     expect(problemsOf(analysePromql('sum by (rule) (rate(llm_extproc_requests_total[5m]))'), exposition)).toEqual([
       'by (rule): label on none of the series of llm_extproc_requests_total',
     ]);
-    expect(problemsOf(analysePromql('gen_ai_server_request_duration{error_type!=""}'), exposition)).toEqual([
-      'gen_ai_server_request_duration: a histogram family has no series of its own; select gen_ai_server_request_duration_bucket, _sum or _count',
+    expect(problemsOf(analysePromql('gen_ai_server_request_duration_seconds{error_type!=""}'), exposition)).toEqual([
+      'gen_ai_server_request_duration_seconds: a histogram family has no series of its own; select gen_ai_server_request_duration_seconds_bucket, _sum or _count',
     ]);
     expect(problemsOf(analysePromql('llm_extproc_requests'), exposition)).toEqual(['llm_extproc_requests: no such metric family in the exposition']);
     expect(problemsOf(analysePromql('rate(llm_extproc_requests_total{model="x"}[5m])'), exposition)).toEqual([
       'llm_extproc_requests_total: label model (matcher) is on none of its series',
     ]);
+  });
+});
+
+describe('PromQL in README.md and docs/: against the running service', () => {
+  const expressions = documentedPromql(fileURLToPath(new URL('..', import.meta.url)));
+
+  it('finds the documented queries and metric names', () => {
+    expect(expressions.length).toBeGreaterThan(10);
+    expect(expressions.map((e) => e.expr)).toContain('gen_ai_server_time_to_first_token_seconds_count');
+  });
+
+  it('uses only metric names the service exports, with labels its series carry', () => {
+    // A span naming a label the way Prometheus spells it (`gen_ai_request_model`) is no query.
+    const labelNames = new Set([...exposition.labels.values()].flatMap((l) => [...l]));
+    const queries = expressions.filter((e) => !labelNames.has(e.expr));
+    const problems = queries.flatMap((e) => problemsOf(analysePromql(e.expr), exposition).map((p) => `${e.where}: ${e.expr}: ${p}`));
+    expect(problems).toEqual([]);
+  });
+
+  it('uses the OTel → Prometheus names peers query (unit suffixes, _total on counters)', () => {
+    for (const name of ['gen_ai_server_request_duration_seconds', 'gen_ai_server_time_to_first_token_seconds', 'gen_ai_server_time_per_output_token_seconds', 'gen_ai_client_token_usage']) {
+      expect(exposition.types.get(name), name).toBe('histogram');
+    }
+    expect(exposition.types.get('llm_extproc_requests_total')).toBe('counter');
   });
 });

@@ -291,7 +291,7 @@ describe('Dockerfile', () => {
   it('is multi-stage: dev dependencies only in the build stage, production dependencies in the image', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     expect(text).toMatch(/npm ci --omit=dev/);
-    expect(final[0]).toMatch(/^FROM (node:20-slim|gcr\.io\/distroless\/nodejs20)/);
+    expect(final[0]).toMatch(/^FROM (node:24-slim|gcr\.io\/distroless\/nodejs24)/);
     expect(final.some((l) => /COPY --from=\w+ \/app\/node_modules/.test(l))).toBe(true);
     expect(final.some((l) => /^RUN npm (ci|install)(?!.*--omit=dev)/.test(l))).toBe(false);
   });

@@ -24,7 +24,7 @@ function processMethod(service: grpc.ServiceDefinition | undefined): grpc.Method
   return method as grpc.MethodDefinition<object, object>;
 }
 
-const ours = processMethod(loadServiceDefinitions().extProc);
+const ours = processMethod(loadServiceDefinitions().extProcObjects);
 
 describe('our protos against the Envoy API snapshot', () => {
   it('walk every ext_proc and health type we declare', () => {

@@ -209,7 +209,31 @@ async function renderRateLimits(token, projects) {
 
 let generation = 0;
 
+/** Whether the admin API is off on this server (asked without a token, so it can be said at once). */
+async function adminApiOff() {
+  try {
+    const res = await fetch(new URL('/dashboard/status.json', location.origin), { cache: 'no-store', credentials: 'omit' });
+    return res.ok && (await res.json()).adminApi === 'off';
+  } catch {
+    return false;
+  }
+}
+
+function showAdminApiOff() {
+  $('auth').hidden = true;
+  $('report').hidden = true;
+  $('controls').hidden = true;
+  setStatus('The admin API is off on this server (404): set admin.token in the config to enable it; the dashboard reads usage through it.', 'error');
+  setState('error');
+}
+
+let adminApiChecked = false;
+
 async function load() {
+  if (!adminApiChecked) {
+    if (await adminApiOff()) return showAdminApiOff();
+    adminApiChecked = true;
+  }
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (!token) return showAuth();
   const mine = ++generation;
@@ -254,7 +278,7 @@ async function load() {
     $('auth').hidden = true;
     $('report').hidden = true;
     $('controls').hidden = false;
-    if (status === 404 && first) setStatus('The admin API is off on this server (404): set admin.token in the config to enable it.', 'error');
+    if (status === 404 && first) return showAdminApiOff();
     else setStatus(`Could not load usage: ${err instanceof Error ? err.message : String(err)}`, 'error');
     setState('error');
   }

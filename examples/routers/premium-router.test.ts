@@ -192,10 +192,10 @@ describe('premium lookup router', () => {
 
 describe('docs/extending.md', () => {
   const doc = readFileSync(fileURLToPath(new URL('../../docs/extending.md', import.meta.url)), 'utf8');
-  const source = readFileSync(fileURLToPath(new URL('./premium-router.ts', import.meta.url)), 'utf8');
+  const source = readFileSync(fileURLToPath(new URL('./premium-router.js', import.meta.url)), 'utf8');
 
   it('quotes the tested example verbatim (every block marked as taken from it)', () => {
-    const blocks = [...doc.matchAll(/<!-- from examples\/routers\/premium-router\.ts -->\s*```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const blocks = [...doc.matchAll(/<!-- from examples\/routers\/premium-router\.js -->\s*```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(blocks.length).toBeGreaterThanOrEqual(3);
     for (const block of blocks) expect(source).toContain(block);
   });

@@ -34,6 +34,14 @@ describe('llm-extproc projects / keys', () => {
     expect(JSON.parse(listed.out).projects).toEqual([{ name: 'team-a', active: true, createdAt: expect.any(String), rateLimits: null }]);
   });
 
+  it('says to create a missing project first, with the command', async () => {
+    const r = await run('keys', 'create', '--config', config, '--project', 'team-new', '--name', 'ci');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`llm-extproc keys create: project "team-new" does not exist: create it first with \`llm-extproc projects create team-new --config ${config}\`\n`);
+    expect((await run('projects', 'create', 'team-new', '--config', config)).code).toBe(0);
+    expect((await run('keys', 'create', '--config', config, '--project', 'team-new', '--name', 'ci')).code).toBe(0);
+  });
+
   it('creates a key and prints its secret once', async () => {
     const r = await run('keys', 'create', '--config', config, '--project', 'team-a', '--name', 'ci', '--models', 'gpt-*', '--rules', 'openai', '--expires', '30d', '--max-requests', '100', '--json');
     expect(r.code).toBe(0);

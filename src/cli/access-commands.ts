@@ -129,6 +129,17 @@ async function withStore(values: Record<string, unknown>, io: CliIo, env: ServeE
   }
 }
 
+/** What `keys create` says when its project does not exist: the command that creates it. */
+export function missingProjectMessage(project: string, values: Record<string, unknown>): string {
+  const config = typeof values['config'] === 'string' ? ` --config ${shellWord(values['config'])}` : '';
+  return `project ${JSON.stringify(project)} does not exist: create it first with \`llm-extproc projects create ${shellWord(project)}${config}\``;
+}
+
+/** `word` as one shell word (quoted when it holds anything but safe characters). */
+function shellWord(word: string): string {
+  return /^[\w./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** `llm-extproc keys <create|list|get|revoke|update>`. */
 export async function runKeys(values: Record<string, unknown>, io: CliIo, env: ServeEnv, positionals: readonly string[], now: () => number = Date.now): Promise<ExitCode> {
   const { sub, args } = subcommand(positionals, KEYS_SUBCOMMANDS, 'keys');
@@ -164,7 +175,10 @@ export async function runKeys(values: Record<string, unknown>, io: CliIo, env: S
             rateLimits,
           },
           { actor: cliActor(), at },
-        );
+        ).catch((err: unknown) => {
+          if (err instanceof StoreError && err.code === 'not_found') throw new StoreError('not_found', missingProjectMessage(project, values));
+          throw err;
+        });
         if (json) io.out(`${JSON.stringify({ key: keyView(key), secret }, null, 2)}\n`);
         else {
           printKey(io, key);

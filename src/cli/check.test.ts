@@ -36,8 +36,10 @@ llmRequestCosts:
 rules:
   - name: openai
     headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]
+    backends: [{ name: openai, host: api.openai.com }]
   - name: premium
     headers: [{ name: x-tenant, present: true }]
+    backends: [{ name: openai-premium, host: api.openai.com }]
 `,
   'package.yaml': `router: { module: '@acme/llm-router' }
 `,
@@ -49,6 +51,7 @@ rules:
   'not-a-function.yaml': `rules:
   - name: openai
     headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]
+    backends: [{ name: openai, host: api.openai.com }]
 router:
   module: ./not-a-function.mjs
 `,
@@ -65,27 +68,30 @@ router:
     type: CEL
     celExpression: "input_tokens *"
 `,
-  'budgets-no-ledger.yaml': `rules: [{ name: openai }]
+  'budgets-no-ledger.yaml': `rules: [{ name: openai, backends: [{ name: openai, host: api.openai.com }] }]
 budgets:
   - { project: acme, window: day, maxTokens: 1000 }
   - { window: month, maxTokens: 500000 }
 `,
-  'cost-budget-unpriced.yaml': `ledger: { enabled: true }
+  'cost-budget-unpriced.yaml': `rules: [{ name: openai, backends: [{ name: openai, host: api.openai.com }] }]
+ledger: { enabled: true }
 budgets:
   - { window: month, maxCostUsd: 50 }
 `,
   'translated.yaml': `rules:
   - name: mixed
     backends:
-      - { name: openai, schema: { name: OpenAI } }
-      - { name: bedrock, schema: { name: AWSBedrock } }
-      - { name: vertex, schema: { name: GCPVertexAI } }
+      - { name: openai, schema: { name: OpenAI }, host: api.openai.com }
+      - { name: bedrock, schema: { name: AWSBedrock }, auth: { aws: { region: us-east-1, credentialFileLiteral: x } } }
+      - { name: vertex, schema: { name: GCPVertexAI }, host: us-east5-aiplatform.googleapis.com }
 `,
-  'budgets-with-ledger.yaml': `ledger: { enabled: true }
+  'budgets-with-ledger.yaml': `rules: [{ name: openai, backends: [{ name: openai, host: api.openai.com }] }]
+ledger: { enabled: true }
 budgets:
   - { project: acme, window: day, maxTokens: 1000 }
 `,
-  'budgets-and-bad-cel.yaml': `llmRequestCosts:
+  'budgets-and-bad-cel.yaml': `rules: [{ name: openai, backends: [{ name: openai, host: api.openai.com }] }]
+llmRequestCosts:
   - { metadataKey: broken, type: CEL, celExpression: "input_tokens *" }
 budgets: [{ window: day, maxTokens: 10 }]
 `,
@@ -181,7 +187,7 @@ describe('llm-extproc check', () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err).toContain('typo.yaml: 2 problem(s)');
-    expect(r.err).toContain('  rules[0].headers[0].prefx (line 4): unknown key\n');
+    expect(r.err).toContain('  rules[0].headers[0].prefx (line 4): unknown key: did you mean `prefix`?\n');
     expect(r.err).toMatch(/ {2}rules\[0\]\.headers\[0\] \(line 4\): a header matcher needs exactly one of/);
   });
 
@@ -190,7 +196,7 @@ describe('llm-extproc check', () => {
     expect(r.code).toBe(1);
     expect(r.err).toBe(
       'not-a-function.yaml: 1 problem(s)\n' +
-        '  router.module (line 5): module "./not-a-function.mjs": default export must be a factory function, got object\n',
+        '  router.module (line 6): module "./not-a-function.mjs": default export must be a factory function, got object\n',
     );
   });
 
@@ -283,7 +289,7 @@ describe('llm-extproc check', () => {
     expect(r.code).toBe(0);
     expect(r.err).toBe(
       'cost-budget-unpriced.yaml: 1 warning(s)\n' +
-        '  budgets[0].maxCostUsd (line 3): a cost budget without pricing.file is never reached: no request is priced, so no cost is counted against it\n',
+        '  budgets[0].maxCostUsd (line 4): a cost budget without pricing.file is never reached: no request is priced, so no cost is counted against it\n',
     );
   });
 
@@ -299,7 +305,7 @@ describe('llm-extproc check', () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err).toMatch(
-      /^budgets-and-bad-cel\.yaml: 1 problem\(s\)\n {2}llmRequestCosts\[0\]\.celExpression \(line 2\): [^\n]+\nbudgets-and-bad-cel\.yaml: 1 warning\(s\)\n {2}budgets \(line 3\): 1 budget is not enforced: /,
+      /^budgets-and-bad-cel\.yaml: 1 problem\(s\)\n {2}llmRequestCosts\[0\]\.celExpression \(line 3\): [^\n]+\nbudgets-and-bad-cel\.yaml: 1 warning\(s\)\n {2}budgets \(line 4\): 1 budget is not enforced: /,
     );
   });
 

@@ -2,14 +2,16 @@
  * `llm-extproc check --config FILE`: validates the config and loads every module it names — the
  * router module, the metrics module, users' hook modules, the CEL request costs — without serving. Every problem is
  * printed with its YAML path and line. Exit 0 when the service would start on this file, 1 when not.
- * Settings that load but would not take effect (budgets without the ledger) are printed as
- * warnings with path and line; they do not change the exit code.
+ * Settings that load but would not take effect (budgets without the ledger, no rules at all) and
+ * rules `envoy-config` would refuse (a backend without `host`) are printed as warnings with path
+ * and line; they do not change the exit code.
  */
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { configWarnings } from '../config/config-warnings.js';
 import { BODY_MODES, bodyModeWarnings, type RequestBodyMode } from '../config/body-mode-warnings.js';
 import { ConfigError, type ConfigProblem, type LoadedConfig } from '../config/load.js';
+import { envoyConfigRefusals } from '../envoy/envoy-config-refusals.js';
 import { compileRequestCosts, RequestCostConfigError } from '../metrics/request-costs.js';
 import { describeModule, type ModuleDetails } from '../modules/module-details.js';
 import { ModuleLoadError } from '../modules/import-module.js';
@@ -123,7 +125,7 @@ export async function checkConfig(file: string, env: ServeEnv, io: CliIo, bodyMo
     file,
     valid: problems.length === 0,
     problems,
-    warnings: [...configWarnings(config), ...(bodyMode ? bodyModeWarnings(config, bodyMode) : []), ...translationWarnings(config)].map((w) => problemAt(loaded, w.path, w.message)),
+    warnings: [...configWarnings(config), ...envoyConfigRefusals(config), ...(bodyMode ? bodyModeWarnings(config, bodyMode) : []), ...translationWarnings(config)].map((w) => problemAt(loaded, w.path, w.message)),
     rules: config.rules.length,
     modules,
     requestCosts: config.llmRequestCosts.map((c) => ({ metadataKey: c.metadataKey, type: c.type })),

@@ -27,6 +27,9 @@ rules:
 `,
   'request.json': JSON.stringify({ model: 'gpt-4o', metadata: { tier: 'gold' }, messages: [{ role: 'user', content: 'hi' }] }),
   'broken-router.yaml': 'router: { module: ./missing-router.mjs }\n',
+  'failing-router.mjs': 'export default () => ({ calculate() { throw new Error("tenant service down"); } });\n',
+  'failing-closed.yaml': 'router: { module: ./failing-router.mjs }\nrules: [{ name: openai, headers: [{ name: x-ai-eg-model, prefix: "gpt-" }] }]\n',
+  'failing-open.yaml': 'router: { module: ./failing-router.mjs, failureMode: open }\nrules: [{ name: openai, headers: [{ name: x-ai-eg-model, prefix: "gpt-" }] }]\n',
 };
 
 beforeAll(async () => {
@@ -217,5 +220,20 @@ describe('llm-extproc route', () => {
     expect(r.out).toBe('');
     expect(r.err).toContain(`llm-extproc route: `);
     expect(r.err).toContain(message);
+  });
+
+  it('prints a router failure\'s reason as a line of the answer, not as a JSON log line', async () => {
+    const r = await run('route', '--config', 'failing-closed.yaml', '--model', 'gpt-4o');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('');
+    expect(r.out).toContain('outcome:      refused with HTTP 503\nreason:       the router failed: tenant service down (router.failureMode: closed)\n');
+    const { report } = await runJson('route', '--config', 'failing-closed.yaml', '--model', 'gpt-4o');
+    expect(report.routerError).toBe('tenant service down');
+  });
+
+  it('says the router failed when failureMode open let the default router choose', async () => {
+    const r = await run('route', '--config', 'failing-open.yaml', '--model', 'gpt-4o');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('rule:         openai\nrouter:       failed (tenant service down); the default router chose instead (router.failureMode: open)\n');
   });
 });

@@ -39,6 +39,8 @@ export interface RouteReport {
   clearRouteCache: boolean;
   /** Whether the request body is rewritten (e.g. `stream_options.include_usage` added). */
   bodyReplaced: boolean;
+  /** Why the router module failed (thrown error or time budget), when it did. */
+  routerError?: string;
   /**
    * Present when some backend of the rule is reached by translation (or refuses the request):
    * per backend, what the per-attempt path does with this request.
@@ -102,7 +104,13 @@ export async function runRoute(values: Record<string, unknown>, io: CliIo, env: 
   const headers = parseHeaders(values['header']);
   const bodyMode = bodyModeOf(values['body-mode']);
   const body = await requestBody(values, io.cwd);
-  const deps = oneShotDeps(io.cwd, io.err);
+  // A router failure is part of the answer (`reason:`), not a log line beside it.
+  const routerFailures: string[] = [];
+  const deps = oneShotDeps(io.cwd, io.err, (entry) => {
+    if (entry.msg !== 'router failed') return false;
+    routerFailures.push(entry.err?.message ?? 'unknown error');
+    return true;
+  });
   let generation;
   let access: AccessRuntime | undefined;
   try {
@@ -122,7 +130,7 @@ export async function runRoute(values: Record<string, unknown>, io: CliIo, env: 
     return 1;
   }
   try {
-    return await dryRun({ method, path, headers, bodyMode, body, values, io, generation, logger: deps.logger });
+    return await dryRun({ method, path, headers, bodyMode, body, values, io, generation, logger: deps.logger, routerFailures });
   } finally {
     await access?.close();
   }
@@ -138,6 +146,7 @@ async function dryRun(r: {
   io: CliIo;
   generation: Awaited<ReturnType<typeof buildGeneration>>;
   logger: ReturnType<typeof oneShotDeps>['logger'];
+  routerFailures: readonly string[];
 }): Promise<ExitCode> {
   const { method, path, headers, bodyMode, body, values, io, generation } = r;
   const deps = { logger: r.logger };
@@ -162,6 +171,7 @@ async function dryRun(r: {
   }
   processor.finish('completed');
   const report = buildReport({ method, path, headers: redactCredentials(sent), ...(bodyMode ? { bodyMode } : {}) }, processor.facts, replies);
+  if (r.routerFailures.length > 0) report.routerError = r.routerFailures.join('; ');
   if (report.rule !== null && report.api !== null && !report.clientResponse) {
     const translations = translationsForRule(generation.config, report.rule, report.api);
     if (translations.some((t) => t.kind !== 'none')) report.translations = translations;
@@ -232,7 +242,9 @@ function formatReport(r: RouteReport, config: Config): string {
   ];
   if (r.clientResponse) {
     const status = r.clientResponse.status;
-    lines.push(`outcome:      ${status >= 300 ? 'refused' : 'answered by llm-extproc'} with HTTP ${status}`, `body:         ${JSON.stringify(r.clientResponse.body)}`);
+    lines.push(`outcome:      ${status >= 300 ? 'refused' : 'answered by llm-extproc'} with HTTP ${status}`);
+    if (r.routerError !== undefined) lines.push(`reason:       the router failed: ${r.routerError} (router.failureMode: ${config.router.failureMode})`);
+    lines.push(`body:         ${JSON.stringify(r.clientResponse.body)}`);
     if (status === 404 && r.model !== null) {
       const names = config.rules.map((rule) => rule.name);
       lines.push(
@@ -241,6 +253,7 @@ function formatReport(r: RouteReport, config: Config): string {
     }
   } else {
     lines.push(`rule:         ${r.rule ?? noRuleReason(r)}`);
+    if (r.routerError !== undefined) lines.push(`router:       failed (${r.routerError}); the default router chose instead (router.failureMode: open)`);
     const set = Object.entries(r.headerMutations.set);
     lines.push(`set headers:  ${set.length ? set.map(([k, v]) => `${k}: ${v}`).join(', ') : '-'}`);
     lines.push(`remove:       ${r.headerMutations.remove.length ? r.headerMutations.remove.join(', ') : '-'}`);

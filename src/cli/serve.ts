@@ -17,6 +17,8 @@ import { ledgerRuntimeFor } from '../ledger/open-ledger.js';
 import { openCounterStore } from '../rate-limits/open-store.js';
 import { RedisCounterStore } from '../rate-limits/redis-store.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
+import { failureLine, logFailure } from '../log-failure.js';
+import { routeGrpcLogs } from '../server/grpc-logging.js';
 import type { CliContext } from './run-cli.js';
 import { UsageError, type ExitCode } from './io.js';
 
@@ -87,6 +89,7 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
   // A level from the flag or the environment holds for the life of the process; else `log.level` of the current config.
   const fixedLevel = (values['log-level'] as string | undefined) ?? (env.logLevel || undefined);
   const logger = createLogger(fixedLevel ?? loaded.config.log.level);
+  routeGrpcLogs(logger);
   const otlpEnabled = (env.otlp.metricsExporter ?? '').split(',').map((s) => s.trim()).includes('otlp');
   const telemetry = createTelemetry({ serviceName: PACKAGE_NAME, otlp: { enabled: otlpEnabled } });
   const meter = telemetry.meterProvider.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
@@ -145,8 +148,9 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
     })();
     await started;
   } catch (err) {
-    logger.fatal({ err }, 'startup failed');
-    io.err(`llm-extproc: startup failed: ${(err as Error).message}\n`);
+    // Said once: in the log line, or on stderr when logging is off.
+    if (logger.isLevelEnabled('fatal')) logFailure(logger, 'fatal', 'startup failed', err);
+    else io.err(`llm-extproc: ${failureLine('startup failed', err).msg}\n`);
     await server.stop({ drainTimeoutMs: 0 }).catch(() => undefined);
     await telemetry.shutdown().catch(() => undefined);
     return 1;

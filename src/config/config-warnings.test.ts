@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { configWarnings } from './config-warnings.js';
+import { configWarnings, NO_RULES_WARNING } from './config-warnings.js';
 import { parseConfig } from './load.js';
 
-const configOf = (yaml: string) => parseConfig(yaml, 'test.yaml').config;
+const RULES = 'rules: [{ name: openai, headers: [{ name: x-ai-eg-model, prefix: "gpt-" }] }]\n';
+/** A config of `yaml` with one rule (a config without rules has a warning of its own). */
+const configOf = (yaml: string) => parseConfig(RULES + yaml, 'test.yaml').config;
 const BUDGET = 'budgets: [{ project: acme, window: day, maxTokens: 1000 }]\n';
 
 describe('configWarnings', () => {
@@ -33,5 +35,16 @@ describe('configWarnings', () => {
       { path: 'budgets[1].maxCostUsd', message: 'a cost budget without pricing.file is never reached: no request is priced, so no cost is counted against it' },
     ]);
     expect(configWarnings(configOf(`pricing: { file: prices.yaml }\n${cost}`))).toEqual([]);
+  });
+
+  it('warns loudly that a config without rules routes nothing, and how to keep the default rules', () => {
+    const warnings = configWarnings(parseConfig('admin: { debug: true }\n', 'test.yaml').config);
+    expect(warnings).toEqual([{ path: 'rules', message: NO_RULES_WARNING }]);
+    expect(NO_RULES_WARNING).toMatch(/^no rules: every request will get 404/);
+    expect(NO_RULES_WARNING).toContain('examples/config/starter.yaml');
+  });
+
+  it('has nothing to say about missing rules when a router module chooses them', () => {
+    expect(configWarnings(parseConfig('router: { module: ./r.mjs }\n', 'test.yaml').config)).toEqual([]);
   });
 });

@@ -7,6 +7,14 @@ import type { ConfigProblem } from './load.js';
 import type { Config } from './schema.js';
 
 /**
+ * The warning for a config without `rules`: a file replaces the embedded default as a whole, so
+ * such a config routes nothing — every request gets "no matching rule" (404).
+ */
+export const NO_RULES_WARNING =
+  'no rules: every request will get 404 "no matching rule". A config file replaces the embedded default, rules included; ' +
+  'to keep the default rules (gpt-* → openai, claude-* → anthropic, gemini-* → gemini) copy the rules of examples/config/starter.yaml into this file';
+
+/**
  * What is running whatever a reloaded config says: settings read only at start (the ledger
  * starts with the process, so `ledger.enabled` turned on by a reload does not start it).
  */
@@ -21,6 +29,7 @@ export interface RunningParts {
  */
 export function configWarnings(config: Config, running: RunningParts = { ledger: config.ledger.enabled }): ConfigProblem[] {
   const warnings: ConfigProblem[] = [];
+  if (config.rules.length === 0 && config.router.module === undefined) warnings.push({ path: 'rules', message: NO_RULES_WARNING });
   const budgets = config.budgets.length;
   if (budgets > 0 && !running.ledger) {
     const what = `${budgets} budget${budgets === 1 ? ' is' : 's are'} not enforced`;

@@ -83,15 +83,15 @@ rules:
     backend: []
 rulez: []
 `)).toEqual([
-      { path: 'rules[0].headers[0].prefx', message: 'unknown key', line: 6 },
-      { path: 'rules[0].backend', message: 'unknown key', line: 7 },
-      { path: 'grpc.adress', message: 'unknown key', line: 2 },
-      { path: 'rulez', message: 'unknown key', line: 8 },
+      { path: 'rules[0].headers[0].prefx', message: 'unknown key: did you mean `prefix`?', line: 6 },
+      { path: 'rules[0].backend', message: 'unknown key: did you mean `backends`?', line: 7 },
+      { path: 'grpc.adress', message: 'unknown key: did you mean `address`?', line: 2 },
+      { path: 'rulez', message: 'unknown key: did you mean `rules`?', line: 8 },
     ]);
   });
 
   it('renders problems in the error message', () => {
-    expect(() => parseConfig('grpc:\n  adress: x\n', 'cfg.yaml')).toThrow('invalid config cfg.yaml:\n  grpc.adress (line 2): unknown key');
+    expect(() => parseConfig('grpc:\n  adress: x\n', 'cfg.yaml')).toThrow('invalid config cfg.yaml:\n  grpc.adress (line 2): unknown key: did you mean `address`?');
   });
 
   it('rejects duplicate keys, naming the key and its line', () => {

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { configSchema, type Config } from './schema.js';
 import { EMBEDDED_DEFAULT_YAML } from './embedded-default.js';
+import { keysAt, nearestKey } from './key-suggestions.js';
 
 /** One problem found in a config file. */
 export interface ConfigProblem {
@@ -58,6 +59,12 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** "unknown key", with the nearest valid key when one is near enough to be a slip. */
+function unknownKeyMessage(key: string, valid: readonly string[]): string {
+  const near = nearestKey(key, valid);
+  return near === undefined ? 'unknown key' : `unknown key: did you mean \`${near}\`?`;
+}
+
 /** Parses and validates config YAML text. Throws {@link ConfigError}. */
 export function parseConfig(text: string, source: string): LoadedConfig {
   const lineCounter = new LineCounter();
@@ -97,7 +104,7 @@ export function parseConfig(text: string, source: string): LoadedConfig {
       source,
       result.error.issues.flatMap((issue) =>
         issue.code === 'unrecognized_keys'
-          ? issue.keys.map((key) => problem(issue.path, 'unknown key', key))
+          ? issue.keys.map((key) => problem(issue.path, unknownKeyMessage(key, keysAt(configSchema, issue.path)), key))
           : [problem(issue.path, issue.message)],
       ),
     );

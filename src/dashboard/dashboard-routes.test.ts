@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { closeServer, listenOnLoopback } from '../../test/support/listen.js';
 import { createAdminServer } from '../server/admin-http.js';
-import { DASHBOARD_ASSETS, DASHBOARD_CSP, dashboardRoutes } from './dashboard-routes.js';
+import { DASHBOARD_ASSETS, DASHBOARD_CSP, DASHBOARD_STATUS_PATH, dashboardRoutes } from './dashboard-routes.js';
 
 let server: Server;
 let base: string;
@@ -99,5 +99,26 @@ describe('dashboard routes', () => {
       await closeServer(other);
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('dashboard status', () => {
+  it('says whether the admin API is on, as it is at each request', async () => {
+    let on = false;
+    const s = createAdminServer({ ready: () => true, metrics: (_req, res) => void res.end(), routes: dashboardRoutes({ adminApiOn: () => on }), logger: pino({ level: 'silent' }) });
+    const url = `${await listenOnLoopback(s)}${DASHBOARD_STATUS_PATH}`;
+    try {
+      expect(await (await fetch(url)).json()).toEqual({ adminApi: 'off' });
+      on = true;
+      const res = await fetch(url);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(await res.json()).toEqual({ adminApi: 'on' });
+    } finally {
+      await closeServer(s);
+    }
+  });
+
+  it('is not served when nobody said how to know', async () => {
+    expect((await fetch(`${base}${DASHBOARD_STATUS_PATH}`)).status).toBe(404);
   });
 });

@@ -52,7 +52,16 @@ interface Asset {
 export interface DashboardRoutesOptions {
   /** Directory of the files (a `file:` URL ending in `/`); {@link DASHBOARD_ASSETS} by default. */
   readonly dir?: URL;
+  /**
+   * Whether the admin API (which the page reads usage through) is on now. Answered at
+   * `/dashboard/status.json`, so the page can say at once that it is off instead of asking for a
+   * token first. Unset: the page learns it from the API's 404.
+   */
+  readonly adminApiOn?: () => boolean;
 }
+
+/** Where the page asks whether the admin API is on. */
+export const DASHBOARD_STATUS_PATH = `${DASHBOARD_PATH}/status.json`;
 
 async function loadAssets(dir: URL): Promise<Map<string, Asset>> {
   const assets = new Map<string, Asset>();
@@ -109,5 +118,12 @@ export function dashboardRoutes(opts: DashboardRoutesOptions = {}): ReadonlyMap<
     [`${DASHBOARD_PATH}/`, serve('index.html')],
   ]);
   for (const name of Object.keys(FILES)) if (name !== 'index.html') routes.set(`${DASHBOARD_PATH}/${name}`, serve(name));
+  const adminApiOn = opts.adminApiOn;
+  if (adminApiOn) {
+    routes.set(DASHBOARD_STATUS_PATH, (_req, res) => {
+      res.setHeader('cache-control', 'no-store');
+      sendJson(res, 200, { adminApi: adminApiOn() ? 'on' : 'off' });
+    });
+  }
   return routes;
 }

@@ -148,7 +148,7 @@ describe('toProcessingResponse', () => {
 });
 
 describe('on the wire', () => {
-  const { Process } = loadServiceDefinitions().extProc as unknown as {
+  const { Process } = loadServiceDefinitions().extProcObjects as unknown as {
     Process: { responseSerialize(v: unknown): Buffer; requestDeserialize(b: Buffer): WireProcessingRequest };
   };
   const envoy = loadUpstreamRoot(); // Envoy's own definitions, proto field names

@@ -14,8 +14,16 @@ function bodyMode(v: string | undefined): BodyMode {
   return v !== undefined && BODY_MODES.has(v) ? (v as BodyMode) : 'NONE';
 }
 
+/** A ProcessingRequest the processor cannot take: malformed bytes, or no known phase (answered INVALID_ARGUMENT). */
+export class InvalidProcessingRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidProcessingRequestError';
+  }
+}
+
 /** A ProcessingRequest that carries no known phase. */
-export class UnknownPhaseError extends Error {
+export class UnknownPhaseError extends InvalidProcessingRequestError {
   constructor() {
     super('ProcessingRequest carries no known phase');
     this.name = 'UnknownPhaseError';

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { withPhaseCodec } from './process-codec.js';
 
 /** Directory holding our `.proto` files (works from `src/` and from the built `dist/`). */
 export const PROTO_ROOT = fileURLToPath(new URL('../../protos/', import.meta.url));
@@ -30,8 +31,16 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 
 /** The two gRPC services this process serves. */
 export interface ServiceDefinitions {
-  /** `envoy.service.ext_proc.v3.ExternalProcessor`. */
+  /**
+   * `envoy.service.ext_proc.v3.ExternalProcessor` as the server serves it: Process reads
+   * `DecodedProcessingRequest`s and writes `PhaseReply`s (the phase codec, `process-codec.ts`).
+   */
   readonly extProc: grpc.ServiceDefinition;
+  /**
+   * The same service with proto-loader's message objects in both directions (the shapes of
+   * `wire-types.ts`): for clients, the no-op benchmark baseline and the reference tests.
+   */
+  readonly extProcObjects: grpc.ServiceDefinition;
   /** `grpc.health.v1.Health`. */
   readonly health: grpc.ServiceDefinition;
 }
@@ -44,8 +53,10 @@ export function loadServiceDefinitions(): ServiceDefinitions {
   if (!extProc || !health || !('Process' in extProc) || !('Check' in health)) {
     throw new Error(`service definitions missing from ${PROTO_ROOT}`);
   }
+  const objects = extProc as unknown as grpc.ServiceDefinition;
   return {
-    extProc: extProc as unknown as grpc.ServiceDefinition,
+    extProc: withPhaseCodec(objects),
+    extProcObjects: objects,
     health: health as unknown as grpc.ServiceDefinition,
   };
 }

@@ -43,14 +43,14 @@ describe('createTelemetry', () => {
     const res = await fetch(`${url}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();
-    expect(text).toContain('# TYPE gen_ai_server_request_duration histogram');
-    const bucket = (le: string): RegExp => new RegExp(`^gen_ai_server_request_duration_bucket\\{[^}]*gen_ai_request_model="gpt-4o"[^}]*le="${le.replace('+', '\\+')}"\\} (\\d+)`, 'm');
+    expect(text).toContain('# TYPE gen_ai_server_request_duration_seconds histogram');
+    const bucket = (le: string): RegExp => new RegExp(`^gen_ai_server_request_duration_seconds_bucket\\{[^}]*gen_ai_request_model="gpt-4o"[^}]*le="${le.replace('+', '\\+')}"\\} (\\d+)`, 'm');
     expect(text).toMatch(bucket('0.01'));
     expect(text.match(bucket('0.04'))![1]).toBe('0');
     expect(text.match(bucket('0.08'))![1]).toBe('1');
     expect(text.match(bucket('81.92'))![1]).toBe('1');
     expect(text.match(bucket('+Inf'))![1]).toBe('1');
-    expect(text).toMatch(/^gen_ai_server_request_duration_count\{[^}]*\} 1$/m);
+    expect(text).toMatch(/^gen_ai_server_request_duration_seconds_count\{[^}]*\} 1$/m);
     expect(text).toMatch(/^llm_extproc_hook_errors_total\{[^}]*hook="newRequest"[^}]*\} 1$/m);
     expect(text).toMatch(/^target_info\{[^}]*service_name="llm-extproc-test"/m);
     expect(t.otlpEnabled).toBe(false);

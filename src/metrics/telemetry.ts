@@ -8,9 +8,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Meter, MeterProvider as MeterProviderApi } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { withPrometheusNames } from './prometheus-names.js';
 
 /** Name of the meter our own instruments use. */
 export const METER_NAME = 'llm-extproc';
@@ -36,7 +37,10 @@ export interface Telemetry {
   readonly meterProvider: MeterProviderApi;
   /** A meter of the provider; default {@link METER_NAME}. */
   meter(name?: string): Meter;
-  /** Serves the Prometheus text exposition; mount it on the admin server's `/metrics`. */
+  /**
+   * Serves the Prometheus text exposition, names by the OpenTelemetry → Prometheus compatibility
+   * rules (unit suffixes, `_total`; see prometheus-names.ts); mount it on the admin server's `/metrics`.
+   */
   handleMetricsRequest(req: IncomingMessage, res: ServerResponse): void;
   /** True when OTLP export is on. */
   readonly otlpEnabled: boolean;
@@ -46,7 +50,10 @@ export interface Telemetry {
 
 /** Builds the MeterProvider and its readers. Starts no server and reads no environment itself. */
 export function createTelemetry(opts: TelemetryOptions): Telemetry {
+  // The exporter is only the reader: it has no option for unit suffixes, so collection and
+  // serialization are ours (its own serializer, on renamed copies of the collected metrics).
   const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const serializer = new PrometheusSerializer();
   // sdk-metrics is pinned to the exact release the exporters depend on, so there is one copy.
   const readers: MetricReader[] = [prometheus];
   const otlpEnabled = opts.otlp?.enabled === true;
@@ -69,7 +76,20 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   return {
     meterProvider: provider,
     meter: (name = METER_NAME) => provider.getMeter(name),
-    handleMetricsRequest: (req, res) => prometheus.getMetricsRequestHandler(req, res),
+    handleMetricsRequest: (_req, res) => {
+      prometheus.collect().then(
+        ({ resourceMetrics }) => {
+          res.statusCode = 200;
+          res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+          res.end(serializer.serialize(withPrometheusNames(resourceMetrics)));
+        },
+        (err: unknown) => {
+          res.statusCode = 500;
+          res.setHeader('content-type', 'text/plain; charset=utf-8');
+          res.end(`# failed to collect metrics: ${err instanceof Error ? err.message : String(err)}\n`);
+        },
+      );
+    },
     otlpEnabled,
     shutdown() {
       shutdown ??= provider.forceFlush().then(

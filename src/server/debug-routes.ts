@@ -1,6 +1,6 @@
 /**
  * Read-only debug endpoints on the admin port (off unless `admin.debug: true`): the active config
- * generation (secrets redacted), rules and models, loaded modules, streams in flight, and the
+ * generation (secrets redacted, with the addresses the listeners actually bound), rules and models, loaded modules, streams in flight, and the
  * last routing decisions. No bodies, no credentials.
  */
 import type { Generation } from '../processor/generation.js';
@@ -15,6 +15,8 @@ export interface DebugSources {
   generation(): Generation | undefined;
   inFlight(): number;
   decisions(): TimedDecision[];
+  /** The addresses actually bound, after flags and environment (undefined before start). */
+  listening?(): { readonly grpc: string; readonly admin: string } | undefined;
 }
 
 /** The `/debug/*` routes. */
@@ -28,7 +30,19 @@ export function debugRoutes(src: DebugSources): ReadonlyMap<string, AdminHandler
       '/debug/config',
       guard((_req, res) => {
         const gen = src.generation();
-        sendJson(res, 200, gen ? { generation: { ...gen.info, loadedAt: new Date(gen.info.loadedAt).toISOString() }, config: redactConfig(gen.config) } : {});
+        const listening = src.listening?.();
+        sendJson(
+          res,
+          200,
+          gen
+            ? {
+                generation: { ...gen.info, loadedAt: new Date(gen.info.loadedAt).toISOString() },
+                // Where the service listens: flags and environment win over grpc.address / admin.address.
+                ...(listening ? { listening } : {}),
+                config: redactConfig(gen.config),
+              }
+            : {},
+        );
       }),
     ],
     [

@@ -23,6 +23,8 @@ import { debugRoutes } from './debug-routes.js';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { DecisionRing } from './decision-ring.js';
 import { removeStaleSocket } from './stale-socket.js';
+import { listenErrorOf } from './listen-error.js';
+import { logFailure } from '../log-failure.js';
 import { HealthService } from './health.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { ServiceMetrics } from './service-metrics.js';
@@ -120,6 +122,8 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   /** stop() has begun: new streams are refused. */
   let draining = false;
   let serving = false;
+  /** The addresses bound by start(), after flags and environment (for /debug/config). */
+  let listening: { grpc: string; admin: string } | undefined;
   let streamIds = 0;
   let warnedStreamed = false;
   let grpcServer: grpc.Server | undefined;
@@ -166,7 +170,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     void done.finally(() => openStreams.delete(done));
   }
 
-  async function bindGrpc(address: string, maxMessageBytes: number): Promise<{ target: string; port: number | undefined }> {
+  async function bindGrpc(address: string, maxMessageBytes: number): Promise<{ target: string; port: number | undefined; bound: string }> {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': maxMessageBytes,
       'grpc.max_send_message_length': maxMessageBytes,
@@ -176,12 +180,12 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     const parsed = parseAddress(address);
     if (parsed.kind === 'unix') await removeStaleSocket(parsed.path);
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(grpcBindTarget(parsed), grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync(grpcBindTarget(parsed), grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(listenErrorOf('grpc', address, err)) : resolve(p))),
     );
     grpcServer = server;
-    if (parsed.kind === 'unix') return { target: `unix:${parsed.path}`, port: undefined };
+    if (parsed.kind === 'unix') return { target: `unix:${parsed.path}`, port: undefined, bound: `unix:${parsed.path}` };
     const host = parsed.host === '0.0.0.0' || parsed.host === '::' ? '127.0.0.1' : parsed.host;
-    return { target: grpcBindTarget({ kind: 'tcp', host, port }), port };
+    return { target: grpcBindTarget({ kind: 'tcp', host, port }), port, bound: grpcBindTarget({ ...parsed, port }) };
   }
 
   const openStore = () => (deps.access ? deps.access.store() : Promise.reject(new Error('no access store configured')));
@@ -204,14 +208,14 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   });
 
   // The usage dashboard's static files (no data in them; the page calls the admin API).
-  const dashboard = dashboardRoutes();
+  const dashboard = dashboardRoutes({ adminApiOn: () => current?.config.admin.token !== undefined });
 
   /** Logs each setting of `config` that does not take effect in this process (budgets without the ledger). */
   function warnIneffective(config: LoadedConfig['config']): void {
     for (const w of configWarnings(config, { ledger: deps.ledger !== undefined })) logger.warn({ path: w.path }, w.message);
   }
 
-  async function bindAdmin(address: string): Promise<number> {
+  async function bindAdmin(address: string): Promise<{ port: number; bound: string }> {
     const parsed = parseAddress(address);
     if (parsed.kind === 'unix') await removeStaleSocket(parsed.path);
     const server = createAdminServer({
@@ -223,6 +227,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
           generation: () => current,
           inFlight: () => serviceMetrics.inFlight,
           decisions: () => ring.list(),
+          listening: () => listening,
         }),
         ...dashboard,
       ]),
@@ -230,13 +235,14 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       logger,
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err) => reject(listenErrorOf('admin', address, err)));
       if (parsed.kind === 'unix') server.listen(parsed.path, resolve);
       else server.listen(parsed.port, parsed.host, resolve);
     });
     adminServer = server;
     const addr = server.address();
-    return typeof addr === 'object' && addr ? (addr as AddressInfo).port : 0;
+    const port = typeof addr === 'object' && addr ? (addr as AddressInfo).port : 0;
+    return { port, bound: parsed.kind === 'unix' ? `unix:${parsed.path}` : grpcBindTarget({ ...parsed, port }) };
   }
 
   return {
@@ -255,11 +261,14 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       serviceMetrics.reload('success');
       warnIneffective(current.config);
       const cfg = current.config;
-      const adminPort = await bindAdmin(deps.adminAddress ?? cfg.admin.address);
+      const admin = await bindAdmin(deps.adminAddress ?? cfg.admin.address);
+      const adminPort = admin.port;
       const grpcBound = await bindGrpc(deps.grpcAddress ?? cfg.grpc.address, cfg.grpc.maxMessageBytes);
+      listening = { grpc: grpcBound.bound, admin: admin.bound };
       serving = true;
       health.setServing(true);
-      logger.info({ grpc: grpcBound.target, adminPort, config: current.info.source, generation: current.info.id }, 'llm-extproc serving');
+      // The addresses actually bound (0.0.0.0 stays 0.0.0.0; port 0 becomes the port chosen).
+      logger.info({ grpc: grpcBound.bound, admin: admin.bound, adminPort, config: current.info.source, generation: current.info.id }, 'llm-extproc serving');
       return { grpc: grpcBound.target, grpcPort: grpcBound.port, adminPort };
     },
 
@@ -289,7 +298,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
         return next.info;
       } catch (err) {
         serviceMetrics.reload('failure');
-        logger.error({ err, source }, 'config reload failed; keeping the current config');
+        logFailure(logger, 'error', 'config reload failed; keeping the current config', err, { source });
         throw err;
       }
     },

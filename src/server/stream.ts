@@ -5,18 +5,18 @@
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { toPhaseMessage, toProcessingResponse, UnknownPhaseError } from '../envoy/messages.js';
+import { InvalidProcessingRequestError } from '../envoy/messages.js';
+import type { DecodedProcessingRequest } from '../envoy/process-codec.js';
 import { ProtocolError } from '../errors.js';
-import type { WireProcessingRequest, WireProcessingResponse } from '../envoy/wire-types.js';
-import type { PhaseReply } from '../hooks/phase.js';
+import type { PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import { CallMessages } from './call-messages.js';
 
-/** The duplex call as grpc-js hands it to the handler. */
-export type ProcessCall = grpc.ServerDuplexStream<WireProcessingRequest, WireProcessingResponse>;
+/** The duplex call as grpc-js hands it to the handler (the phase codec of `src/envoy/` decodes and encodes). */
+export type ProcessCall = grpc.ServerDuplexStream<DecodedProcessingRequest, PhaseReply>;
 
 /** The part of a request processor the loop drives. */
 export interface StreamProcessor {
-  handle(msg: ReturnType<typeof toPhaseMessage>): Promise<PhaseReply[]>;
+  handle(msg: PhaseMessage): Promise<PhaseReply[]>;
   finish(cause: 'completed' | 'cancelled' | 'error'): void;
 }
 
@@ -34,7 +34,7 @@ export interface StreamDeps {
   nextStreamId(): number;
 }
 
-async function write(call: ProcessCall, msg: WireProcessingResponse): Promise<void> {
+async function write(call: ProcessCall, msg: PhaseReply): Promise<void> {
   if (!call.write(msg)) await once(call, 'drain');
 }
 
@@ -47,11 +47,11 @@ export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<
     // CallMessages, not call.iterator(): same order and flow control, a fraction of the cost;
     // like iterator({ destroyOnReturn: false }) it never destroys the call, which must still
     // send its status after Envoy's half-close.
-    for await (const message of new CallMessages<WireProcessingRequest>(call)) {
-      const phase = toPhaseMessage(message);
+    for await (const phase of new CallMessages<DecodedProcessingRequest>(call)) {
+      if (phase instanceof Error) throw phase; // bytes the codec could not take
       const replies = await processor.handle(phase);
       if (phase.observabilityMode || call.cancelled) continue; // Envoy does not read replies in observability mode
-      for (const reply of replies) await write(call, toProcessingResponse(reply));
+      for (const reply of replies) await write(call, reply);
     }
   } catch (err) {
     if (call.cancelled || isCancellation(err)) {
@@ -59,7 +59,7 @@ export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<
     } else {
       end = 'error';
       // Envoy (or something speaking for it) broke the protocol: say so, without a stack.
-      const protocol = err instanceof UnknownPhaseError || err instanceof ProtocolError;
+      const protocol = err instanceof InvalidProcessingRequestError || err instanceof ProtocolError;
       if (protocol) logger.warn({ reason: (err as Error).message }, 'ext_proc protocol error');
       else logger.error({ err }, 'ext_proc stream failed');
       if (!call.destroyed) {

@@ -7,11 +7,13 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bodyMessage, chatHeaders, connect, headersMessage, mutationOf, RawStream } from '../support/raw-stream.js';
 import { sampleSum } from '../support/prometheus.js';
+import { NO_RULES_WARNING } from '../../src/config/config-warnings.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -112,8 +114,9 @@ describe('llm-extproc process', () => {
     expect(await routeOf(p.grpc, 'gpt-4o')).toBe('second');
 
     writeFileSync(file, 'rules:\n  - name: third\n    headers: [{ name: x-ai-eg-model, prefx: "gpt-" }]\n');
-    const failed = await p.waitForLog((l) => l['msg'] === 'config reload failed; keeping the current config');
-    expect(JSON.stringify(failed)).toContain('prefx');
+    const failed = await p.waitForLog((l) => String(l['msg']).startsWith('config reload failed; keeping the current config: '));
+    expect(failed['msg']).toContain('rules[0].headers[0].prefx (line 3): unknown key: did you mean `prefix`?');
+    expect(occurrences(JSON.stringify(failed), 'prefx')).toBe(1);
     expect(await routeOf(p.grpc, 'gpt-4o')).toBe('second');
     const metrics = await (await fetch(`http://127.0.0.1:${p.adminPort}/metrics`)).text();
     expect(sampleSum(metrics, 'llm_extproc_config_reloads_total', { outcome: 'failure' })).toBe(1);
@@ -147,7 +150,7 @@ describe('llm-extproc process', () => {
     expect(await routeOf(p.grpc, 'gpt-4o')).toBe('third');
     // An error line marks the point by which anything the request logged would have been written.
     writeFileSync(file, 'log: { level: nope }\n');
-    await p.waitForLog((l) => l['msg'] === 'config reload failed; keeping the current config');
+    await p.waitForLog((l) => String(l['msg']).startsWith('config reload failed; keeping the current config: '));
     expect(p.lines.slice(quietFrom).map((l) => l['level'])).toEqual(['error']);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
@@ -242,17 +245,91 @@ describe('llm-extproc process', () => {
     client.close();
   });
 
-  it('fails fast with a clear message on a bad config', async () => {
+  it('fails fast with a clear message on a bad config, said once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'llm-extproc-bad-'));
     dirs.push(dir);
     const file = join(dir, 'config.yaml');
     writeFileSync(file, 'router: { module: ./missing-router.js }\n');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file, '--grpc-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0'], { cwd: ROOT });
-    children.push(child);
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    const { code, stdout, stderr } = await runToExit(['--config', file, '--grpc-address', '127.0.0.1:0', '--admin-address', '127.0.0.1:0']);
     expect(code).toBe(1);
-    expect(stderr).toContain('missing-router.js');
+    const fatal = fatalLine(stdout);
+    expect(fatal['msg']).toMatch(/^startup failed: module "\.\/missing-router\.js": cannot be imported/);
+    expect(occurrences(stdout + stderr, 'missing-router.js')).toBe(occurrences(String(fatal['msg']), 'missing-router.js'));
+  });
+
+  it('names the listener, the config key and the flag when a port is in use, with no grpc-js line', async () => {
+    const busy = createNetServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const grpcBusy = await runToExit(['--grpc-address', `127.0.0.1:${port}`, '--admin-address', '127.0.0.1:0']);
+      expect(grpcBusy.code).toBe(1);
+      expect(fatalLine(grpcBusy.stdout)['msg']).toBe(
+        `startup failed: gRPC (ext_proc) listener cannot bind 127.0.0.1:${port}: the address is already in use (another llm-extproc, or another program, is listening there). ` +
+          'Change grpc.address in the config, or pass --grpc-address (env LLM_EXTPROC_GRPC_ADDRESS)',
+      );
+      expect(grpcBusy.stderr).toBe('');
+      expect(occurrences(grpcBusy.stdout, 'already in use')).toBe(1);
+
+      const adminBusy = await runToExit(['--grpc-address', '127.0.0.1:0', '--admin-address', `127.0.0.1:${port}`]);
+      expect(adminBusy.code).toBe(1);
+      expect(fatalLine(adminBusy.stdout)['msg']).toMatch(/^startup failed: admin HTTP listener cannot bind .*Change admin\.address in the config, or pass --admin-address/);
+      expect(adminBusy.stderr).toBe('');
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('logs the address it actually bound (0.0.0.0 stays 0.0.0.0) and shows both in /debug/config', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-extproc-bound-'));
+    dirs.push(dir);
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'admin: { debug: true, address: "127.0.0.1:1" }\n');
+    const p = await start(['--config', file, '--grpc-address', '0.0.0.0:0']);
+    const serving = await p.waitForLog((l) => l['msg'] === 'llm-extproc serving');
+    expect(serving['grpc']).toMatch(/^0\.0\.0\.0:[1-9]\d*$/);
+    expect(serving['admin']).toBe(`127.0.0.1:${p.adminPort}`);
+    const debug = (await (await fetch(`http://127.0.0.1:${p.adminPort}/debug/config`)).json()) as { listening: unknown; config: { admin: { address: string } } };
+    expect(debug.listening).toEqual({ grpc: serving['grpc'], admin: serving['admin'] });
+    expect(debug.config.admin.address).toBe('127.0.0.1:1'); // the file's value; the flag won
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('warns at startup that a config without rules routes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-extproc-norules-'));
+    dirs.push(dir);
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'admin: { debug: true }\n');
+    const p = await start(['--config', file]);
+    const warning = await p.waitForLog((l) => l['path'] === 'rules');
+    expect(warning).toMatchObject({ level: 'warn', msg: NO_RULES_WARNING });
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
   });
 });
+
+/** Runs the CLI to its exit; its stdout and stderr. */
+async function runToExit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env: { ...process.env, LLM_EXTPROC_CONFIG: '' } });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  return { code, stdout, stderr };
+}
+
+/** The one fatal log line of `stdout`. */
+function fatalLine(stdout: string): Record<string, unknown> {
+  const fatal = stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l['level'] === 'fatal');
+  expect(fatal).toHaveLength(1);
+  return fatal[0]!;
+}
+
+const occurrences = (text: string, needle: string) => text.split(needle).length - 1;

@@ -149,7 +149,7 @@ describe('OpenAI SDK', () => {
     expect(chunks.every((c) => !c.usage)).toBe(true);
     const recordedUsage = (JSON.parse(recordedEvents.at(-1)!.slice(6)) as { usage: { prompt_tokens: number } }).usage;
     expect((await tokens('input', 'gpt-5-nano')) - inputBefore).toBe(recordedUsage.prompt_tokens);
-    await expect.poll(async () => histogramCount(await svc.metricsText(), 'gen_ai_server_time_to_first_token')).toBeGreaterThan(0);
+    await expect.poll(async () => histogramCount(await svc.metricsText(), 'gen_ai_server_time_to_first_token_seconds')).toBeGreaterThan(0);
   });
 
   it('reads usage from gzip-compressed responses, and strips the usage chunk from a compressed stream', async () => {

@@ -2,6 +2,7 @@
  * The ext_proc stream protocol, message by message against the real server: one reply per
  * message in order, none in observability mode, every body mode, limits, cancellation.
  */
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type TestService } from '../support/service.js';
 import { bodyMessage, chatHeaders, connect, headersMessage, mutationOf, RawStream } from '../support/raw-stream.js';
@@ -214,6 +215,28 @@ describe('stream rules', () => {
     s.send({} as never);
     const status = await s.ended;
     expect(status.code).toBe(3); // INVALID_ARGUMENT
+  });
+
+  it('ends a stream whose message is not well-formed protobuf with INVALID_ARGUMENT, and keeps serving', async () => {
+    const raw = new grpc.Client(svc.target, grpc.credentials.createInsecure());
+    const identity = (b: Buffer): Buffer => b;
+    try {
+      const call = raw.makeBidiStreamRequest('/envoy.service.ext_proc.v3.ExternalProcessor/Process', identity, identity);
+      const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+      call.on('data', () => undefined);
+      call.on('error', () => undefined);
+      // request_headers announcing 200 bytes, 2 present.
+      call.write(Buffer.from('12c80118 01'.replace(/ /g, ''), 'hex'));
+      call.end();
+      const { code, details } = await status;
+      expect(code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(details).toMatch(/malformed protobuf message/);
+    } finally {
+      raw.close();
+    }
+    const s = new RawStream(client);
+    const h = await s.roundTrip(headersMessage(chatHeaders()));
+    expect(h.response).toBe('requestHeaders');
   });
 
   it('ends a stream whose body comes before its headers with a protocol error, and keeps serving', async () => {

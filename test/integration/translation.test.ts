@@ -214,7 +214,7 @@ describe('a rule whose backends speak different APIs (cross-provider fallback)',
     expect(histogramSum(text, 'gen_ai_client_token_usage', { gen_ai_token_type: 'input', gen_ai_request_model: 'house-claude' })).toBe(340 + 14);
     expect(histogramSum(text, 'gen_ai_client_token_usage', { gen_ai_token_type: 'output', gen_ai_request_model: 'house-claude' })).toBe(90 + 9);
     // Time to first token is measured on the translated stream, once per request.
-    expect(histogramCount(text, 'gen_ai_server_time_to_first_token', { gen_ai_request_model: 'house-claude' })).toBe(2);
+    expect(histogramCount(text, 'gen_ai_server_time_to_first_token_seconds', { gen_ai_request_model: 'house-claude' })).toBe(2);
   });
 });
 

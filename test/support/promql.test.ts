@@ -4,11 +4,11 @@ import { analysePromql, parseLabelValuesQuery, withoutGrafanaIntervals } from '.
 describe('analysePromql', () => {
   it('finds selectors with their matcher labels, and groupings with the metrics they group', () => {
     const facts = analysePromql(
-      'histogram_quantile(0.95, sum by (le, gen_ai_request_model) (rate(gen_ai_server_time_to_first_token_bucket{llm_extproc_route=~"$route"}[$__rate_interval])))',
+      'histogram_quantile(0.95, sum by (le, gen_ai_request_model) (rate(gen_ai_server_time_to_first_token_seconds_bucket{llm_extproc_route=~"$route"}[$__rate_interval])))',
     );
     expect(facts.errors).toEqual([]);
-    expect(facts.selectors).toEqual([{ metric: 'gen_ai_server_time_to_first_token_bucket', labels: ['llm_extproc_route'] }]);
-    expect(facts.groupings).toEqual([{ kind: 'by', labels: ['le', 'gen_ai_request_model'], metrics: ['gen_ai_server_time_to_first_token_bucket'] }]);
+    expect(facts.selectors).toEqual([{ metric: 'gen_ai_server_time_to_first_token_seconds_bucket', labels: ['llm_extproc_route'] }]);
+    expect(facts.groupings).toEqual([{ kind: 'by', labels: ['le', 'gen_ai_request_model'], metrics: ['gen_ai_server_time_to_first_token_seconds_bucket'] }]);
   });
 
   it('scopes each grouping to its own aggregation, and binary matching to both sides', () => {

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Example router module: premium tenants get a dedicated route rule for selected models;
  * every other request is routed by the default header-match router.
@@ -9,10 +10,10 @@
  *   options: { tenantHeader: x-tenant, premiumTenants: [premium], rule: premium-openai, models: [gpt-4o, gpt-4o-mini] }
  * ```
  *
- * The service loads modules with Node's `import()`, so it needs JavaScript: compile this file with
- * `tsc` and point `router.module` at the `.js` output, or write the module as `.js`/`.mjs`
- * directly (the same code minus the type annotations). See docs/extending.md.
- * In your own project, import the types from the package: `import type { RouterFactory } from 'llm-extproc'`.
+ * The service loads modules with Node's `import()`, so this example is JavaScript and loads as
+ * shipped, on every supported Node. Its types are JSDoc, checked by the project's type check
+ * (`// @ts-check`); a TypeScript module works the same once compiled (docs/extending.md).
+ * In your own project, take the types from the package: `@import { RouterFactory } from 'llm-extproc'`.
  *
  * Two factories:
  * - the default export answers from its options alone (synchronous, no timer, no I/O);
@@ -21,30 +22,37 @@
  *   at a time, and a lookup that runs over its own deadline counts as "not premium" so the
  *   request still routes (by the default router) instead of failing on the budget.
  */
-import type { Router, RouterFactory, RouteRequest } from '../../src/index.js';
+/** @import { Router, RouterFactory, RouteRequest } from '../../src/index.js' */
 
-/** The options of the premium router (`router.options`). */
-export interface PremiumOptions {
-  /** Request header naming the tenant (lower-cased). Default `x-tenant`. */
-  readonly tenantHeader: string;
-  /** Tenants that are premium. */
-  readonly premiumTenants: readonly string[];
-  /** The route rule premium requests go to. */
-  readonly rule: string;
-  /** Models premium requests get the premium rule for. */
-  readonly models: readonly string[];
-}
+/**
+ * The options of the premium router (`router.options`).
+ * @typedef {object} PremiumOptions
+ * @property {string} tenantHeader Request header naming the tenant (lower-cased). Default `x-tenant`.
+ * @property {readonly string[]} premiumTenants Tenants that are premium.
+ * @property {string} rule The route rule premium requests go to.
+ * @property {readonly string[]} models Models premium requests get the premium rule for.
+ */
 
-function stringList(options: Readonly<Record<string, unknown>>, key: string): string[] {
+/**
+ * @param {Readonly<Record<string, unknown>>} options
+ * @param {string} key
+ * @returns {string[]}
+ */
+function stringList(options, key) {
   const v = options[key];
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && x !== '')) {
     throw new Error(`option "${key}" must be a list of non-empty strings`);
   }
-  return v as string[];
+  return v;
 }
 
-/** Validates `router.options`; throws a clear error (the service reports it naming the module). */
-export function parsePremiumOptions(options: Readonly<Record<string, unknown>>, premiumTenantsRequired = true): PremiumOptions {
+/**
+ * Validates `router.options`; throws a clear error (the service reports it naming the module).
+ * @param {Readonly<Record<string, unknown>>} options
+ * @param {boolean} [premiumTenantsRequired]
+ * @returns {PremiumOptions}
+ */
+export function parsePremiumOptions(options, premiumTenantsRequired = true) {
   const { tenantHeader = 'x-tenant', rule } = options;
   if (typeof tenantHeader !== 'string' || tenantHeader === '') throw new Error('option "tenantHeader" must be a header name');
   if (typeof rule !== 'string' || rule === '') throw new Error('option "rule" must name a route rule');
@@ -56,19 +64,32 @@ export function parsePremiumOptions(options: Readonly<Record<string, unknown>>, 
   };
 }
 
-/** The model header of the loaded config (`modelNameHeaderKey`), else the default one. */
-function modelHeaderOf(config: unknown): string {
-  const key = (config as { modelNameHeaderKey?: unknown } | null)?.modelNameHeaderKey;
+/**
+ * The model header of the loaded config (`modelNameHeaderKey`), else the default one.
+ * @param {unknown} config
+ * @returns {string}
+ */
+function modelHeaderOf(config) {
+  const key = /** @type {{ modelNameHeaderKey?: unknown } | null} */ (config)?.modelNameHeaderKey;
   return typeof key === 'string' ? key : 'x-ai-eg-model';
 }
 
-/** The model of a request: the model header (always set by the service), else the parsed request. */
-function modelOf(headers: Readonly<Record<string, string>>, modelHeader: string, request?: RouteRequest): string | undefined {
+/**
+ * The model of a request: the model header (always set by the service), else the parsed request.
+ * @param {Readonly<Record<string, string>>} headers
+ * @param {string} modelHeader
+ * @param {RouteRequest} [request]
+ * @returns {string | undefined}
+ */
+function modelOf(headers, modelHeader, request) {
   return headers[modelHeader] ?? request?.model;
 }
 
-/** The module's factory: premium tenants asking for one of `models` get `rule`; the rest go to the default router. */
-const createPremiumRouter: RouterFactory = (defaultRouter, { options, config, logger }) => {
+/**
+ * The module's factory: premium tenants asking for one of `models` get `rule`; the rest go to the default router.
+ * @type {RouterFactory}
+ */
+const createPremiumRouter = (defaultRouter, { options, config, logger }) => {
   const opts = parsePremiumOptions(options);
   // Built once per config load; never written afterwards, so sharing across requests is safe.
   const tenants = new Set(opts.premiumTenants);
@@ -87,35 +108,44 @@ const createPremiumRouter: RouterFactory = (defaultRouter, { options, config, lo
 
 export default createPremiumRouter;
 
-/** Answers whether `tenant` is premium, e.g. with a call to your tenant service; abort on `signal`. */
-export type TenantLookup = (tenant: string, signal: AbortSignal) => Promise<boolean>;
+/**
+ * Answers whether `tenant` is premium, e.g. with a call to your tenant service; abort on `signal`.
+ * @typedef {(tenant: string, signal: AbortSignal) => Promise<boolean>} TenantLookup
+ */
 
 /**
  * A router factory asking `lookup` which tenants are premium. Options: those of the default
  * export without `premiumTenants`, plus `lookupTimeoutMs` (default 50; must leave room in
  * `router.timeoutMs`), `cacheTtlMs` (default 60000) and `maxCachedTenants` (default 10000).
  * Your module would `export default createPremiumLookupRouter(myLookup)`.
+ * @param {TenantLookup} lookup
+ * @returns {RouterFactory}
  */
-export function createPremiumLookupRouter(lookup: TenantLookup): RouterFactory {
+export function createPremiumLookupRouter(lookup) {
   return (defaultRouter, { options, config, logger }) => {
     const opts = parsePremiumOptions(options, false);
     const lookupTimeoutMs = typeof options['lookupTimeoutMs'] === 'number' ? options['lookupTimeoutMs'] : 50;
     const cacheTtlMs = typeof options['cacheTtlMs'] === 'number' ? options['cacheTtlMs'] : 60_000;
     const maxCachedTenants = typeof options['maxCachedTenants'] === 'number' ? options['maxCachedTenants'] : 10_000;
-    const budgetMs = (config as { router?: { timeoutMs?: unknown } } | null)?.router?.timeoutMs;
+    const budgetMs = /** @type {{ router?: { timeoutMs?: unknown } } | null} */ (config)?.router?.timeoutMs;
     if (typeof budgetMs === 'number' && lookupTimeoutMs >= budgetMs) {
       throw new Error(`option "lookupTimeoutMs" (${lookupTimeoutMs}) must be below router.timeoutMs (${budgetMs})`);
     }
     const models = new Set(opts.models);
     const modelHeader = modelHeaderOf(config);
     // Shared by concurrent requests: entries are set or deleted in one step, never changed in place.
-    const cache = new Map<string, { premium: boolean; until: number }>();
-    const inFlight = new Map<string, Promise<boolean>>();
+    /** @type {Map<string, { premium: boolean; until: number }>} */
+    const cache = new Map();
+    /** @type {Map<string, Promise<boolean>>} */
+    const inFlight = new Map();
 
-    const lookUp = (tenant: string): Promise<boolean> => {
+    /** @type {(tenant: string) => Promise<boolean>} */
+    const lookUp = (tenant) => {
       const controller = new AbortController();
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<boolean>((resolve) => {
+      /** @type {NodeJS.Timeout | undefined} */
+      let timer;
+      /** @type {Promise<boolean>} */
+      const deadline = new Promise((resolve) => {
         timer = setTimeout(() => {
           controller.abort();
           logger.warn({ tenant, lookupTimeoutMs }, 'tenant lookup too slow; routing as not premium');
@@ -123,13 +153,15 @@ export function createPremiumLookupRouter(lookup: TenantLookup): RouterFactory {
         }, lookupTimeoutMs);
       });
       // A lookup that throws synchronously is a failed lookup too, not a failed router.
-      const answer = new Promise<boolean>((resolve) => resolve(lookup(tenant, controller.signal))).then(
+      /** @type {Promise<boolean>} */
+      const answer = new Promise((resolve) => resolve(lookup(tenant, controller.signal))).then(
         (premium) => {
-          if (cache.size >= maxCachedTenants) cache.delete(cache.keys().next().value as string);
+          const oldest = cache.keys().next().value;
+          if (cache.size >= maxCachedTenants && oldest !== undefined) cache.delete(oldest);
           cache.set(tenant, { premium, until: Date.now() + cacheTtlMs });
           return premium;
         },
-        (err: unknown) => {
+        (err) => {
           if (!controller.signal.aborted) logger.warn({ err, tenant }, 'tenant lookup failed; routing as not premium');
           return false;
         },
@@ -142,8 +174,9 @@ export function createPremiumLookupRouter(lookup: TenantLookup): RouterFactory {
       return result;
     };
 
-    return {
-      calculate(headers, request): string | Promise<string> {
+    /** @type {Router} */
+    const router = {
+      calculate(headers, request) {
         const tenant = headers[opts.tenantHeader];
         const model = modelOf(headers, modelHeader, request);
         if (tenant === undefined || tenant === '' || model === undefined || !models.has(model)) return defaultRouter.calculate(headers, request);
@@ -155,6 +188,7 @@ export function createPremiumLookupRouter(lookup: TenantLookup): RouterFactory {
         const pending = inFlight.get(tenant) ?? lookUp(tenant);
         return pending.then((premium) => (premium ? opts.rule : defaultRouter.calculate(headers, request)));
       },
-    } satisfies Router;
+    };
+    return router;
   };
 }
