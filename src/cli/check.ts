@@ -153,10 +153,6 @@ export async function runCheck(values: Record<string, unknown>, io: CliIo, env: 
   } else if (report.valid) {
     const mods = Object.entries(report.modules ?? {}).map(([kind, m]) => describeLoaded(kind, m));
     io.out(`${file}: valid (${report.rules ?? 0} rules${mods.length ? `; ${mods.join(', ')} loaded` : ''})\n`);
-    for (const t of report.translations ?? []) {
-      if (t.openaiChatCompletions.kind === 'none' && t.anthropicMessages.kind === 'none') continue;
-      io.out(`  ${t.path} (${t.backend}, ${t.schema}): OpenAI Chat → ${t.openaiChatCompletions.translation}; Anthropic Messages → ${t.anthropicMessages.translation}\n`);
-    }
   } else {
     io.err(`${file}: ${report.problems.length} problem(s)\n`);
     for (const p of report.problems) io.err(formatProblem(p));
