@@ -152,6 +152,27 @@ export const CLIENT_ERRORS = {
     message: (a) => `${a.field} must be at most ${a.max}`,
     param: (a) => a.field,
   }),
+  // Translation between client and provider APIs (docs/translation.md)
+  unsupported_parameter: entry<{ param: string; target: string; what?: string }, 400>({
+    status: 400,
+    type: 'invalid_request_error',
+    when: 'the backend serving the request speaks another API, which cannot express this field (the field is named)',
+    message: (a) => `${a.param}: ${a.what ?? 'not supported'} when this model is served by ${a.target}`,
+    param: (a) => a.param,
+  }),
+  invalid_parameter: entry<{ param: string; problem: string }, 400>({
+    status: 400,
+    type: 'invalid_request_error',
+    when: 'a field of a request being translated for its backend has the wrong type or is malformed (e.g. tool-call arguments that are not a JSON object)',
+    message: (a) => `${a.param}: ${a.problem}`,
+    param: (a) => a.param,
+  }),
+  untranslatable_request: entry<{ reason: string }, 400>({
+    status: 400,
+    type: 'invalid_request_error',
+    when: 'the backend chosen for the request speaks another API and requests of this API cannot be translated to it',
+    message: (a) => `this request cannot be served by the backend chosen for it: ${a.reason}`,
+  }),
   // Gateway keys
   missing_api_key: entry<void, 401>({
     status: 401,

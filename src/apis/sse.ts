@@ -51,6 +51,15 @@ export class SseParser {
   private lastId = '';
   private out: SseEvent[] = [];
 
+  /**
+   * True between events: past the start of the body, no unfinished line, no field of a pending
+   * event, no CR waiting for its LF. Bytes given to another reader at such a point cannot change
+   * what this parser does next.
+   */
+  get idle(): boolean {
+    return !this.atStart && !this.ended && !this.skipLf && this.partial.length === 0 && this.data.length === 0 && this.eventType === '';
+  }
+
   /** Feeds the next chunk of the body; returns the events completed by it. Ignored after {@link end}. */
   push(chunk: Uint8Array): SseEvent[] {
     if (this.ended || chunk.length === 0) return [];

@@ -78,6 +78,13 @@ ledger: { enabled: true }
 budgets:
   - { window: month, maxCostUsd: 50 }
 `,
+  'translated.yaml': `rules:
+  - name: mixed
+    backends:
+      - { name: openai, schema: { name: OpenAI }, host: api.openai.com }
+      - { name: bedrock, schema: { name: AWSBedrock }, auth: { aws: { region: us-east-1, credentialFileLiteral: x } } }
+      - { name: vertex, schema: { name: GCPVertexAI }, host: us-east5-aiplatform.googleapis.com }
+`,
   'budgets-with-ledger.yaml': `rules: [{ name: openai, backends: [{ name: openai, host: api.openai.com }] }]
 ledger: { enabled: true }
 budgets:
@@ -124,6 +131,19 @@ afterAll(async () => {
 const run = (...argv: string[]): Promise<CliRun> => runCliIn(dir, argv);
 
 describe('llm-extproc check', () => {
+  it('shows what each backend reached by translation does with OpenAI and Anthropic requests, and warns about Vertex AI without a project', async () => {
+    const r = await run('check', '--config', 'translated.yaml');
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/rules\[0\]\.backends\[2\]\.auth\.gcp \(line \d+\)|rules\[0\]\.backends\[2\]\.auth\.gcp:/);
+    const json = JSON.parse((await run('check', '--config', 'translated.yaml', '--json')).out) as { translations: Array<{ backend: string; openaiChatCompletions: { kind: string; translation: string } }> };
+    expect(json.translations[1]!.openaiChatCompletions.translation).toBe('openai.chat_completions → Amazon Bedrock Converse (bedrock-converse)');
+    expect(json.translations.map((t) => [t.backend, t.openaiChatCompletions.kind])).toEqual([
+      ['openai', 'none'],
+      ['bedrock', 'translate'],
+      ['vertex', 'unsupported'],
+    ]);
+  });
+
   it('exits 0 for a valid config with a summary naming the loaded modules', async () => {
     const r = await run('check', '--config', 'valid.yaml');
     expect(r.err).toBe('');

@@ -19,6 +19,7 @@ import { ModuleOptionsError } from '../modules/options-schema.js';
 import { loadRouter } from '../routing/load-router.js';
 import { loadUserHook } from '../hooks/user-hooks.js';
 import { loadConfigMetrics } from '../server/build-generation.js';
+import { type BackendTranslation, describeTranslations, translationWarnings } from '../translation/config-view.js';
 import { lineOfConfigPath } from './config-lines.js';
 import { UsageError, type CliIo, type ExitCode } from './io.js';
 import { oneShotDeps } from './quiet-deps.js';
@@ -39,6 +40,8 @@ export interface CheckReport {
   readonly modules?: { router?: ModuleDetails; metrics?: ModuleDetails };
   /** The `llmRequestCosts` entries, all compiled. */
   readonly requestCosts?: ReadonlyArray<{ metadataKey: string; type: string }>;
+  /** Every backend with a `schema`, and what OpenAI Chat and Anthropic Messages requests become there. */
+  readonly translations?: readonly BackendTranslation[];
 }
 
 /** A problem at `path`, with the line of `path` in the config text when found. */
@@ -122,10 +125,11 @@ export async function checkConfig(file: string, env: ServeEnv, io: CliIo, bodyMo
     file,
     valid: problems.length === 0,
     problems,
-    warnings: [...configWarnings(config), ...envoyConfigRefusals(config), ...(bodyMode ? bodyModeWarnings(config, bodyMode) : [])].map((w) => problemAt(loaded, w.path, w.message)),
+    warnings: [...configWarnings(config), ...envoyConfigRefusals(config), ...(bodyMode ? bodyModeWarnings(config, bodyMode) : []), ...translationWarnings(config)].map((w) => problemAt(loaded, w.path, w.message)),
     rules: config.rules.length,
     modules,
     requestCosts: config.llmRequestCosts.map((c) => ({ metadataKey: c.metadataKey, type: c.type })),
+    translations: describeTranslations(config),
   };
 }
 

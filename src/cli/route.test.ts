@@ -130,6 +130,17 @@ describe('llm-extproc route', () => {
     expect(other.report.rule).toBe('openai');
   });
 
+  it('shows the translation an OpenAI request for a Claude model gets on the embedded default', async () => {
+    const r = await run('route', '--model', 'claude-sonnet-4-5');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('translation:  anthropic: openai.chat_completions → the Anthropic API (anthropic)\n');
+    const { report } = await runJson('route', '--model', 'claude-sonnet-4-5');
+    expect(report.translations).toEqual([{ backend: 'anthropic', kind: 'translate', translation: 'openai.chat_completions → the Anthropic API (anthropic)' }]);
+    const native = await runJson('route', '--path', '/v1/messages', '--model', 'claude-sonnet-4-5');
+    expect(native.report.api).toBe('anthropic.messages');
+    expect(native.report.translations).toBeUndefined();
+  });
+
   it('--json prints exactly the documented fields', async () => {
     const { report } = await runJson('route', '--model', 'gpt-4o-mini');
     expect(Object.keys(report).sort()).toEqual(['api', 'bodyReplaced', 'clearRouteCache', 'headerMutations', 'model', 'request', 'rule', 'stream']);

@@ -14,6 +14,7 @@ import type { RequestEventSink } from '../hooks/outcome.js';
 import { buildGeneration } from '../server/build-generation.js';
 import { CLIENT_CREDENTIAL_HEADERS } from '../credentials/client-credentials.js';
 import { accessRuntimeFor, keyLookupFor, needsAccessStore, type AccessRuntime } from '../access/access-runtime.js';
+import { translationsForRule } from '../translation/config-view.js';
 import { UsageError, type CliIo, type ExitCode } from './io.js';
 import { oneShotDeps } from './quiet-deps.js';
 import { loadConfigFrom, type ServeEnv } from './serve.js';
@@ -40,6 +41,11 @@ export interface RouteReport {
   bodyReplaced: boolean;
   /** Why the router module failed (thrown error or time budget), when it did. */
   routerError?: string;
+  /**
+   * Present when some backend of the rule is reached by translation (or refuses the request):
+   * per backend, what the per-attempt path does with this request.
+   */
+  translations?: Array<{ backend: string; kind: string; translation: string }>;
 }
 
 /** An HTTP header name or method: an RFC 9110 token. */
@@ -167,6 +173,10 @@ async function dryRun(r: {
   processor.finish('completed');
   const report = buildReport({ method, path, headers: redactCredentials(sent), ...(bodyMode ? { bodyMode } : {}) }, processor.facts, replies);
   if (r.routerFailures.length > 0) report.routerError = r.routerFailures.join('; ');
+  if (report.rule !== null && report.api !== null && !report.clientResponse) {
+    const translations = translationsForRule(generation.config, report.rule, report.api);
+    if (translations.some((t) => t.kind !== 'none')) report.translations = translations;
+  }
   io.out(values['json'] ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, generation.config));
   return report.clientResponse && report.clientResponse.status >= 300 ? 1 : 0;
 }
@@ -249,6 +259,7 @@ function formatReport(r: RouteReport, config: Config): string {
     lines.push(`set headers:  ${set.length ? set.map(([k, v]) => `${k}: ${v}`).join(', ') : '-'}`);
     lines.push(`remove:       ${r.headerMutations.remove.length ? r.headerMutations.remove.join(', ') : '-'}`);
     lines.push(`clear_route_cache: ${r.clearRouteCache}${r.bodyReplaced ? '   (body rewritten)' : ''}`);
+    if (r.translations) lines.push(`translation:  ${r.translations.map((t) => `${t.backend}: ${t.translation}`).join('; ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -67,6 +67,8 @@ export const schemaNameSchema = z.enum([
   'GCPAnthropic',
   'GCPGemini',
   'Anthropic',
+  // Claude on Bedrock InvokeModel (a later AI Gateway name); AWSBedrock means Converse for OpenAI clients.
+  'AWSAnthropic',
 ]);
 
 const versionedSchema = z.strictObject({ name: schemaNameSchema, version: z.string().optional() });
@@ -95,7 +97,7 @@ export const backendSchema = z.strictObject({
         .optional(),
       azure: z.strictObject({ accessToken: z.string().optional(), filename: z.string().optional() }).optional(),
       // AI Gateway v0.2: an OAuth access token its controller obtains and rotates; region and
-      // project name serve its request translation, which llm-extproc does not do.
+      // project name build the Vertex AI paths of translated requests (src/translation).
       gcp: z
         .looseObject({ accessToken: z.string().optional(), filename: z.string().optional(), region: z.string().optional(), projectName: z.string().optional() })
         .optional(),

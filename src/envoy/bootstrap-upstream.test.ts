@@ -87,8 +87,12 @@ rules:
     const mode = (name: string) => filtersOf(byName.get(name))?.[0]?.['typed_config']['processing_mode']['request_body_mode'];
     expect(mode('backend_openai')).toBe('BUFFERED');
     expect(mode('backend_local')).toBe('BUFFERED');
-    // Gemini names the model in the URL: the filter runs, on headers only.
-    expect(mode('backend_google')).toBe('NONE');
+    // Gemini's schema differs from the input schema (OpenAI): requests reach it by translation,
+    // which needs the body, and its responses go through the filter to be translated back.
+    expect(mode('backend_google')).toBe('BUFFERED');
+    const google = filtersOf(byName.get('backend_google'))?.[0]?.['typed_config']['processing_mode'];
+    expect(google).toMatchObject({ response_header_mode: 'SEND', response_body_mode: 'STREAMED' });
+    expect(filtersOf(byName.get('backend_openai'))?.[0]?.['typed_config']['processing_mode']).toMatchObject({ response_header_mode: 'SKIP', response_body_mode: 'NONE' });
     expect(filtersOf(byName.get('backend_openai_2'))).toBeUndefined();
   });
 

@@ -14,7 +14,7 @@ import { MESSAGE_TIMEOUT } from './bootstrap-routes.js';
 type Json = Record<string, unknown>;
 
 /** Backend schemas whose APIs name the model in the URL: renaming it needs no body. */
-const URL_MODEL_SCHEMAS: ReadonlySet<string> = new Set(['AWSBedrock', 'AzureOpenAI', 'GCPVertexAI', 'GCPAnthropic', 'GCPGemini']);
+const URL_MODEL_SCHEMAS: ReadonlySet<string> = new Set(['AWSBedrock', 'AWSAnthropic', 'AzureOpenAI', 'GCPVertexAI', 'GCPAnthropic', 'GCPGemini']);
 
 /** The attribute the upstream filter asks Envoy to send (the picked cluster). */
 export const UPSTREAM_CLUSTER_ATTRIBUTE = 'xds.cluster_name';
@@ -28,6 +28,8 @@ export interface UpstreamFilterOptions {
   readonly attemptResponses?: boolean;
   /** Also ask for the picked endpoint's metadata (a failover cluster holds several backends). */
   readonly hostMetadata?: boolean;
+  /** The input `schema` of the config: a backend of another schema is reached by translation. */
+  readonly inputSchema?: string;
 }
 
 /** True when `backend`'s attempts need the buffered body (a signature over it, or a model renamed in it). */
@@ -36,12 +38,23 @@ function needsBody(backend: BackendConfig): boolean {
 }
 
 /**
+/**
+ * True when requests reach `backend` by translation: its `schema` differs from the input
+ * `schema` (AI Gateway v0.2 semantics; see docs/translation.md).
+ */
+export function translatesFor(backend: BackendConfig, inputSchema: string): boolean {
+  return backend.schema !== undefined && backend.schema.name !== inputSchema;
+}
+
+/**
  * The upstream `http_filters` for a cluster of `backends`: ext_proc (request headers, plus the
- * buffered body when a credential is a signature over it or a model name is renamed in the body;
- * response headers when asked) then the upstream codec.
+ * buffered body when a credential is a signature over it, a model name is renamed in the body or
+ * the request is translated; response headers when asked, and for a translated backend the
+ * response, streamed, to translate it back) then the upstream codec.
  */
 export function upstreamHttpFilters(backends: BackendConfig | readonly BackendConfig[], opts: UpstreamFilterOptions = {}): Json[] {
   const list = Array.isArray(backends) ? (backends as readonly BackendConfig[]) : [backends as BackendConfig];
+  const translated = opts.inputSchema !== undefined && list.some((b) => translatesFor(b, opts.inputSchema!));
   return [
     {
       name: 'envoy.filters.http.ext_proc',
@@ -55,10 +68,10 @@ export function upstreamHttpFilters(backends: BackendConfig | readonly BackendCo
         request_attributes: opts.hostMetadata ? [UPSTREAM_CLUSTER_ATTRIBUTE, HOST_METADATA_ATTRIBUTE] : [UPSTREAM_CLUSTER_ATTRIBUTE],
         processing_mode: {
           request_header_mode: 'SEND',
-          request_body_mode: list.some(needsBody) ? 'BUFFERED' : 'NONE',
+          request_body_mode: translated || list.some(needsBody) ? 'BUFFERED' : 'NONE',
           request_trailer_mode: 'SKIP',
-          response_header_mode: opts.attemptResponses ? 'SEND' : 'SKIP',
-          response_body_mode: 'NONE',
+          response_header_mode: opts.attemptResponses || translated ? 'SEND' : 'SKIP',
+          response_body_mode: translated ? 'STREAMED' : 'NONE',
           response_trailer_mode: 'SKIP',
         },
       },
@@ -70,14 +83,14 @@ export function upstreamHttpFilters(backends: BackendConfig | readonly BackendCo
   ];
 }
 
-/** True when `backend` needs the upstream-level call: it has `auth` or a `modelNameOverride`. */
-export function needsUpstreamCall(backend: BackendConfig): boolean {
-  return backend.auth !== undefined || Boolean(backend.modelNameOverride);
+/** True when `backend` needs the upstream-level call: it has `auth` or a `modelNameOverride`, or is reached by translation. */
+export function needsUpstreamCall(backend: BackendConfig, inputSchema: string): boolean {
+  return backend.auth !== undefined || Boolean(backend.modelNameOverride) || translatesFor(backend, inputSchema);
 }
 
 /** True when some backend needs the upstream-level call (the default for adding the upstream filter). */
-export function anyUpstreamCall(rules: ReadonlyArray<{ readonly backends: readonly BackendConfig[] }>): boolean {
-  return rules.some((r) => r.backends.some(needsUpstreamCall));
+export function anyUpstreamCall(rules: ReadonlyArray<{ readonly backends: readonly BackendConfig[] }>, inputSchema: string): boolean {
+  return rules.some((r) => r.backends.some((b) => needsUpstreamCall(b, inputSchema)));
 }
 
 /** Adds the upstream filters to a generated cluster of `backend(s)` (in its HttpProtocolOptions). */

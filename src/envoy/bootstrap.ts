@@ -375,18 +375,18 @@ export function generateEnvoyConfig(config: Config, opts: EnvoyConfigOptions): s
   const plan = planBackendClusters(config);
   const routes = routeConfiguration(config, plan.byRule);
   const attemptResponses = wantsAttemptResponses(config);
-  // Per-attempt calls: for credentials and model names, and for each attempt's response (the
-  // provider's rate-limit wait, breaker outcomes). upstreamCredentials: false turns them all off.
-  const upstream = opts.upstreamCredentials ?? (anyUpstreamCall(config.rules) || attemptResponses);
+  // Per-attempt calls: for credentials, model names and translation, and for each attempt's
+  // response (the provider's rate-limit wait, breaker outcomes). upstreamCredentials: false turns them all off.
+  const upstream = opts.upstreamCredentials ?? (anyUpstreamCall(config.rules, config.schema.name) || attemptResponses);
   const backendOf = upstream ? backendsByClusterName(config) : undefined;
   const withCredentials = (c: BackendCluster) => {
     const cluster = backendCluster(c, config);
     const backend = backendOf?.get(c.name);
-    return backend && (needsUpstreamCall(backend) || attemptResponses) ? withUpstreamFilters(cluster, backend, { attemptResponses }) : cluster;
+    return backend && (needsUpstreamCall(backend, config.schema.name) || attemptResponses) ? withUpstreamFilters(cluster, backend, { attemptResponses, inputSchema: config.schema.name }) : cluster;
   };
   const failovers = config.rules.filter(isFailoverRule).map((rule) => {
     const cluster = failoverCluster(config, rule);
-    return upstream ? withUpstreamFilters(cluster, rule.backends, { attemptResponses, hostMetadata: true }) : cluster;
+    return upstream ? withUpstreamFilters(cluster, rule.backends, { attemptResponses, hostMetadata: true, inputSchema: config.schema.name }) : cluster;
   });
   const clusters = [extprocCluster(opts.extprocAddress), ...plan.clusters.map(withCredentials), ...failovers];
   const doc = opts.full ? fullBootstrap(config, opts, routes, clusters) : snippet(config, opts, routes, clusters);

@@ -15,7 +15,7 @@
  * | `onResponseHeaders` | response headers of a request this hook's `onRequest` saw | change response headers |
  * | `onResponseBody` | each response body chunk, as the client gets it | observe |
  * | `onOutcome` | once, when the request ended, after the reply went out | observe |
- * | `onAttempt` | per upstream attempt (upstream-level filter), backend known | change headers and body, answer |
+ * | `onAttempt` | per upstream attempt (upstream-level filter), backend known | change headers and body, rewrite the attempt's response, answer |
  * | `onAttemptResponse` | each attempt's response headers (upstream-level filter), before Envoy decides about a retry | change response headers |
  *
  * Per-request state: whatever `onRequest` returns as `context` is handed back to the same hook's
@@ -206,8 +206,30 @@ export interface HookAttemptResponse {
   readonly headers: Readonly<HeaderRecord>;
 }
 
+/** The rewrite of one attempt's response: header changes, and each body chunk rewritten. */
+export interface AttemptResponseRewriter {
+  /** Response header changes (e.g. the client API's `content-type`; `content-length` removed). */
+  readonly headers: HeaderChanges;
+  /** The bytes the client gets for this chunk (possibly none); `endOfStream` marks the last. */
+  push(chunk: Buffer, endOfStream: boolean): Buffer;
+}
+
+/**
+ * Chosen at `onAttempt` by a hook that changed the request into another API (translation):
+ * called at the attempt's response headers; returns the rewrite of that response, or undefined
+ * to leave it as it is. The attempt's response body then streams through it chunk by chunk.
+ */
+export type AttemptResponseRewrite = (status: number, headers: Readonly<HeaderRecord>) => AttemptResponseRewriter | undefined;
+
 /** What `onAttempt` returns. */
-export type AttemptHookResult = Pick<HookChanges, 'headers' | 'body'> | Pick<HookAnswer, 'answer'> | undefined | void;
+export type AttemptHookResult =
+  | (Pick<HookChanges, 'headers' | 'body'> & {
+      /** Rewrite this attempt's response (the last hook that sets one wins). */
+      readonly rewriteResponse?: AttemptResponseRewrite;
+    })
+  | Pick<HookAnswer, 'answer'>
+  | undefined
+  | void;
 
 /** One hook. Every method is optional; see the table at the top of this file. */
 export interface Hook {

@@ -6,6 +6,8 @@
  * backend's credential, …). Retries and fallback to another provider each get their own call,
  * so each attempt carries the right key and name. The backend is found from the
  * `xds.cluster_name` attribute, by the names the generated Envoy config gives clusters.
+ * A hook that changed the attempt's request into another API (translation) rewrites its
+ * response back, chunk by chunk (response body switched to STREAMED).
  */
 import type { Logger } from 'pino';
 import type { ApiMatch } from '../apis/api.js';
@@ -13,7 +15,7 @@ import { detectApi } from '../apis/registry.js';
 import { rewriteRequest } from '../apis/request-rewrite.js';
 import { isUserFacing, type UserFacingError } from '../errors.js';
 import { mergeHeaderChanges } from '../hooks/header-changes.js';
-import { isAnswer, type HookAttempt, type LocalResponse } from '../hooks/hook.js';
+import { isAnswer, type AttemptResponseRewrite, type AttemptResponseRewriter, type HookAttempt, type LocalResponse } from '../hooks/hook.js';
 import type { HeaderChanges, PhaseMessage, PhaseReply } from '../hooks/phase.js';
 import type { Generation } from './generation.js';
 import { continueReply, errorReply, localReply } from './replies.js';
@@ -36,6 +38,9 @@ export class UpstreamCall {
   private body: Buffer[] = [];
   /** `:path` with the URL model renamed, when it was. */
   private renamedPath: string | undefined;
+  /** The response rewrite a hook chose for this attempt (translation), and its rewriter once the response started. */
+  private rewrite: AttemptResponseRewrite | undefined;
+  private rewriter: AttemptResponseRewriter | undefined;
 
   constructor(
     private readonly generation: Generation,
@@ -83,18 +88,26 @@ export class UpstreamCall {
       }
       case 'responseHeaders':
         return [this.onResponseHeaders(msg)];
+      case 'responseBody':
+        if (!this.rewriter) return [continueReply('responseBody')];
+        return [continueReply('responseBody', { body: this.rewriter.push(msg.body ?? Buffer.alloc(0), msg.endOfStream) })];
       default:
         return [continueReply(msg.phase)];
     }
   }
 
-  /** The attempt's response headers (when the filter sends them): the hooks' `onAttemptResponse`. */
+  /**
+   * The attempt's response headers (when the filter sends them): the hooks' `onAttemptResponse`
+   * read the provider's answer as it came; a hook that changed the request into another API
+   * (translation) rewrites the response back, its body then streamed through it chunk by chunk.
+   */
   private onResponseHeaders(msg: PhaseMessage): PhaseReply {
     const attempt = this.attempt;
     if (!attempt) return continueReply('responseHeaders');
     const headers = msg.headers ?? {};
     const res = { status: Number(headers[':status'] ?? 0), headers };
-    const changes: Array<HeaderChanges | undefined> = [];
+    this.rewriter = this.rewrite?.(res.status, headers);
+    const changes: Array<HeaderChanges | undefined> = [this.rewriter?.headers];
     for (const hook of this.generation.hooks) {
       if (!hook.onAttemptResponse) continue;
       try {
@@ -106,7 +119,7 @@ export class UpstreamCall {
       }
     }
     const merged = mergeHeaderChanges(changes);
-    return continueReply('responseHeaders', merged ? { headers: merged } : {});
+    return continueReply('responseHeaders', { ...(merged ? { headers: merged } : {}), ...(this.rewriter ? { responseBodyMode: 'STREAMED' as const } : {}) });
   }
 
   /** Runs the attempt hooks at the stage of `phase`; `changedBody`: the body was already changed (renamed model). */
@@ -137,6 +150,7 @@ export class UpstreamCall {
         newBody = result.body;
         current = { ...current, body: result.body };
       }
+      if ('rewriteResponse' in result && result.rewriteResponse) this.rewrite = result.rewriteResponse;
     }
     if (newBody) changes.push({ set: [['content-length', String(newBody.length)]] });
     const headers = mergeHeaderChanges(changes);

@@ -14,9 +14,11 @@
  * 7. `cache`: the response cache answers a hit (only requests every hook above let through)
  *    and records a miss; it keys on the body as the users' hooks left it;
  * 8. `prompt-caching`: cache hints in the body and headers;
- * 9. `credentials`: the provider credential, last of the hooks that change the request, so a
+ * 9. `translation`: per attempt, the request rewritten for a backend that speaks another API,
+ *    and its response rewritten back;
+ * 10. `credentials`: the provider credential, last of the hooks that change the request, so a
  *    SigV4 signature covers the body and path as sent;
- * 10. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
+ * 11. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
  *    counters and request log.
  */
 import type { Logger } from 'pino';
@@ -38,6 +40,7 @@ import { resilienceHook } from '../resilience/resilience-hook.js';
 import type { CounterStore } from '../rate-limits/counter-store.js';
 import { rateLimitsHook, type RateLimitInstruments } from '../rate-limits/rate-limits-hook.js';
 import type { Meter } from '@opentelemetry/api';
+import { translationHook } from '../translation/translation-hook.js';
 
 /** The process-wide parts the features' hooks are built over. */
 export interface HookServices {
@@ -74,6 +77,7 @@ export function hookList(config: Config, services: HookServices, user: readonly 
     ...user,
     ...(services.cache ? [cacheHook(config, services.cache)] : []),
     promptCachingHook(config, logger.child({ component: 'prompt-caching' })),
+    translationHook(logger.child({ component: 'translation' })),
     ...(services.credentials ? [credentialsHook(config, services.credentials, logger.child({ component: 'credentials' }), services.projectCredentials)] : []),
     ...services.recorders,
   ];

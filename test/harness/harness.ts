@@ -60,6 +60,11 @@ export interface HarnessOptions {
   readonly defaultUpstream?: string;
   /** Named upstreams (a MockUpstream, or any `{ url }`). */
   readonly upstreams: Readonly<Record<string, { readonly url: string }>>;
+  /**
+   * Attributes Envoy sends with the first message of each stream (`request_attributes`): a
+   * harness standing for an upstream-level filter sends `{ 'xds.cluster_name': cluster }`.
+   */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 /** A running harness. */
@@ -176,6 +181,7 @@ async function handleExchange(
     messageTimeoutMs: options.messageTimeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS,
     requestBodyMode: configured.requestBody,
     responseBodyMode: configured.responseBody,
+    ...(options.attributes !== undefined ? { attributes: options.attributes } : {}),
   });
   const writer = new ClientWriter(res, exchange);
   const bufferLimit = options.bufferLimitBytes ?? DEFAULT_BUFFER_LIMIT;
