@@ -1,8 +1,8 @@
 /**
  * docs/metrics.md, "`error.type` values", lists every value the code can record as a failed
  * request's `error.type`, and nothing else. The values are found in `src/`:
- * - the codes of user-facing errors (`new UserFacingError(status, 'code', …)` and subclasses'
- *   `super(status, 'code', …)`);
+ * - the codes of user-facing errors: every code of the error catalogue's request-path errors
+ *   (`CLIENT_ERRORS` in src/error-catalogue.ts, the one place they are built from);
  * - string literals assigned to `errorType` (not the ones compared against or used as a key);
  * - the ways an ext_proc stream can end other than `completed` (`StreamEnd`), which a request
  *   ending early records as its type;
@@ -11,6 +11,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLIENT_ERRORS } from '../src/error-catalogue.js';
 import { FALLBACK_ERROR_TYPE } from '../src/metrics/genai-metrics.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -31,7 +32,6 @@ function recordedErrorTypes(): Map<string, string> {
   };
   for (const file of sourceFiles(path.join(ROOT, 'src'))) {
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:new UserFacingError|super)\(\s*\d{3},\s*'([a-z_]+)'/g)) add(m[1]!, file, text, m.index);
     for (const m of text.matchAll(/errorType:[^\n]*/g)) {
       for (const lit of m[0].matchAll(/(?<![=!]==\s*|\[)'([a-z_]+)'/g)) add(lit[1]!, file, text, m.index);
       if (m[0].includes('`http_${')) add('http_<status>', file, text, m.index);
@@ -39,6 +39,7 @@ function recordedErrorTypes(): Map<string, string> {
     const streamEnd = /export type StreamEnd = ([^;]+);/.exec(text);
     if (streamEnd) for (const v of streamEnd[1]!.matchAll(/'([a-z_]+)'/g)) if (v[1] !== 'completed') add(v[1]!, file, text, streamEnd.index);
   }
+  for (const code of Object.keys(CLIENT_ERRORS)) if (!found.has(code)) found.set(code, 'src/error-catalogue.ts (CLIENT_ERRORS)');
   found.set(FALLBACK_ERROR_TYPE, 'src/metrics/genai-metrics.ts (FALLBACK_ERROR_TYPE)');
   return found;
 }

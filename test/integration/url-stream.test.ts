@@ -67,7 +67,7 @@ afterAll(async () => {
 });
 
 const finished = (path: string) => svc.logs.filter((l) => l['msg'] === 'request finished' && typeof l['path'] === 'string' && path.startsWith(l['path']));
-const ttftCount = async (model: string) => histogramCount(await svc.metricsText(), 'gen_ai_server_time_to_first_token', { gen_ai_request_model: model });
+const ttftCount = async (model: string) => histogramCount(await svc.metricsText(), 'gen_ai_server_time_to_first_token_seconds', { gen_ai_request_model: model });
 
 async function post(path: string): Promise<Response> {
   return fetch(`${harness.url}${path}`, {
