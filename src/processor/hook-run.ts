@@ -16,6 +16,28 @@ import type { HeaderChanges } from '../hooks/phase.js';
 /** A request as the processor fills it in and the runner updates it between hooks. */
 export type MutableHookRequest = { -readonly [K in keyof HookRequest]: HookRequest[K] };
 
+/** A request before its headers arrived: the object the processor fills in as phases come. */
+export function newHookRequest(config: HookRequest['config']): MutableHookRequest {
+  return {
+    kind: 'passthrough',
+    method: 'GET',
+    path: '/',
+    headers: {},
+    api: undefined,
+    config,
+    model: undefined,
+    stream: false,
+    rule: undefined,
+    backend: undefined,
+    sentModel: undefined,
+    upstreamPath: '/',
+    body: undefined,
+    requestId: undefined,
+    traceId: undefined,
+    caller: undefined,
+  };
+}
+
 /** What the request hooks decided. */
 export type RequestHooksResult =
   | { readonly kind: 'continue'; readonly headers: ReadonlyArray<HeaderChanges | undefined>; readonly bodyChanged: boolean }

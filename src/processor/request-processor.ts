@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { ApiMatch } from '../apis/api.js';
-import { detectApi } from '../apis/registry.js';
+import { detectApi, stripPrefix } from '../apis/registry.js';
 import { modelsListShape, renderModelList } from '../apis/models-list.js';
 import { rewriteRequest } from '../apis/request-rewrite.js';
 import { clientError } from '../error-catalogue.js';
@@ -15,30 +15,22 @@ import { mergeHeaderChanges } from '../hooks/header-changes.js';
 import type { LocalResponse, RequestKind } from '../hooks/hook.js';
 import type { RequestEventSink, RequestOutcome } from '../hooks/outcome.js';
 import type { BodyMode, HeaderChanges, HeaderRecord, PhaseMessage, PhaseReply } from '../hooks/phase.js';
-import { providerFor } from '../metrics/genai-metrics.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import { BodyBuffer } from './body-buffer.js';
 import type { Generation } from './generation.js';
-import { HookRun, type MutableHookRequest } from './hook-run.js';
+import { HookRun, newHookRequest, type MutableHookRequest } from './hook-run.js';
 import { listedModels } from './listed-models.js';
 import { continueReply, errorReply, jsonReply, localReply, removing } from './replies.js';
 import { RequestIds } from './request-ids.js';
+import { requestOutcome, succeeded, type RequestEnd } from './request-outcome.js';
 import { ResponseSide } from './response-side.js';
 import { lazyRouteRequest } from './route-request.js';
 import { reemitStreamed } from './streamed-body.js';
 import { UpstreamCall, upstreamCluster } from './upstream-call.js';
+import type { ProcessorDeps } from './processor-deps.js';
 
 export { MAX_STREAMED_CHUNK } from './streamed-body.js';
-
-/** What a processor needs besides its generation. */
-export interface ProcessorDeps {
-  readonly generation: Generation;
-  readonly logger: Logger;
-  /** Routing events as they happen (service counters, debug ring). */
-  readonly events: RequestEventSink;
-  /** Called once per process the first time a request must be routed from headers only. */
-  readonly warnStreamedOnce: () => void;
-}
+export type { ProcessorDeps } from './processor-deps.js';
 
 type State = 'headers' | 'body' | 'routed' | 'passthrough' | 'done';
 
@@ -80,24 +72,7 @@ export class RequestProcessor {
     this.metrics = this.gen.metrics.newRequest();
     this.hooks = new HookRun(this.gen.hooks, deps.logger);
     this.body = new BodyBuffer(this.gen.config.limits.maxBodyBytes);
-    this.req = {
-      kind: 'passthrough',
-      method: 'GET',
-      path: '/',
-      headers: {},
-      api: undefined,
-      config: this.gen.config,
-      model: undefined,
-      stream: false,
-      rule: undefined,
-      backend: undefined,
-      sentModel: undefined,
-      upstreamPath: '/',
-      body: undefined,
-      requestId: undefined,
-      traceId: undefined,
-      caller: undefined,
-    };
+    this.req = newHookRequest(this.gen.config);
   }
 
   /** What the processor has learnt so far (for the `route` dry run and debugging). */
@@ -173,7 +148,7 @@ export class RequestProcessor {
     if (refused) return [this.answer(refused.answer, refused.hook)];
 
     if (req.method === 'GET') {
-      const shape = modelsListShape(req.method, this.stripPrefix(req.path), headers);
+      const shape = modelsListShape(req.method, stripPrefix(req.path, cfg.apis.pathPrefix) ?? req.path, headers);
       if (shape) {
         req.api = undefined;
         const ran = await this.runHooks('listing');
@@ -372,11 +347,6 @@ export class RequestProcessor {
     return errorReply(this.match?.api.errorShape ?? this.req.api?.errorShape ?? 'openai', err);
   }
 
-  private stripPrefix(path: string): string {
-    const prefix = this.gen.config.apis.pathPrefix;
-    return prefix && path.startsWith(prefix) ? path.slice(prefix.length) || '/' : path;
-  }
-
   // ---- response side --------------------------------------------------------------------------
 
   private responseSide(): ResponseSide {
@@ -409,36 +379,19 @@ export class RequestProcessor {
     this.metrics.setBackend(this.req.rule!, backend);
   }
 
-  private complete(o: { status: number; errorType?: string; info?: RequestOutcome['info']; ttftMs?: number; costUsd?: number | null; costSavedUsd?: number | null; answeredBy?: string }): void {
+  private complete(o: RequestEnd): void {
     if (this.outcome) return;
-    const success = o.errorType === undefined && o.status >= 200 && o.status < 300;
     if (this.match) {
+      const success = succeeded(o);
       this.metrics.recordRequestCompletion(success, success ? undefined : { 'error.type': o.errorType ?? String(o.status) });
     }
     const req = this.req;
-    const backend = this.servedBy ?? (req.rule !== undefined ? this.gen.backendOfRule.get(req.rule) : undefined);
-    const provider = providerFor(this.match?.api.provider, backend);
-    this.outcome = {
-      api: this.match?.api.id,
-      method: req.method,
-      path: req.path,
-      model: req.model,
-      ...(req.sentModel !== undefined ? { sentModel: req.sentModel } : {}),
-      rule: req.rule,
-      ...(backend !== undefined ? { backend } : {}),
-      ...(provider !== undefined ? { provider } : {}),
-      stream: req.stream,
-      status: o.status,
-      errorType: success ? undefined : (o.errorType ?? String(o.status)),
+    this.outcome = requestOutcome(req, o, {
+      api: this.match?.api,
+      backend: this.servedBy ?? (req.rule !== undefined ? this.gen.backendOfRule.get(req.rule) : undefined),
       durationMs: performance.now() - this.startedAt,
-      ...(o.ttftMs !== undefined ? { ttftMs: o.ttftMs } : {}),
-      info: o.info,
-      ...(this.ids ? { requestId: this.ids.requestId, traceId: this.ids.traceId } : {}),
-      ...(req.caller ? { key: req.caller } : {}),
-      ...(o.costUsd !== undefined ? { costUsd: o.costUsd } : {}),
-      ...(o.costSavedUsd !== undefined ? { costSavedUsd: o.costSavedUsd } : {}),
-      ...(o.answeredBy !== undefined ? { answeredBy: o.answeredBy } : {}),
-    };
+      ids: this.ids,
+    });
     this.hooks.outcome(this.outcome);
   }
 }
