@@ -12,7 +12,8 @@
 import { type AnthropicCounts, overlayAnthropicUsage } from '../apis/anthropic-usage.js';
 import { asObject, asString, leadingType, objectAt, parseJson } from '../apis/json-fields.js';
 import type { ProviderEvent } from './provider-events.js';
-import { chatCompletion, type OpenAiUsage, OpenAiChunkWriter, type ToolCallOut } from './openai-chunks.js';
+import { OpenAiChunkStream } from './openai-chunk-stream.js';
+import { chatCompletion, type OpenAiUsage, type ToolCallOut } from './openai-chunks.js';
 import { finishOfAnthropic } from './stop-reasons.js';
 import { openAiErrorTypeOfAnthropic } from './error-types.js';
 import { anthropicTextDelta, anthropicTextEventAt } from './fast-paths.js';
@@ -39,20 +40,16 @@ export interface ResponseContext {
 }
 
 /** Converts a stream of Messages events into OpenAI chunks. */
-export class AnthropicToOpenAiStream {
-  private readonly w: OpenAiChunkWriter;
+export class AnthropicToOpenAiStream extends OpenAiChunkStream {
   private readonly counts: AnthropicCounts = {};
   private stopReason: string | undefined;
   /** Tool index (OpenAI) of each open content block index (Anthropic) that is a tool call. */
   private readonly toolOfBlock = new Map<number, number>();
   private tools = 0;
-  private started = false;
   private done = false;
-  /** `message_stop` was seen: the next {@link take} ends with `[DONE]`. */
-  private finished = false;
 
   constructor(private readonly ctx: ResponseContext) {
-    this.w = new OpenAiChunkWriter(ctx.id, ctx.created, ctx.model);
+    super(ctx);
   }
 
   /** Byte-level fast path over whole ASCII text-delta events (see {@link StreamConverter.fast}). */
@@ -137,21 +134,6 @@ export class AnthropicToOpenAiStream {
       default:
         return;
     }
-  }
-
-  private start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.w.role();
-  }
-
-  /** The client bytes written since the last call (`[DONE]` after the last). */
-  take(): Buffer {
-    if (this.finished) {
-      this.finished = false;
-      return this.w.take(true);
-    }
-    return this.w.take();
   }
 }
 

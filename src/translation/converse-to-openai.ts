@@ -10,7 +10,8 @@
 import { asCount, asObject, asString, objectAt, parseJson } from '../apis/json-fields.js';
 import type { ResponseContext } from './anthropic-to-openai.js';
 import { openAiErrorTypeOfAnthropic } from './error-types.js';
-import { chatCompletion, type OpenAiUsage, OpenAiChunkWriter, type ToolCallOut } from './openai-chunks.js';
+import { OpenAiChunkStream } from './openai-chunk-stream.js';
+import { chatCompletion, type OpenAiUsage, type ToolCallOut } from './openai-chunks.js';
 import type { ProviderEvent } from './provider-events.js';
 import { finishOfConverse } from './stop-reasons.js';
 import { converseTextDelta } from './fast-paths.js';
@@ -30,18 +31,11 @@ export function openAiUsageOfConverse(raw: unknown): OpenAiUsage | undefined {
 }
 
 /** Converts ConverseStream events into OpenAI chunks. */
-export class ConverseToOpenAiStream {
-  private readonly w: OpenAiChunkWriter;
+export class ConverseToOpenAiStream extends OpenAiChunkStream {
   private readonly toolOfBlock = new Map<number, number>();
   private tools = 0;
-  private started = false;
   private stopped = false;
   private done = false;
-  private finished = false;
-
-  constructor(ctx: ResponseContext) {
-    this.w = new OpenAiChunkWriter(ctx.id, ctx.created, ctx.model);
-  }
 
   /** Handles one event. */
   event(e: ProviderEvent): void {
@@ -108,21 +102,6 @@ export class ConverseToOpenAiStream {
       this.done = true;
       this.finished = true;
     }
-  }
-
-  private start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.w.role();
-  }
-
-  /** The client bytes written since the last call. */
-  take(): Buffer {
-    if (this.finished) {
-      this.finished = false;
-      return this.w.take(true);
-    }
-    return this.w.take();
   }
 }
 

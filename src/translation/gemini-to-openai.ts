@@ -11,7 +11,8 @@
  */
 import { asCount, asObject, asString, objectAt, parseJson } from '../apis/json-fields.js';
 import type { ResponseContext } from './anthropic-to-openai.js';
-import { chatCompletion, type FinishReason, type OpenAiUsage, OpenAiChunkWriter, type ToolCallOut } from './openai-chunks.js';
+import { OpenAiChunkStream } from './openai-chunk-stream.js';
+import { chatCompletion, type FinishReason, type OpenAiUsage, type ToolCallOut } from './openai-chunks.js';
 import type { ProviderEvent } from './provider-events.js';
 import { finishOfGemini } from './stop-reasons.js';
 import { geminiTextDelta } from './fast-paths.js';
@@ -63,19 +64,16 @@ function firstCandidate(resp: Record<string, unknown>): CandidateParts | undefin
 }
 
 /** Converts Gemini stream responses into OpenAI chunks. */
-export class GeminiToOpenAiStream {
-  private readonly w: OpenAiChunkWriter;
+export class GeminiToOpenAiStream extends OpenAiChunkStream {
   private tools = 0;
-  private started = false;
   private finish: FinishReason | undefined;
   /** The latest `usageMetadata` (cumulative): parsed, or the text of the event holding it. */
   private usage: OpenAiUsage | undefined;
   private usageText: string | undefined;
   private done = false;
-  private finished = false;
 
   constructor(private readonly ctx: ResponseContext) {
-    this.w = new OpenAiChunkWriter(ctx.id, ctx.created, ctx.model);
+    super(ctx);
   }
 
   /** Handles one event (one `GenerateContentResponse`). */
@@ -135,15 +133,6 @@ export class GeminiToOpenAiStream {
     const usage = this.usageText !== undefined ? openAiUsageOfGemini(asObject(parseJson(this.usageText))?.['usageMetadata']) : this.usage;
     if (usage !== undefined) this.w.usage(usage);
     this.finished = true;
-  }
-
-  /** The client bytes written since the last call. */
-  take(): Buffer {
-    if (this.finished) {
-      this.finished = false;
-      return this.w.take(true);
-    }
-    return this.w.take();
   }
 }
 
