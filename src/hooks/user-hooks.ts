@@ -114,8 +114,8 @@ function checkHeaders(h: unknown): asserts h is HeaderChanges {
   if (remove !== undefined && !(Array.isArray(remove) && remove.every((e) => typeof e === 'string'))) throw new MalformedResultError('headers.remove must be strings');
 }
 
-/** An error answer shaped like a UserFacingError, from a module that does not import ours. */
-function asUserFacing(v: unknown): UserFacingError | undefined {
+/** An error answer shaped like a UserFacingError, from a module that does not import ours (undefined when it is none). */
+export function asUserFacing(v: unknown): UserFacingError | undefined {
   if (isUserFacing(v)) return v;
   const e = v as { status?: unknown; code?: unknown; message?: unknown; param?: unknown } | null;
   if (typeof e !== 'object' || e === null || typeof e.status !== 'number' || !Number.isInteger(e.status) || e.status < 400 || e.status > 599) return undefined;

@@ -12,10 +12,9 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { configSchema } from '../config/schema.js';
-import { isUserFacing } from '../errors.js';
 import type { Hook, HookAttempt, HookAttemptResponse, HookRequest } from '../hooks/hook.js';
 import type { RequestOutcome } from '../hooks/outcome.js';
-import { hookResultProblem } from '../hooks/user-hooks.js';
+import { asUserFacing, hookResultProblem } from '../hooks/user-hooks.js';
 
 /** Options of {@link checkHookContract}. */
 export interface HookContractOptions {
@@ -130,10 +129,9 @@ function describeError(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
-/** A thrown answer in the shape of a UserFacingError (ours, or a module's own class). */
+/** A thrown answer in the shape of a UserFacingError (ours, or a module's own class), as the loader takes it. */
 function isErrorAnswer(err: unknown): boolean {
-  const e = err as { status?: unknown; code?: unknown; message?: unknown } | null;
-  return isUserFacing(err) || (typeof e === 'object' && e !== null && typeof e.status === 'number' && e.status >= 400 && e.status <= 599 && typeof e.code === 'string' && typeof e.message === 'string');
+  return asUserFacing(err) !== undefined;
 }
 
 /** Summary of a result for comparisons (Buffers by content). */
