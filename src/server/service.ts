@@ -24,6 +24,7 @@ import { BreakerBoard } from '../resilience/breaker-board.js';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { DecisionRing } from './decision-ring.js';
 import { removeStaleSocket } from './stale-socket.js';
+import { setStreamResetLimit, type StreamResetLimit } from './stream-reset-limit.js';
 import { listenErrorOf } from './listen-error.js';
 import { logFailure } from '../log-failure.js';
 import { HealthService } from './health.js';
@@ -202,11 +203,12 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     void done.finally(() => openStreams.delete(done));
   }
 
-  async function bindGrpc(address: string, maxMessageBytes: number): Promise<{ target: string; port: number | undefined; bound: string }> {
+  async function bindGrpc(address: string, maxMessageBytes: number, resets: StreamResetLimit): Promise<{ target: string; port: number | undefined; bound: string }> {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': maxMessageBytes,
       'grpc.max_send_message_length': maxMessageBytes,
     });
+    setStreamResetLimit(server, resets);
     server.addService(definitions.extProc, { Process: handleProcess });
     server.addService(definitions.health, health.handlers());
     const parsed = parseAddress(address);
@@ -311,7 +313,10 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       const cfg = current.config;
       const admin = await bindAdmin(deps.adminAddress ?? cfg.admin.address);
       const adminPort = admin.port;
-      const grpcBound = await bindGrpc(deps.grpcAddress ?? cfg.grpc.address, cfg.grpc.maxMessageBytes);
+      const grpcBound = await bindGrpc(deps.grpcAddress ?? cfg.grpc.address, cfg.grpc.maxMessageBytes, {
+        burst: cfg.grpc.streamResetBurst,
+        perSecond: cfg.grpc.streamResetsPerSecond,
+      });
       listening = { grpc: grpcBound.bound, admin: admin.bound };
       serving = true;
       lag.start();
