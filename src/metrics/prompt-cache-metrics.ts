@@ -47,6 +47,7 @@ export function withPromptCacheMetrics(factory: RequestMetricsFactory, meter: Me
           inner.setBackend(r, backend);
         },
         ...(inner.setResponseModel ? { setResponseModel: (model: string) => inner.setResponseModel!(model) } : {}),
+        ...(inner.setProvider ? { setProvider: (provider: string) => inner.setProvider!(provider) } : {}),
         recordTokenUsage: (usage, attrs) => {
           inner.recordTokenUsage(usage, attrs);
           const split = cacheSplit(usage);
