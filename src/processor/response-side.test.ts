@@ -23,7 +23,15 @@ function side(hooks: Hook[], opts: { stream?: boolean; priced?: boolean } = {}) 
   /** Providers named by the response, and the provider each price lookup used. */
   const named: string[] = [];
   const pricedAs: string[] = [];
-  const metrics = { startRequest() {}, setModel() {}, setBackend() {}, recordTokenUsage: (u: unknown) => void usage.push(u), recordRequestCompletion() {}, recordTokenLatency() {} } as RequestMetrics;
+  const latencies: Array<boolean | undefined> = [];
+  const metrics = {
+    startRequest() {},
+    setModel() {},
+    setBackend() {},
+    recordTokenUsage: (u: unknown) => void usage.push(u),
+    recordRequestCompletion() {},
+    recordTokenLatency: (_n: number, a?: { endOfStream?: boolean }) => void latencies.push(a?.endOfStream),
+  } as RequestMetrics;
   const generation = {
     config: configSchema.parse({}),
     backendOfRule: new Map([['openai', 'openai']]),
@@ -54,13 +62,25 @@ function side(hooks: Hook[], opts: { stream?: boolean; priced?: boolean } = {}) 
     logger,
     complete: (o) => void completions.push(o),
   });
-  return { s, completions, usage, named, pricedAs };
+  return { s, completions, usage, named, pricedAs, latencies };
 }
 
 const headers = (h: Record<string, string>, endOfStream = false): PhaseMessage => ({ phase: 'responseHeaders', headers: h, endOfStream, observabilityMode: false });
 const body = (text: string, endOfStream: boolean): PhaseMessage => ({ phase: 'responseBody', body: Buffer.from(text), endOfStream, observabilityMode: false });
 
 describe('the response side', () => {
+  it('starts time to first token at the first chunk that carries bytes, not at one a translation emptied', async () => {
+    const { s, completions, latencies } = side([], { stream: true });
+    await s.onHeaders(headers({ ':status': '200', 'content-type': 'text/event-stream' }), 'BUFFERED');
+    await s.onBody(body('', false));
+    expect(latencies).toEqual([]);
+    await s.onBody(body('data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n', false));
+    expect(latencies).toEqual([false]);
+    await s.onBody(body('data: [DONE]\n\n', true));
+    expect(latencies).toEqual([false, true]);
+    expect(completions[0]!['ttftMs']).toBeGreaterThanOrEqual(0);
+  });
+
   it('takes the provider a translated attempt named, hides its header from the client, and prices under it', async () => {
     const { s, named, pricedAs } = side([], { priced: true });
     const r = await s.onHeaders(headers({ ':status': '200', 'content-type': 'application/json', 'x-llm-extproc-provider': 'anthropic' }), 'BUFFERED');

@@ -119,7 +119,7 @@ export class ResponseSide {
       if (this.observed) this.opts.hooks.responseBody(chunk, msg.endOfStream);
       return continueReply('responseBody');
     }
-    this.firstChunkAt ??= performance.now();
+    if (chunk.length > 0) this.firstChunkAt ??= performance.now();
     const replaced = await this.observer.push(chunk, msg.endOfStream);
     if (this.observed) this.opts.hooks.responseBody(replaced ?? chunk, msg.endOfStream);
     if (msg.endOfStream) return this.finishReply('responseBody', [], replaced);
