@@ -9,8 +9,7 @@
 import type { Logger } from 'pino';
 import { clientError } from '../error-catalogue.js';
 import { SERVED_PROVIDER_HEADER, type AttemptResponseRewriter, type Hook, type HookAttempt } from '../hooks/hook.js';
-import type { TranslationEnv } from './contract.js';
-import type { ResponseTranslator } from './contract.js';
+import type { ResponseTranslator, TranslationEnv } from './contract.js';
 import { planTranslation, type TranslationPlan } from './plan.js';
 import { providerOfTarget } from './target-paths.js';
 
