@@ -8,6 +8,8 @@
  *   per-attempt path named it — a translated request — else see {@link providerFor}),
  *   `gen_ai.request.model`, `gen_ai.response.model` — each only once known;
  * - {@link ROUTE_ATTRIBUTE}: the route rule chosen for the request;
+ * - {@link STREAM_ATTRIBUTE}: whether the request asked for a stream, once known (from the URL
+ *   or the body);
  * - configured request-header → attribute mappings, capped per attribute (`attribute-cap.ts`);
  * - `error.type` on a failed request's duration;
  * - `gen_ai.token.type` on token usage records.
@@ -38,6 +40,9 @@ export const TIME_PER_OUTPUT_TOKEN_BUCKETS: readonly number[] = [
 
 /** Attribute naming the route rule (our own namespace: the GenAI conventions have no such attribute). */
 export const ROUTE_ATTRIBUTE = 'llm_extproc.route';
+
+/** Whether the request asked for a streamed response (the GenAI conventions' experimental attribute). */
+export const STREAM_ATTRIBUTE = 'gen_ai.request.stream';
 
 /** `error.type` used when a request failed and the caller gave no type (the conventions' fallback value). */
 export const FALLBACK_ERROR_TYPE = '_OTHER';
@@ -151,6 +156,7 @@ class GenAiRequestMetrics implements RequestMetrics {
   private backend: string | undefined;
   /** The provider that served, when the per-attempt path named one. */
   private provider: string | undefined;
+  private stream: boolean | undefined;
   private base: Attributes | undefined;
 
   constructor(private readonly i: Instruments) {
@@ -172,6 +178,11 @@ class GenAiRequestMetrics implements RequestMetrics {
   setBackend(rule: string, backend?: string): void {
     this.rule = rule;
     this.backend = backend;
+    this.base = undefined;
+  }
+
+  setStream(stream: boolean): void {
+    this.stream = stream;
     this.base = undefined;
   }
 
@@ -243,6 +254,7 @@ class GenAiRequestMetrics implements RequestMetrics {
     if (this.model !== undefined) a['gen_ai.request.model'] = this.model;
     if (this.responseModel !== undefined) a['gen_ai.response.model'] = this.responseModel;
     if (this.rule !== undefined) a[ROUTE_ATTRIBUTE] = this.rule;
+    if (this.stream !== undefined) a[STREAM_ATTRIBUTE] = this.stream;
     return a;
   }
 }
