@@ -18,6 +18,8 @@ export const ruleCacheSchema = z.strictObject({
   scope: z.enum(['project', 'shared']).optional(),
   /** Top-level body fields left out of the key (they cannot change the answer). */
   ignoreFields: z.array(z.string().min(1)).optional(),
+  /** `separate`: streaming and whole responses are distinct entries; `shared`: one entry serves both forms. */
+  streamKeys: z.enum(['separate', 'shared']).optional(),
 });
 
 /** The response cache (off by default). */
@@ -35,6 +37,7 @@ export const cacheSchema = z
     mode: z.enum(['always', 'deterministic']).default('always'),
     scope: z.enum(['project', 'shared']).default('project'),
     ignoreFields: z.array(z.string().min(1)).default(['user', 'stream_options']),
+    streamKeys: z.enum(['separate', 'shared']).default('separate'),
     /** Store responses to requests that carried the client's own provider credential. */
     clientCredentials: z.boolean().default(false),
     /** Longest wait for a store lookup; past it the request is a miss. */
