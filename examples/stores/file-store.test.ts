@@ -48,6 +48,19 @@ describe('file store, alone', () => {
     expect(await readdir(dir)).toHaveLength(1);
   });
 
+  it('is quoted as it is in docs/extending.md', async () => {
+    const doc = await readFile(fileURLToPath(new URL('../../docs/extending.md', import.meta.url)), 'utf8');
+    const quotes: Array<[RegExp, string]> = [
+      [/<!-- from examples\/stores\/file-store\.mjs -->\s*```js\n([\s\S]*?)```/g, await readFile(join(HERE, 'file-store.mjs'), 'utf8')],
+      [/<!-- from examples\/config\/file-store\.yaml -->\s*```yaml\n([\s\S]*?)```/g, await readFile(CONFIG_FILE, 'utf8')],
+    ];
+    for (const [pattern, source] of quotes) {
+      const blocks = [...doc.matchAll(pattern)].map((m) => m[1]!);
+      expect(blocks.length).toBeGreaterThan(0);
+      for (const block of blocks) expect(source).toContain(block);
+    }
+  });
+
   it('refuses options without a directory when the config loads, naming the option', async () => {
     await expect(loadResponseStoreModule('./file-store.mjs', { baseDir: HERE, options: {} })).rejects.toThrow(/file-store\.mjs[\s\S]*cache\.store\.options\.dir/);
     await expect(loadResponseStoreModule('./file-store.mjs', { baseDir: HERE, options: { dir: 'x', colour: 'red' } })).rejects.toThrow(/colour/);
