@@ -13,11 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { CacheKey, StoredResponse } from '../../src/index.js';
 import { describeResponseStoreContract, loadResponseStoreModule } from '../../src/testing.js';
-import { startHarness, type Harness } from '../../test/harness/harness.js';
-import { startMockUpstream, type MockUpstream } from '../../test/harness/mock-upstream.js';
 import { chatCompletionJson } from '../../test/support/openai-bodies.js';
 import { sampleSum } from '../../test/support/prometheus.js';
 import { startService, type TestService } from '../../test/support/service.js';
+import { jsonReply, startSingleRoute, type SingleRoute } from '../../test/support/single-route.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const CONFIG_FILE = fileURLToPath(new URL('../config/file-store.yaml', import.meta.url));
@@ -69,8 +68,7 @@ describe('file store, alone', () => {
 
 describe('the example store in the service', () => {
   let svc: TestService;
-  let harness: Harness;
-  let upstream: MockUpstream;
+  let route: SingleRoute;
   let dir: string;
 
   beforeAll(async () => {
@@ -79,28 +77,19 @@ describe('the example store in the service', () => {
     const text = (await readFile(CONFIG_FILE, 'utf8')).replace('dir: ../../data/response-cache', `dir: ${JSON.stringify(dir)}`);
     expect(text).toContain(dir);
     svc = await startService({ loaded: parseConfig(text, CONFIG_FILE), readEnv: (name) => (name === 'OPENAI_API_KEY' ? 'sk-backend' : undefined) });
-    upstream = await startMockUpstream({
-      handler: (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(chatCompletionJson({ id: 'chatcmpl-file-1', model: 'gpt-4o-mini-2024-07-18', content: 'from the provider', usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } }));
-      },
-    });
-    harness = await startHarness({
+    route = await startSingleRoute({
       processorAddress: svc.target,
-      mode: { requestBody: 'BUFFERED', responseBody: 'BUFFERED' },
-      allowModeOverride: true,
-      routes: [{ header: 'x-ai-eg-selected-route', value: 'openai', upstream: 'openai' }],
-      upstreams: { openai: upstream },
+      handler: jsonReply(chatCompletionJson({ id: 'chatcmpl-file-1', model: 'gpt-4o-mini-2024-07-18', content: 'from the provider', usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } })),
     });
   });
 
   afterAll(async () => {
-    await harness?.close();
-    await upstream?.close();
+    await route?.close();
     await svc?.stop();
   });
 
   it('stores the first answer as a file and serves the repeated request from it, as a stream too', async () => {
+    const { harness, upstream } = route;
     const openai = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: 'sk-client', maxRetries: 0 });
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'What is in the file store?' }];
     const first = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages }).withResponse();

@@ -11,11 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/config/load.js';
-import { startHarness, type Harness } from '../harness/harness.js';
-import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream.js';
 import { chatCompletionJson } from '../support/openai-bodies.js';
 import { sampleSum } from '../support/prometheus.js';
 import { startService, type TestService } from '../support/service.js';
+import { jsonReply, startSingleRoute, type SingleRoute } from '../support/single-route.js';
 
 const TOKEN = 'store-module-admin-token';
 
@@ -64,8 +63,7 @@ export default ({ options, logger }) => {
 let dir: string;
 let configFile: string;
 let svc: TestService;
-let harness: Harness;
-let upstream: MockUpstream;
+let route: SingleRoute;
 
 /** The config with the cache on `store` (YAML flow text). */
 const configText = (store: string, enabled = true) => `admin: { token: { key: ${TOKEN} } }
@@ -87,30 +85,21 @@ beforeAll(async () => {
   configFile = join(dir, 'config.yaml');
   await writeFile(configFile, configText('{ module: ./map-store.mjs, options: { name: first } }'));
   svc = await startService({ loaded: await loadConfigFile(configFile) });
-  upstream = await startMockUpstream({
-    handler: (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(chatCompletionJson({ id: 'chatcmpl-map', model: 'gpt-4o-mini', content: 'from upstream', usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 } }));
-    },
-  });
-  harness = await startHarness({
+  route = await startSingleRoute({
     processorAddress: svc.target,
-    mode: { requestBody: 'BUFFERED', responseBody: 'BUFFERED' },
-    routes: [{ header: 'x-ai-eg-selected-route', value: 'openai', upstream: 'openai' }],
-    upstreams: { openai: upstream },
+    handler: jsonReply(chatCompletionJson({ id: 'chatcmpl-map', model: 'gpt-4o-mini', content: 'from upstream', usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 } })),
   });
 });
 
 afterAll(async () => {
-  await harness?.close();
-  await upstream?.close();
+  await route?.close();
   await svc?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
 /** POSTs one chat completion; its status and cache header. */
 async function ask(content: string): Promise<{ status: number; cache: string | null }> {
-  const res = await fetch(`${harness.url}/v1/chat/completions`, {
+  const res = await fetch(`${route.harness.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }),
@@ -125,7 +114,7 @@ const metric = async (name: string, labels: Record<string, string> = {}) => samp
 async function storeThenAsk(content: string): Promise<string | null> {
   const stored = await metric('llm_extproc_cache_stores_total');
   expect((await ask(content)).cache).toBe('miss');
-  await harness.settled();
+  await route.harness.settled();
   await expect.poll(() => metric('llm_extproc_cache_stores_total')).toBe(stored + 1);
   return (await ask(content)).cache;
 }
@@ -136,7 +125,7 @@ describe('a response store module named in the config', () => {
   it('serves hits from the store the module opened; the admin API names it', async () => {
     expect(logged('map store opened', 'first')).toBe(1);
     expect(await storeThenAsk('one')).toBe('hit');
-    expect(upstream.requests).toHaveLength(1);
+    expect(route.upstream.requests).toHaveLength(1);
     const stats = await fetch(`${svc.adminUrl}/admin/cache/stats`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(await stats.json()).toEqual({ store: 'map', entries: 1, bytes: expect.any(Number) });
   });
@@ -159,10 +148,10 @@ describe('a response store module named in the config', () => {
     for (const fail of ['throw', 'malformed']) {
       await reloadWith(configText(`{ module: ./map-store.mjs, options: { name: ${fail}, fail: ${fail} } }`));
       const errors = await metric('llm_extproc_cache_errors_total', { llm_extproc_cache_operation: 'get' });
-      const before = upstream.requests.length;
+      const before = route.upstream.requests.length;
       const answer = await ask(`failing ${fail}`);
       expect(answer).toEqual({ status: 200, cache: 'miss' });
-      expect(upstream.requests.length - before).toBe(1);
+      expect(route.upstream.requests.length - before).toBe(1);
       expect(await metric('llm_extproc_cache_errors_total', { llm_extproc_cache_operation: 'get' })).toBe(errors + 1);
     }
     expect(svc.logs.some((l) => l['msg'] === 'response cache store failing: requests go upstream as misses until it recovers' && l['store'] === 'map')).toBe(true);

@@ -10,19 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessRuntimeFor, type AccessRuntime } from '../../src/access/access-runtime.js';
-import { parseConfig } from '../../src/config/load.js';
-import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
-import { sqlDbOf } from '../../src/ledger/open-ledger.js';
 import { startHarness, type Harness } from '../harness/harness.js';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream.js';
 import { loadCassette } from '../support/cassettes.js';
 import { FakeKeyLookup, gatewayKey } from '../support/fake-keys.js';
 import { sampleSum } from '../support/prometheus.js';
+import { startLedgerService, type LedgerService } from '../support/ledger-service.js';
 import { providerFixture } from '../support/provider-fixtures.js';
-import { startService, type TestService } from '../support/service.js';
+import type { TestService } from '../support/service.js';
 
 const KEY = 'gk-forms-0001';
 const STREAM = loadCassette('chat-streaming-detailed-usage').interactions[0]!.response.body;
@@ -47,8 +43,7 @@ function completion(n: number, tools: boolean): string {
 
 let dir: string;
 let svc: TestService;
-let ledger: LedgerRuntime;
-let access: AccessRuntime;
+let service: LedgerService;
 let harness: Harness;
 let openai: OpenAI;
 let anthropic: Anthropic;
@@ -57,9 +52,12 @@ const upstreams: Record<string, MockUpstream> = {};
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cache-forms-'));
   await writeFile(join(dir, 'prices.yaml'), 'models:\n  - { provider: openai, model: "gpt-*", input: 2.50, output: 10.00 }\n  - { provider: anthropic, model: "claude-*", input: 3.00, output: 15.00 }\n');
-  const yaml = `
-auth: { enabled: true, store: { driver: sqlite, path: ${JSON.stringify(join(dir, 'gw.db'))} } }
-ledger: { enabled: true, spillPath: ${JSON.stringify(join(dir, 'spill.jsonl'))}, flushIntervalMs: 3600000, budgetSyncIntervalMs: 3600000 }
+  const keys = new FakeKeyLookup();
+  keys.set(KEY, gatewayKey({ id: 'ffffffffffffffff', project: 'team-forms' }));
+  service = await startLedgerService({
+    dir,
+    keys,
+    yaml: `
 pricing: { file: prices.yaml }
 cache: { enabled: true, lookupTimeoutMs: 50, streamKeys: shared }
 rules:
@@ -73,24 +71,9 @@ rules:
     headers: [{ name: x-ai-eg-model, prefix: "sep-" }]
     backends: [{ name: openai }]
     cache: { streamKeys: separate }
-`;
-  const loaded = parseConfig(yaml, join(dir, 'config.yaml'));
-  const logger = pino({ level: 'silent' });
-  access = accessRuntimeFor(loaded, { logger, cwd: dir });
-  await access.store();
-  const keys = new FakeKeyLookup();
-  keys.set(KEY, gatewayKey({ id: 'ffffffffffffffff', project: 'team-forms' }));
-  svc = await startService({
-    loaded,
-    cwd: dir,
-    keys,
-    access,
-    ledger: async (meter, serviceLogger) => {
-      ledger = new LedgerRuntime({ db: async () => sqlDbOf(await access.store()), config: loaded.config.ledger, spillPath: loaded.config.ledger.spillPath, meter, logger: serviceLogger });
-      await ledger.start();
-      return ledger;
-    },
+`,
   });
+  svc = service.svc;
   upstreams['openai'] = await startMockUpstream({
     handler: (req, res) => {
       const body = JSON.parse(req.body.toString() || '{}') as { stream?: boolean; n?: number; tools?: unknown };
@@ -137,17 +120,7 @@ async function waitStores(n: number): Promise<void> {
 }
 const requestId = (id: string) => ({ headers: { 'x-request-id': id } });
 
-/** The ledger row of request `id`. */
-async function ledgerRow(id: string): Promise<Record<string, unknown>> {
-  const db = sqlDbOf(await access.store());
-  await expect
-    .poll(async () => {
-      await ledger.flush();
-      return (await db.query(`SELECT * FROM ledger WHERE request_id = '${id}'`)).length;
-    })
-    .toBe(1);
-  return (await db.query(`SELECT * FROM ledger WHERE request_id = '${id}'`))[0]!;
-}
+const ledgerRow = (id: string) => service.row(id);
 
 describe('response cache with streamKeys: shared', () => {
   it('OpenAI: a stored whole completion answers a streaming request the SDK reads as the same completion, usage chunk included', async () => {
