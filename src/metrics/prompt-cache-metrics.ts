@@ -46,6 +46,7 @@ export function withPromptCacheMetrics(factory: RequestMetricsFactory, meter: Me
           rule = r;
           inner.setBackend(r, backend);
         },
+        ...(inner.setStream ? { setStream: (stream: boolean) => inner.setStream!(stream) } : {}),
         ...(inner.setResponseModel ? { setResponseModel: (model: string) => inner.setResponseModel!(model) } : {}),
         recordTokenUsage: (usage, attrs) => {
           inner.recordTokenUsage(usage, attrs);
