@@ -103,6 +103,46 @@ describe('Redis counter store', () => {
     expect(both.filter((x) => x.refused === undefined)).toHaveLength(10);
   });
 
+  const pair = async (chargeDelayMs: number) => {
+    const r = await createTestRedis();
+    redisTests.push(r);
+    const a = new RedisCounterStore({ url: r.url, keyPrefix: r.prefix, timeoutMs: 1000, logger, chargeDelayMs });
+    const b = new RedisCounterStore({ url: r.url, keyPrefix: r.prefix, timeoutMs: 1000, logger });
+    open.push(a, b);
+    return { a, b };
+  };
+
+  it('carries a token charge with the next check, applied before it: one round trip per request', async () => {
+    const { a, b } = await pair(60_000); // the timer never sends it during the test
+    const charged = a.add('t', 7, T0);
+    expect(await b.peek(['t'], T0)).toEqual([{ previous: 0, current: 0 }]); // still waiting here
+    void a.add('full', 5, T0);
+    const r = await a.take([{ key: 'full', limit: 5, take: 0 }], T0 + 1);
+    expect(r.refused).toBe(0); // its own charge was counted before the check
+    await charged;
+    expect(await b.peek(['t', 'full'], T0 + 2)).toEqual([
+      { previous: 0, current: 7 },
+      { previous: 0, current: 5 },
+    ]);
+  });
+
+  it('sends a waiting charge on its own when no check comes within the delay, and on close', async () => {
+    const { a, b } = await pair(5);
+    await a.add('t', 3, T0);
+    await a.add('t', 4, T0);
+    expect(await b.peek(['t'], T0)).toEqual([{ previous: 0, current: 7 }]);
+    const { a: closing, b: other } = await pair(60_000);
+    void closing.add('c', 9, T0);
+    await closing.close();
+    expect(await other.peek(['c'], T0)).toEqual([{ previous: 0, current: 9 }]);
+  });
+
+  it('rejects a charge that cannot be sent with a CounterStoreError', async () => {
+    const s = new RedisCounterStore({ url: 'redis://127.0.0.1:1', keyPrefix: 'x:', timeoutMs: 50, logger, chargeDelayMs: 1 });
+    open.push(s);
+    await expect(s.add('k', 1, T0)).rejects.toBeInstanceOf(CounterStoreError);
+  });
+
   it('answers a CounterStoreError within its timeout when Redis cannot be reached', async () => {
     const s = new RedisCounterStore({ url: 'redis://127.0.0.1:1', keyPrefix: 'x:', timeoutMs: 50, logger });
     open.push(s);

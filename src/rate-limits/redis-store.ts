@@ -11,12 +11,20 @@ import type { Logger } from 'pino';
 import { bucketOf, WINDOW_MS } from './sliding-window.js';
 import { CounterStoreError, type BucketCounts, type CounterCheck, type CounterStore, type TakeResult } from './counter-store.js';
 
-/** KEYS: per check, current then previous bucket. ARGV: now, window, then per check limit and take. */
+/**
+ * KEYS: per check, its current then previous bucket; then the token counters to charge first.
+ * ARGV: now, window, number of checks, then per check limit and take, then per charge its amount.
+ * With no checks it only charges (a flush).
+ */
 const TAKE_SCRIPT = `
 local now = tonumber(ARGV[1])
 local w = tonumber(ARGV[2])
+local n = tonumber(ARGV[3])
+for j = 2 * n + 1, #KEYS do
+  redis.call('INCRBY', KEYS[j], ARGV[3 + j])
+  redis.call('PEXPIRE', KEYS[j], 2 * w)
+end
 local elapsed = now % w
-local n = #KEYS / 2
 local prev, cur = {}, {}
 for i = 1, n do
   cur[i] = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
@@ -24,8 +32,8 @@ for i = 1, n do
 end
 local refused = 0
 for i = 1, n do
-  local limit = tonumber(ARGV[1 + 2 * i])
-  local need = math.max(tonumber(ARGV[2 + 2 * i]), 1)
+  local limit = tonumber(ARGV[2 + 2 * i])
+  local need = math.max(tonumber(ARGV[3 + 2 * i]), 1)
   if prev[i] * (1 - elapsed / w) + cur[i] + need > limit then
     refused = i
     break
@@ -33,7 +41,7 @@ for i = 1, n do
 end
 if refused == 0 then
   for i = 1, n do
-    local take = tonumber(ARGV[2 + 2 * i])
+    local take = tonumber(ARGV[3 + 2 * i])
     if take > 0 then
       cur[i] = redis.call('INCRBY', KEYS[2 * i - 1], take)
       redis.call('PEXPIRE', KEYS[2 * i - 1], 2 * w)
@@ -46,13 +54,6 @@ for i = 1, n do
   out[#out + 1] = cur[i]
 end
 return out
-`;
-
-/** KEYS[1]: the current bucket. ARGV: amount, expiry ms. One command instead of MULTI/INCRBY/PEXPIRE/EXEC. */
-const ADD_SCRIPT = `
-redis.call('INCRBY', KEYS[1], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
 `;
 
 /** KEYS: per entry, tokens then cost key. ARGV: tokens, cost, then per entry its expiry (ms since epoch). */
@@ -76,10 +77,31 @@ export interface RedisStoreOptions {
   readonly timeoutMs: number;
   readonly logger: Logger;
   readonly windowMs?: number;
+  /**
+   * Longest a token charge waits for the next check to carry it (default
+   * {@link CHARGE_DELAY_MS}); past that it is sent on its own.
+   */
+  readonly chargeDelayMs?: number;
 }
 
-type TakeCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number[]>;
+/** Default {@link RedisStoreOptions.chargeDelayMs}. */
+export const CHARGE_DELAY_MS = 10;
+
+type TakeCommand = (numKeys: number, args: Array<string | number>) => Promise<number[]>;
 type AddCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number>;
+
+/** Token charges waiting for the next round trip, summed per bucket key; one promise for all. */
+class PendingCharges {
+  readonly amounts = new Map<string, number>();
+  readonly done: Promise<void>;
+  settle!: (err?: unknown) => void;
+
+  constructor() {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.settle = (err) => (err === undefined ? resolve() : reject(err));
+    });
+  }
+}
 
 /** Budget spend shared by replicas (see SharedSpend in src/ledger/budgets.ts). */
 export interface RedisSpend {
@@ -89,9 +111,19 @@ export interface RedisSpend {
 
 /** Counters in Redis. */
 export class RedisCounterStore implements CounterStore {
-  private readonly client: Redis & { rateLimitTake?: TakeCommand; rateLimitAdd?: AddCommand; spendAdd?: AddCommand };
+  private readonly client: Redis & { rateLimitTake?: TakeCommand; spendAdd?: AddCommand };
   private readonly windowMs: number;
   private lastErrorLog = 0;
+  private waitingForReady: Promise<void> | undefined;
+  /** Charges not yet sent: the next `take` carries them, or the flush timer sends them. */
+  private charges: PendingCharges | undefined;
+  /** Sends waiting charges after `chargeDelayMs`; one timer, re-armed (refreshed) when a charge waits. */
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushArmed = false;
+  /** Bucket key suffixes of the bucket last used (`:<bucket>`, `:<bucket − 1>`), built once per window. */
+  private bucket = Number.NaN;
+  private currentSuffix = '';
+  private previousSuffix = '';
 
   constructor(private readonly opts: RedisStoreOptions) {
     this.windowMs = opts.windowMs ?? WINDOW_MS;
@@ -109,29 +141,76 @@ export class RedisCounterStore implements CounterStore {
     // Without a listener an 'error' event would end the process; the outage is answered per command.
     this.client.on('error', (err: Error) => this.logError(err));
     this.client.defineCommand('rateLimitTake', { lua: TAKE_SCRIPT });
-    this.client.defineCommand('rateLimitAdd', { lua: ADD_SCRIPT });
     this.client.defineCommand('spendAdd', { lua: SPEND_ADD_SCRIPT });
   }
 
-  async take(checks: readonly CounterCheck[], now: number): Promise<TakeResult> {
-    const b = bucketOf(now, this.windowMs);
-    const keys = checks.flatMap((c) => [this.keyOf(c.key, b), this.keyOf(c.key, b - 1)]);
-    const args = checks.flatMap((c) => [c.limit, c.take]);
-    const out = await this.run(() => this.client.rateLimitTake!(keys.length, ...keys, now, this.windowMs, ...args));
-    const counts: BucketCounts[] = checks.map((_c, i) => ({ previous: Number(out[1 + 2 * i]), current: Number(out[2 + 2 * i]) }));
-    const refused = Number(out[0]);
-    return { refused: refused > 0 ? refused - 1 : undefined, counts };
+  /** One round trip: the waiting charges, then every check (EVALSHA of a script loaded once per connection). */
+  take(checks: readonly CounterCheck[], now: number): Promise<TakeResult> {
+    const n = checks.length;
+    const charges = this.charges;
+    this.charges = undefined;
+    this.suffixesFor(bucketOf(now, this.windowMs));
+    const prefix = this.opts.keyPrefix;
+    const m = charges ? charges.amounts.size : 0;
+    const numKeys = 2 * n + m;
+    const args = new Array<string | number>(numKeys + 3 + 2 * n + m);
+    let k = 0;
+    let a = numKeys;
+    args[a++] = now;
+    args[a++] = this.windowMs;
+    args[a++] = n;
+    for (let i = 0; i < n; i++) {
+      const c = checks[i]!;
+      const base = prefix + c.key;
+      args[k++] = base + this.currentSuffix;
+      args[k++] = base + this.previousSuffix;
+      args[a++] = c.limit;
+      args[a++] = c.take;
+    }
+    if (charges) {
+      for (const [key, amount] of charges.amounts) {
+        args[k++] = key;
+        args[a++] = amount;
+      }
+    }
+    const sent = this.send(() => this.client.rateLimitTake!(numKeys, args));
+    if (charges) sent.then(() => charges.settle(), (err: unknown) => charges.settle(err));
+    return sent.then((out) => {
+      const counts = new Array<BucketCounts>(n);
+      for (let i = 0; i < n; i++) counts[i] = { previous: Number(out[1 + 2 * i]), current: Number(out[2 + 2 * i]) };
+      const refused = Number(out[0]);
+      return { refused: refused > 0 ? refused - 1 : undefined, counts };
+    });
   }
 
-  async add(key: string, amount: number, now: number): Promise<void> {
+  /**
+   * Queues the charge for the next `take` (so a request costs one round trip), or sends it
+   * after `chargeDelayMs` if no check comes first; the promise settles when it was applied.
+   */
+  add(key: string, amount: number, now: number): Promise<void> {
     const k = this.keyOf(key, bucketOf(now, this.windowMs));
-    await this.run(() => this.client.rateLimitAdd!(1, k, amount, 2 * this.windowMs));
+    const charges = (this.charges ??= new PendingCharges());
+    charges.amounts.set(k, (charges.amounts.get(k) ?? 0) + amount);
+    if (!this.flushArmed) {
+      this.flushArmed = true;
+      if (this.flushTimer) this.flushTimer.refresh();
+      else (this.flushTimer = setTimeout(() => this.onFlushTimer(), this.opts.chargeDelayMs ?? CHARGE_DELAY_MS)).unref();
+    }
+    return charges.done;
+  }
+
+  /** Sends the waiting charges now (no checks). */
+  async flush(): Promise<void> {
+    if (!this.charges) return;
+    const done = this.charges.done;
+    await this.take([], Date.now()).catch(() => undefined);
+    await done;
   }
 
   async peek(keys: readonly string[], now: number): Promise<BucketCounts[]> {
     if (keys.length === 0) return [];
     const b = bucketOf(now, this.windowMs);
-    const values = await this.run(() => this.client.mget(...keys.flatMap((k) => [this.keyOf(k, b), this.keyOf(k, b - 1)])));
+    const values = await this.send(() => this.client.mget(...keys.flatMap((k) => [this.keyOf(k, b), this.keyOf(k, b - 1)])));
     return keys.map((_k, i) => ({ current: Number(values[2 * i] ?? 0), previous: Number(values[2 * i + 1] ?? 0) }));
   }
 
@@ -139,17 +218,21 @@ export class RedisCounterStore implements CounterStore {
   readonly spend: RedisSpend = {
     read: async (keys) => {
       if (keys.length === 0) return [];
-      const values = await this.run(() => this.client.mget(...keys.flatMap((k) => [`${this.opts.keyPrefix}spend:${k}:t`, `${this.opts.keyPrefix}spend:${k}:c`])));
+      const values = await this.send(() => this.client.mget(...keys.flatMap((k) => [`${this.opts.keyPrefix}spend:${k}:t`, `${this.opts.keyPrefix}spend:${k}:c`])));
       return keys.map((_k, i) => ({ tokens: Number(values[2 * i] ?? 0), cost: Number(values[2 * i + 1] ?? 0) }));
     },
     add: async (entries, tokens, cost) => {
       if (entries.length === 0) return;
       const keys = entries.flatMap((e) => [`${this.opts.keyPrefix}spend:${e.key}:t`, `${this.opts.keyPrefix}spend:${e.key}:c`]);
-      await this.run(() => this.client.spendAdd!(keys.length, ...keys, Math.round(tokens), cost, ...entries.map((e) => e.expiresAt)));
+      await this.send(() => this.client.spendAdd!(keys.length, ...keys, Math.round(tokens), cost, ...entries.map((e) => e.expiresAt)));
     },
   };
 
+  /** Sends the waiting charges (when Redis answers in time), then disconnects. */
   async close(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushArmed = true; // no new timer after close
+    await this.flush().catch(() => undefined);
     this.client.disconnect();
   }
 
@@ -157,28 +240,48 @@ export class RedisCounterStore implements CounterStore {
     return `${this.opts.keyPrefix}${key}:${bucket}`;
   }
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      if (this.client.status !== 'ready') await this.ready();
-      return await fn();
-    } catch (err) {
+  private run<T>(sent: Promise<T>): Promise<T> {
+    return sent.catch((err: unknown) => {
       throw new CounterStoreError(`rate-limit counters unavailable: ${(err as Error).message}`, { cause: err });
-    }
+    });
   }
 
-  /** Resolves once connected; rejects after the command timeout (the connection is retried in the background). */
+  private send<T>(command: () => Promise<T>): Promise<T> {
+    return this.run(this.client.status === 'ready' ? command() : this.ready().then(command));
+  }
+
+  private onFlushTimer(): void {
+    this.flushArmed = false;
+    if (!this.charges) return;
+    this.flush().catch(() => undefined); // the charges' own promise reports the failure
+  }
+
+  private suffixesFor(bucket: number): void {
+    if (bucket === this.bucket) return;
+    this.bucket = bucket;
+    this.currentSuffix = `:${bucket}`;
+    this.previousSuffix = `:${bucket - 1}`;
+  }
+
+  /**
+   * Resolves once connected; rejects after the command timeout (the connection is retried in
+   * the background). Commands waiting at once share one wait.
+   */
   private ready(): Promise<void> {
-    return new Promise((resolve, reject) => {
+    this.waitingForReady ??= new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.client.off('ready', onReady);
+        this.waitingForReady = undefined;
         reject(new Error(`not connected within ${this.opts.timeoutMs} ms`));
       }, this.opts.timeoutMs);
       const onReady = (): void => {
         clearTimeout(timer);
+        this.waitingForReady = undefined;
         resolve();
       };
       this.client.once('ready', onReady);
     });
+    return this.waitingForReady;
   }
 
   /** Logs connection errors at most once a minute. */
