@@ -3,13 +3,14 @@
  * Redis (test/support/redis.ts). Plus what only Redis has: two clients share counters, and an
  * unreachable server answers within the timeout with a CounterStoreError.
  */
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createTestRedis, type TestRedis } from '../../test/support/redis.js';
 import { CounterStoreError, type CounterStore } from './counter-store.js';
 import { MemoryCounterStore } from './memory-store.js';
 import { RedisCounterStore } from './redis-store.js';
-import { WINDOW_MS } from './sliding-window.js';
+import { bucketOf, WINDOW_MS } from './sliding-window.js';
 
 const logger = pino({ level: 'silent' });
 const T0 = 1_700_000_040_000;
@@ -135,6 +136,25 @@ describe('Redis counter store', () => {
     void closing.add('c', 9, T0);
     await closing.close();
     expect(await other.peek(['c'], T0)).toEqual([{ previous: 0, current: 9 }]);
+  });
+
+  it('gives a bucket key its expiry when it creates it: three windows', async () => {
+    const r = await createTestRedis();
+    redisTests.push(r);
+    const s = new RedisCounterStore({ url: r.url, keyPrefix: r.prefix, timeoutMs: 1000, logger });
+    open.push(s);
+    const raw = new Redis(r.url);
+    try {
+      await s.take([{ key: 'e', limit: 5, take: 1 }], T0);
+      await s.add('f', 3, T0);
+      for (const k of ['e', 'f']) {
+        const ttl = await raw.pttl(`${r.prefix}${k}:${bucketOf(T0)}`);
+        expect(ttl).toBeGreaterThan(2 * WINDOW_MS);
+        expect(ttl).toBeLessThanOrEqual(3 * WINDOW_MS);
+      }
+    } finally {
+      raw.disconnect();
+    }
   });
 
   it('rejects a charge that cannot be sent with a CounterStoreError', async () => {

@@ -5,7 +5,9 @@
  * with `retry-after` (and `retry-after-ms`) and the provider-style `x-ratelimit-*` headers
  * SDKs read. Admitted: the same headers go on the response. Tokens are charged at `onOutcome`,
  * from the response's usage, so a subject over its token limit is refused on its next request
- * (the overrun is at most the tokens of requests already admitted when the limit was crossed).
+ * (the overrun is at most the tokens of requests already admitted when the limit was crossed,
+ * plus, with Redis, those other replicas admit while a charge waits for the next check: see
+ * src/rate-limits/redis-store.ts).
  */
 import { createHash } from 'node:crypto';
 import type { Meter } from '@opentelemetry/api';

@@ -1,8 +1,10 @@
 /**
  * Counters in Redis, shared by every replica: a request's checks are one Lua script, one round
  * trip, atomic (every check has room and the request units are taken, or nothing is); each
- * bucket key expires on its own two windows after it was last written. Keys are
- * `<prefix><counter key>:<bucket>`. A command that fails or takes longer than the timeout
+ * bucket key expires on its own three windows after it was created. Keys are
+ * `<prefix><counter key>:<bucket>`. Token charges wait for the next check and go in its
+ * script, applied before the checks (one round trip per request, not two); charges that no
+ * check carries within `chargeDelayMs` are sent on their own. A command that fails or takes longer than the timeout
  * rejects with {@link CounterStoreError}; the client never queues commands while disconnected
  * (it reconnects in the background), so an outage costs a request at most the timeout.
  */
@@ -14,21 +16,24 @@ import { CounterStoreError, type BucketCounts, type CounterCheck, type CounterSt
 /**
  * KEYS: per check, its current then previous bucket; then the token counters to charge first.
  * ARGV: now, window, number of checks, then per check limit and take, then per charge its amount.
- * With no checks it only charges (a flush).
+ * With no checks it only charges (a flush). A bucket key gets its expiry when it is created
+ * (three windows: it is read until the end of the next window, with room for clocks that differ).
  */
 const TAKE_SCRIPT = `
 local now = tonumber(ARGV[1])
 local w = tonumber(ARGV[2])
 local n = tonumber(ARGV[3])
 for j = 2 * n + 1, #KEYS do
-  redis.call('INCRBY', KEYS[j], ARGV[3 + j])
-  redis.call('PEXPIRE', KEYS[j], 2 * w)
+  local amount = tonumber(ARGV[3 + j])
+  if redis.call('INCRBY', KEYS[j], amount) == amount then redis.call('PEXPIRE', KEYS[j], 3 * w) end
 end
+if n == 0 then return { 0 } end
 local elapsed = now % w
+local values = redis.call('MGET', unpack(KEYS, 1, 2 * n))
 local prev, cur = {}, {}
 for i = 1, n do
-  cur[i] = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
-  prev[i] = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+  cur[i] = tonumber(values[2 * i - 1] or '0')
+  prev[i] = tonumber(values[2 * i] or '0')
 end
 local refused = 0
 for i = 1, n do
@@ -44,7 +49,7 @@ if refused == 0 then
     local take = tonumber(ARGV[3 + 2 * i])
     if take > 0 then
       cur[i] = redis.call('INCRBY', KEYS[2 * i - 1], take)
-      redis.call('PEXPIRE', KEYS[2 * i - 1], 2 * w)
+      if cur[i] == take then redis.call('PEXPIRE', KEYS[2 * i - 1], 3 * w) end
     end
   end
 end
