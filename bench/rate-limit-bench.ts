@@ -15,6 +15,8 @@
  *    cost without the transport around it, at the same concurrencies; two more rows put the
  *    memory store behind an event-loop turn and behind a Redis PING, the floor of any store
  *    that waits for an answer.
+ * 3. **The hook alone** over the memory store in a hot loop: the check's own code, without the
+ *    processor around it.
  *
  * Variants alternate over rounds; reported are the medians, and the ratios and differences to
  * the baseline paired by round (medians of the per-round ones).
@@ -30,7 +32,7 @@ import { startChild, type Child } from './children.js';
 import type { ReplySummary } from './client-process.js';
 import { closedRun, startServer, type ServerUnderTest } from './measure.js';
 import { MemoryCounterStore } from '../src/rate-limits/memory-store.js';
-import { inProcessGeneration, measureInProcess, WaitingStore } from './rate-limit-inprocess.js';
+import { inProcessGeneration, measureHookAlone, measureInProcess, WaitingStore } from './rate-limit-inprocess.js';
 import { benchRedisUrl, RATE_LIMIT_VARIANTS, VARIANT_LABELS, type RateLimitVariant } from './rate-limit-setup.js';
 import type { ScriptSpec } from './scripts.js';
 import { median, percentile } from './stats.js';
@@ -159,6 +161,10 @@ async function main(): Promise<void> {
   try {
     await redis.ping();
     const tables = [...(await throughGrpc(redis)), ...(IN_PROCESS ? await inProcess(redis) : [])];
+    if (IN_PROCESS) {
+      const alone = measureHookAlone(100_000, ROUNDS);
+      tables.push(`the rate-limit hook alone, memory store (onRequest + onResponseHeaders + onOutcome, hot loop): ${median(alone).toFixed(2)} µs CPU per request (rounds' range ${Math.min(...alone).toFixed(2)}–${Math.max(...alone).toFixed(2)})`);
+    }
     process.stdout.write(
       `${tables.join('\n\n')}\n\n${REQUESTS} requests (in process: ${REQUESTS * 2}) × ${ROUNDS} rounds per variant, alternating; medians (ratio and added: paired by round). Targets: memory ≤ 10 µs added, Redis ≤ 60 µs added (server CPU)\n`,
     );

@@ -10,13 +10,14 @@
  */
 import { createNoopMeter } from '@opentelemetry/api';
 import { pino } from 'pino';
-import type { Hook } from '../src/hooks/hook.js';
+import type { Hook, HookRequest } from '../src/hooks/hook.js';
+import type { RequestOutcome } from '../src/hooks/outcome.js';
 import type { PhaseMessage } from '../src/hooks/phase.js';
 import { createGenAiMetrics } from '../src/metrics/genai-metrics.js';
 import { RequestProcessor } from '../src/processor/request-processor.js';
 import type { BucketCounts, CounterCheck, CounterStore, TakeResult } from '../src/rate-limits/counter-store.js';
 import { MemoryCounterStore } from '../src/rate-limits/memory-store.js';
-import { rateLimitInstruments } from '../src/rate-limits/rate-limits-hook.js';
+import { rateLimitInstruments, rateLimitsHook } from '../src/rate-limits/rate-limits-hook.js';
 import { buildGeneration } from '../src/server/build-generation.js';
 import { chatRequestBody, chatResponseBody } from './bodies.js';
 import { BENCH_KEYS, benchCounterStore, rateLimitBenchConfig, type RateLimitVariant } from './rate-limit-setup.js';
@@ -96,4 +97,52 @@ export async function measureInProcess(gen: Awaited<ReturnType<typeof inProcessG
   const cpu = process.cpuUsage(cpu0);
   bodyTimes.sort((a, b) => a - b);
   return { cpuUs: (cpu.user + cpu.system) / n, p50BodyUs: bodyTimes[Math.floor(n / 2)]! * 1000 };
+}
+
+/**
+ * The hook alone over the memory store, in a hot loop: `onRequest`, `onResponseHeaders` (the
+ * `x-ratelimit-*` headers) and `onOutcome` (the token charge) of `rounds` × `n` requests of the
+ * bench key; process CPU µs per request, per round.
+ */
+export function measureHookAlone(n: number, rounds: number): number[] {
+  const config = rateLimitBenchConfig('memory').config;
+  const store = new MemoryCounterStore();
+  const hook = rateLimitsHook(config, { store, logger, meter }, rateLimitInstruments(meter));
+  const req: HookRequest = {
+    kind: 'routed',
+    method: 'POST',
+    path: '/v1/chat/completions',
+    upstreamPath: '/v1/chat/completions',
+    headers: {},
+    api: undefined,
+    config,
+    model: 'gpt-4o-mini',
+    stream: false,
+    rule: 'openai',
+    backend: undefined,
+    sentModel: undefined,
+    body: undefined,
+    requestId: undefined,
+    traceId: undefined,
+    caller: { id: 'aaaaaaaaaaaaaaaa', project: 'bench' },
+  };
+  const outcome: RequestOutcome = { api: undefined, method: 'POST', path: '/', model: 'gpt-4o-mini', rule: 'openai', stream: false, status: 200, errorType: undefined, durationMs: 1, info: { usage: { input: 250, output: 10, total: 260 } } };
+  const res = { status: 200, headers: {}, streaming: false };
+  const run = (count: number): void => {
+    for (let i = 0; i < count; i++) {
+      const r = hook.onRequest!(req) as { context: unknown };
+      hook.onResponseHeaders!(res, req, r.context);
+      hook.onOutcome!(outcome, r.context);
+    }
+  };
+  run(n); // warm up
+  const out: number[] = [];
+  for (let k = 0; k < rounds; k++) {
+    const c0 = process.cpuUsage();
+    run(n);
+    const c = process.cpuUsage(c0);
+    out.push((c.user + c.system) / n);
+  }
+  void store.close();
+  return out;
 }
