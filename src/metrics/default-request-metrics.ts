@@ -36,6 +36,10 @@ export class DefaultRequestMetrics implements RequestMetrics {
     this.inner.setBackend(rule, backend);
   }
 
+  setStream(stream: boolean): void {
+    this.inner.setStream?.(stream);
+  }
+
   setResponseModel(model: string): void {
     this.inner.setResponseModel?.(model);
   }

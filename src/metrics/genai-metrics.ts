@@ -7,6 +7,8 @@
  * - `gen_ai.operation.name`, `gen_ai.provider.name` (see {@link providerFor}),
  *   `gen_ai.request.model`, `gen_ai.response.model` — each only once known;
  * - {@link ROUTE_ATTRIBUTE}: the route rule chosen for the request;
+ * - {@link STREAM_ATTRIBUTE}: whether the request asked for a stream, once known (from the URL
+ *   or the body);
  * - configured request-header → attribute mappings, capped per attribute (`attribute-cap.ts`);
  * - `error.type` on a failed request's duration;
  * - `gen_ai.token.type` on token usage records.
@@ -37,6 +39,9 @@ export const TIME_PER_OUTPUT_TOKEN_BUCKETS: readonly number[] = [
 
 /** Attribute naming the route rule (our own namespace: the GenAI conventions have no such attribute). */
 export const ROUTE_ATTRIBUTE = 'llm_extproc.route';
+
+/** Whether the request asked for a streamed response (the GenAI conventions' experimental attribute). */
+export const STREAM_ATTRIBUTE = 'gen_ai.request.stream';
 
 /** `error.type` used when a request failed and the caller gave no type (the conventions' fallback value). */
 export const FALLBACK_ERROR_TYPE = '_OTHER';
@@ -148,6 +153,7 @@ class GenAiRequestMetrics implements RequestMetrics {
   private responseModel: string | undefined;
   private rule: string | undefined;
   private backend: string | undefined;
+  private stream: boolean | undefined;
   private base: Attributes | undefined;
 
   constructor(private readonly i: Instruments) {
@@ -169,6 +175,11 @@ class GenAiRequestMetrics implements RequestMetrics {
   setBackend(rule: string, backend?: string): void {
     this.rule = rule;
     this.backend = backend;
+    this.base = undefined;
+  }
+
+  setStream(stream: boolean): void {
+    this.stream = stream;
     this.base = undefined;
   }
 
@@ -235,6 +246,7 @@ class GenAiRequestMetrics implements RequestMetrics {
     if (this.model !== undefined) a['gen_ai.request.model'] = this.model;
     if (this.responseModel !== undefined) a['gen_ai.response.model'] = this.responseModel;
     if (this.rule !== undefined) a[ROUTE_ATTRIBUTE] = this.rule;
+    if (this.stream !== undefined) a[STREAM_ATTRIBUTE] = this.stream;
     return a;
   }
 }

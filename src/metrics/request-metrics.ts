@@ -26,6 +26,11 @@ export interface RequestMetrics {
   setModel(model: string): void;
   /** The route rule (and backend name when known) chosen for the request. */
   setBackend(rule: string, backend?: string): void;
+  /**
+   * Whether the request asks for a streamed response, once known: from the URL (`alt=sse`,
+   * `:streamGenerateContent`) or the body's `stream`. Called once, before any record.
+   */
+  setStream?(stream: boolean): void;
   /** The model the provider says answered. */
   setResponseModel?(model: string): void;
   /** Token usage of the finished response. */

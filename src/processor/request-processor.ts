@@ -280,6 +280,7 @@ export class RequestProcessor {
     req.traceId = this.ids!.traceId;
     const model = req.model;
     this.metrics.setModel(model);
+    this.metrics.setStream?.(req.stream);
     const cfg = this.gen.config;
     // Frozen: routers get read-only headers, as the contract suite checks.
     const routerHeaders = Object.freeze({ ...req.headers, [cfg.modelNameHeaderKey]: model });
