@@ -138,6 +138,46 @@ describe('Redis counter store', () => {
     expect(await other.peek(['c'], T0)).toEqual([{ previous: 0, current: 9 }]);
   });
 
+  it('lets the requests that ask within one turn share one round trip, each atomic on its own, in order', async () => {
+    const r = await createTestRedis();
+    redisTests.push(r);
+    const s = new RedisCounterStore({ url: r.url, keyPrefix: r.prefix, timeoutMs: 1000, logger });
+    open.push(s);
+    await s.take([{ key: 'warm', limit: 1, take: 0 }], T0); // connected, script loaded
+    const raw = new Redis(r.url);
+    const monitor = await raw.monitor();
+    const seen: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && args.some((a) => a.startsWith(r.prefix))) seen.push(args);
+    });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          s.take(
+            [
+              { key: 'shared', limit: 3, take: 1 },
+              { key: `own${i}`, limit: 5, take: 1 },
+            ],
+            T0 + i,
+          ),
+        ),
+      );
+      expect(results.map((x) => x.refused)).toEqual([undefined, undefined, undefined, 0, 0, 0, 0, 0, 0, 0]);
+      expect(results[2]!.counts).toEqual([
+        { previous: 0, current: 3 },
+        { previous: 0, current: 1 },
+      ]);
+      // A refused request took nothing, not even from the counter that had room.
+      expect((await s.peek(['own2', 'own3'], T0 + 20)).map((c) => c.current)).toEqual([1, 0]);
+      // The peek went after the checks on the same connection: once it shows, so have they.
+      await expect.poll(() => seen.some((a) => a[0]?.toLowerCase() === 'mget')).toBe(true);
+      expect(seen.filter((a) => a[0]?.toLowerCase().startsWith('eval'))).toHaveLength(1);
+    } finally {
+      monitor.disconnect();
+      raw.disconnect();
+    }
+  });
+
   it('gives a bucket key its expiry when it creates it: three windows', async () => {
     const r = await createTestRedis();
     redisTests.push(r);

@@ -1,9 +1,10 @@
 /**
- * Counters in Redis, shared by every replica: a request's checks are one Lua script, one round
- * trip, atomic (every check has room and the request units are taken, or nothing is); each
+ * Counters in Redis, shared by every replica: a request's checks run in one Lua script, atomic
+ * (every check has room and the request units are taken, or nothing is), and the requests that
+ * ask within one turn of the event loop share that script's round trip; each
  * bucket key expires on its own three windows after it was created. Keys are
- * `<prefix><counter key>:<bucket>`. Token charges wait for the next check and go in its
- * script, applied before the checks (one round trip per request, not two); charges that no
+ * `<prefix><counter key>:<bucket>`. Token charges wait for the next checks and go in their
+ * script, applied before them (at most one round trip per request, not two); charges that no
  * check carries within `chargeDelayMs` are sent on their own. A command that fails or takes longer than the timeout
  * rejects with {@link CounterStoreError}; the client never queues commands while disconnected
  * (it reconnects in the background), so an outage costs a request at most the timeout.
@@ -14,49 +15,66 @@ import { bucketOf, WINDOW_MS } from './sliding-window.js';
 import { CounterStoreError, type BucketCounts, type CounterCheck, type CounterStore, type TakeResult } from './counter-store.js';
 
 /**
- * KEYS: per check, its current then previous bucket; then the token counters to charge first.
- * ARGV: now, window, number of checks, then per check limit and take, then per charge its amount.
- * With no checks it only charges (a flush). A bucket key gets its expiry when it is created
- * (three windows: it is read until the end of the next window, with room for clocks that differ).
+ * The checks of several requests, each atomic on its own, in the order they came: one round
+ * trip for every request that asked within the same turn of the event loop.
+ * KEYS: per request, per check its current then previous bucket; then the token counters to
+ * charge first. ARGV: window, number of requests, then per request its time, its number of
+ * checks and per check limit and take; then per charge its amount. Returns per request the
+ * index of the first check without room (0: admitted), then per check previous and current.
+ * A bucket key gets its expiry when it is created (three windows: it is read until the end of
+ * the next window, with room for clocks that differ).
  */
 const TAKE_SCRIPT = `
-local now = tonumber(ARGV[1])
-local w = tonumber(ARGV[2])
-local n = tonumber(ARGV[3])
-for j = 2 * n + 1, #KEYS do
-  local amount = tonumber(ARGV[3 + j])
+local w = tonumber(ARGV[1])
+local requests = tonumber(ARGV[2])
+local a, k = 3, 0
+for r = 1, requests do
+  local n = tonumber(ARGV[a + 1])
+  a = a + 2 + 2 * n
+  k = k + 2 * n
+end
+for j = k + 1, #KEYS do
+  local amount = tonumber(ARGV[a + j - k - 1])
   if redis.call('INCRBY', KEYS[j], amount) == amount then redis.call('PEXPIRE', KEYS[j], 3 * w) end
 end
-if n == 0 then return { 0 } end
-local elapsed = now % w
-local values = redis.call('MGET', unpack(KEYS, 1, 2 * n))
-local prev, cur = {}, {}
-for i = 1, n do
-  cur[i] = tonumber(values[2 * i - 1] or '0')
-  prev[i] = tonumber(values[2 * i] or '0')
-end
-local refused = 0
-for i = 1, n do
-  local limit = tonumber(ARGV[2 + 2 * i])
-  local need = math.max(tonumber(ARGV[3 + 2 * i]), 1)
-  if prev[i] * (1 - elapsed / w) + cur[i] + need > limit then
-    refused = i
-    break
-  end
-end
-if refused == 0 then
-  for i = 1, n do
-    local take = tonumber(ARGV[3 + 2 * i])
-    if take > 0 then
-      cur[i] = redis.call('INCRBY', KEYS[2 * i - 1], take)
-      if cur[i] == take then redis.call('PEXPIRE', KEYS[2 * i - 1], 3 * w) end
+local out = {}
+a, k = 3, 0
+for r = 1, requests do
+  local now = tonumber(ARGV[a])
+  local n = tonumber(ARGV[a + 1])
+  local elapsed = now % w
+  local prev, cur = {}, {}
+  if n > 0 then
+    local values = redis.call('MGET', unpack(KEYS, k + 1, k + 2 * n))
+    for i = 1, n do
+      cur[i] = tonumber(values[2 * i - 1] or '0')
+      prev[i] = tonumber(values[2 * i] or '0')
     end
   end
-end
-local out = { refused }
-for i = 1, n do
-  out[#out + 1] = prev[i]
-  out[#out + 1] = cur[i]
+  local refused = 0
+  for i = 1, n do
+    local need = math.max(tonumber(ARGV[a + 2 * i + 1]), 1)
+    if prev[i] * (1 - elapsed / w) + cur[i] + need > tonumber(ARGV[a + 2 * i]) then
+      refused = i
+      break
+    end
+  end
+  if refused == 0 then
+    for i = 1, n do
+      local take = tonumber(ARGV[a + 2 * i + 1])
+      if take > 0 then
+        cur[i] = redis.call('INCRBY', KEYS[k + 2 * i - 1], take)
+        if cur[i] == take then redis.call('PEXPIRE', KEYS[k + 2 * i - 1], 3 * w) end
+      end
+    end
+  end
+  out[#out + 1] = refused
+  for i = 1, n do
+    out[#out + 1] = prev[i]
+    out[#out + 1] = cur[i]
+  end
+  a = a + 2 + 2 * n
+  k = k + 2 * n
 end
 return out
 `;
@@ -92,8 +110,23 @@ export interface RedisStoreOptions {
 /** Default {@link RedisStoreOptions.chargeDelayMs}. */
 export const CHARGE_DELAY_MS = 10;
 
-type TakeCommand = (numKeys: number, args: Array<string | number>) => Promise<number[]>;
+type TakeCommand = (numKeys: number, keys: string[], argv: Array<string | number>) => Promise<number[]>;
 type AddCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number>;
+
+/** Most requests one round trip carries (Lua's stack bounds a script's `unpack`). */
+const MAX_BATCH = 256;
+
+/** Requests' checks waiting for this turn of the event loop to end, as the script's KEYS and ARGV. */
+class PendingTakes {
+  readonly keys: string[] = [];
+  /** ARGV from the window on; the number of requests is set when it is sent. */
+  readonly argv: Array<string | number>;
+  readonly waiting: Array<{ readonly n: number; readonly resolve: (r: TakeResult) => void; readonly reject: (err: unknown) => void }> = [];
+
+  constructor(windowMs: number) {
+    this.argv = [windowMs, 0];
+  }
+}
 
 /** Token charges waiting for the next round trip, summed per bucket key; one promise for all. */
 class PendingCharges {
@@ -105,6 +138,7 @@ class PendingCharges {
     this.done = new Promise<void>((resolve, reject) => {
       this.settle = (err) => (err === undefined ? resolve() : reject(err));
     });
+    this.done.catch(() => undefined); // whoever charged hears of a failure; an unheard one is no crash
   }
 }
 
@@ -120,7 +154,10 @@ export class RedisCounterStore implements CounterStore {
   private readonly windowMs: number;
   private lastErrorLog = 0;
   private waitingForReady: Promise<void> | undefined;
-  /** Charges not yet sent: the next `take` carries them, or the flush timer sends them. */
+  /** Checks waiting for the end of this turn of the event loop. */
+  private takes: PendingTakes | undefined;
+  private takesScheduled = false;
+  /** Charges not yet sent: the next round trip of checks carries them, or the flush timer sends them. */
   private charges: PendingCharges | undefined;
   /** Sends waiting charges after `chargeDelayMs`; one timer, re-armed (refreshed) when a charge waits. */
   private flushTimer: NodeJS.Timeout | undefined;
@@ -149,44 +186,68 @@ export class RedisCounterStore implements CounterStore {
     this.client.defineCommand('spendAdd', { lua: SPEND_ADD_SCRIPT });
   }
 
-  /** One round trip: the waiting charges, then every check (EVALSHA of a script loaded once per connection). */
+  /**
+   * Queues the checks for the round trip sent at the end of this turn of the event loop: every
+   * request that asks within the same turn shares it (each request's checks atomic on their own,
+   * in order), together with the waiting charges (applied before the checks).
+   */
   take(checks: readonly CounterCheck[], now: number): Promise<TakeResult> {
     const n = checks.length;
-    const charges = this.charges;
-    this.charges = undefined;
+    const takes = (this.takes ??= new PendingTakes(this.windowMs));
+    if (!this.takesScheduled) {
+      this.takesScheduled = true;
+      setImmediate(this.sendTakes);
+    }
     this.suffixesFor(bucketOf(now, this.windowMs));
     const prefix = this.opts.keyPrefix;
-    const m = charges ? charges.amounts.size : 0;
-    const numKeys = 2 * n + m;
-    const args = new Array<string | number>(numKeys + 3 + 2 * n + m);
-    let k = 0;
-    let a = numKeys;
-    args[a++] = now;
-    args[a++] = this.windowMs;
-    args[a++] = n;
+    takes.argv.push(now, n);
     for (let i = 0; i < n; i++) {
       const c = checks[i]!;
       const base = prefix + c.key;
-      args[k++] = base + this.currentSuffix;
-      args[k++] = base + this.previousSuffix;
-      args[a++] = c.limit;
-      args[a++] = c.take;
+      takes.keys.push(base + this.currentSuffix, base + this.previousSuffix);
+      takes.argv.push(c.limit, c.take);
     }
+    const answer = new Promise<TakeResult>((resolve, reject) => takes.waiting.push({ n, resolve, reject }));
+    if (takes.waiting.length >= MAX_BATCH) this.sendTakes();
+    return answer;
+  }
+
+  /** Sends the waiting checks and charges in one script call (nothing when none wait). */
+  private readonly sendTakes = (): void => {
+    this.takesScheduled = false;
+    const takes = this.takes;
+    const charges = this.charges;
+    this.takes = undefined;
+    this.charges = undefined;
+    if (!takes && !charges) return;
+    const keys = takes ? takes.keys : [];
+    const argv = takes ? takes.argv : [this.windowMs, 0];
+    if (takes) argv[1] = takes.waiting.length;
     if (charges) {
       for (const [key, amount] of charges.amounts) {
-        args[k++] = key;
-        args[a++] = amount;
+        keys.push(key);
+        argv.push(amount);
       }
     }
-    const sent = this.send(() => this.client.rateLimitTake!(numKeys, args));
+    const sent = this.send(() => this.client.rateLimitTake!(keys.length, keys, argv));
     if (charges) sent.then(() => charges.settle(), (err: unknown) => charges.settle(err));
-    return sent.then((out) => {
-      const counts = new Array<BucketCounts>(n);
-      for (let i = 0; i < n; i++) counts[i] = { previous: Number(out[1 + 2 * i]), current: Number(out[2 + 2 * i]) };
-      const refused = Number(out[0]);
-      return { refused: refused > 0 ? refused - 1 : undefined, counts };
-    });
-  }
+    if (!takes) return;
+    sent.then(
+      (out) => {
+        let o = 0;
+        for (const w of takes.waiting) {
+          const counts = new Array<BucketCounts>(w.n);
+          for (let i = 0; i < w.n; i++) counts[i] = { previous: Number(out[o + 1 + 2 * i]), current: Number(out[o + 2 + 2 * i]) };
+          const refused = Number(out[o]);
+          o += 1 + 2 * w.n;
+          w.resolve({ refused: refused > 0 ? refused - 1 : undefined, counts });
+        }
+      },
+      (err: unknown) => {
+        for (const w of takes.waiting) w.reject(err);
+      },
+    );
+  };
 
   /**
    * Queues the charge for the next `take` (so a request costs one round trip), or sends it
@@ -204,12 +265,12 @@ export class RedisCounterStore implements CounterStore {
     return charges.done;
   }
 
-  /** Sends the waiting charges now (no checks). */
+  /** Sends the waiting charges (and any checks waiting for this turn) now; resolves once they were applied. */
   async flush(): Promise<void> {
-    if (!this.charges) return;
-    const done = this.charges.done;
-    await this.take([], Date.now()).catch(() => undefined);
-    await done;
+    const charges = this.charges;
+    if (!charges) return;
+    this.sendTakes();
+    await charges.done;
   }
 
   async peek(keys: readonly string[], now: number): Promise<BucketCounts[]> {
@@ -257,7 +318,6 @@ export class RedisCounterStore implements CounterStore {
 
   private onFlushTimer(): void {
     this.flushArmed = false;
-    if (!this.charges) return;
     this.flush().catch(() => undefined); // the charges' own promise reports the failure
   }
 
