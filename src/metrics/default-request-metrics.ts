@@ -44,6 +44,10 @@ export class DefaultRequestMetrics implements RequestMetrics {
     this.inner.setResponseModel?.(model);
   }
 
+  setProvider(provider: string): void {
+    this.inner.setProvider?.(provider);
+  }
+
   recordTokenUsage(usage: TokenUsage, attrs?: Attributes): void {
     this.inner.recordTokenUsage(usage, attrs);
   }

@@ -299,6 +299,20 @@ describe('createGenAiMetrics', () => {
     expect(byRule.get('claude-rule')).toBe('anthropic');
     expect(byRule.get('vllm-rule')).toBe('openai');
   });
+
+  it('reports the provider the per-attempt path named (a translated request) over the API’s and the backend’s', async () => {
+    const { reader, factory } = setup();
+    const m = factory.newRequest();
+    m.startRequest({}, CHAT);
+    m.setBackend('fallback', 'claude-direct');
+    m.setProvider!('anthropic');
+    m.recordTokenUsage({ input: 1 });
+    m.recordRequestCompletion(true);
+    for (const name of ['gen_ai.client.token.usage', 'gen_ai.server.request.duration']) {
+      const [p] = await reader.points(name);
+      expect(p!.attributes['gen_ai.provider.name']).toBe('anthropic');
+    }
+  });
 });
 
 describe('providerFor', () => {

@@ -4,7 +4,8 @@
  * concurrent requests never share a start time or a model.
  *
  * Attributes of every record:
- * - `gen_ai.operation.name`, `gen_ai.provider.name` (see {@link providerFor}),
+ * - `gen_ai.operation.name`, `gen_ai.provider.name` (the provider that served when the
+ *   per-attempt path named it — a translated request — else see {@link providerFor}),
  *   `gen_ai.request.model`, `gen_ai.response.model` — each only once known;
  * - {@link ROUTE_ATTRIBUTE}: the route rule chosen for the request;
  * - {@link STREAM_ATTRIBUTE}: whether the request asked for a stream, once known (from the URL
@@ -153,6 +154,8 @@ class GenAiRequestMetrics implements RequestMetrics {
   private responseModel: string | undefined;
   private rule: string | undefined;
   private backend: string | undefined;
+  /** The provider that served, when the per-attempt path named one. */
+  private provider: string | undefined;
   private stream: boolean | undefined;
   private base: Attributes | undefined;
 
@@ -185,6 +188,11 @@ class GenAiRequestMetrics implements RequestMetrics {
 
   setResponseModel(model: string): void {
     this.responseModel = model;
+    this.base = undefined;
+  }
+
+  setProvider(provider: string): void {
+    this.provider = provider;
     this.base = undefined;
   }
 
@@ -241,7 +249,7 @@ class GenAiRequestMetrics implements RequestMetrics {
   private buildBase(): Attributes {
     const a: Attributes = { ...this.headerAttrs };
     if (this.start) a['gen_ai.operation.name'] = this.start.operation;
-    const provider = providerFor(this.start?.provider, this.backend);
+    const provider = this.provider ?? providerFor(this.start?.provider, this.backend);
     if (provider !== undefined) a['gen_ai.provider.name'] = provider;
     if (this.model !== undefined) a['gen_ai.request.model'] = this.model;
     if (this.responseModel !== undefined) a['gen_ai.response.model'] = this.responseModel;

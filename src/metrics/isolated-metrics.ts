@@ -98,6 +98,11 @@ class IsolatedRequestMetrics implements RequestMetrics {
     if (m) guard('setResponseModel', this.reporter, () => (typeof m.setResponseModel === 'function' ? m.setResponseModel(model) : undefined));
   }
 
+  setProvider(provider: string): void {
+    const m = this.inner;
+    if (m) guard('setProvider', this.reporter, () => (typeof m.setProvider === 'function' ? m.setProvider(provider) : undefined));
+  }
+
   recordTokenUsage(usage: TokenUsage, attrs?: Attributes): void {
     const m = this.inner;
     if (m) guard('recordTokenUsage', this.reporter, () => m.recordTokenUsage(usage, attrs));

@@ -8,6 +8,9 @@
  * `prompt_tokens_details.cached_tokens`, `completion_tokens` including reasoning,
  * `completion_tokens_details.reasoning_tokens`), as the final `choices: []` chunk that
  * `stream_options.include_usage` asks for, so the service's OpenAI usage reader finds it.
+ * OpenAI's usage has no field for prompt-cache writes: they are counted in `prompt_tokens` and
+ * named in `prompt_tokens_details.cache_write_tokens`, the name OpenRouter gives them
+ * (https://openrouter.ai/docs/use-cases/usage-accounting), so writes are priced as writes.
  */
 
 /** OpenAI `finish_reason` values. */
@@ -19,6 +22,8 @@ export interface OpenAiUsage {
   readonly prompt: number;
   readonly completion: number;
   readonly cached?: number;
+  /** Prompt tokens written to the provider's prompt cache (included in `prompt`), when it reported them. */
+  readonly cacheWrite?: number;
   readonly reasoning?: number;
   /** Total as the provider reported it; default prompt + completion. */
   readonly total?: number;
@@ -31,7 +36,9 @@ export function usageObject(u: OpenAiUsage): Record<string, unknown> {
     completion_tokens: u.completion,
     total_tokens: u.total ?? u.prompt + u.completion,
   };
-  if (u.cached !== undefined) out['prompt_tokens_details'] = { cached_tokens: u.cached };
+  if (u.cached !== undefined || u.cacheWrite !== undefined) {
+    out['prompt_tokens_details'] = { cached_tokens: u.cached ?? 0, ...(u.cacheWrite !== undefined ? { cache_write_tokens: u.cacheWrite } : {}) };
+  }
   if (u.reasoning !== undefined) out['completion_tokens_details'] = { reasoning_tokens: u.reasoning };
   return out;
 }
@@ -46,13 +53,15 @@ export class OpenAiChunkWriter {
   /** The bytes of a text delta chunk up to its text, made on first use after each {@link reset}. */
   private textHead: Buffer | undefined;
 
-  constructor(id: string, created: number, model: string) {
-    this.reset(id, created, model);
+  /** @param envelope more fields every chunk carries after `model` (`service_tier`, `system_fingerprint`). */
+  constructor(id: string, created: number, model: string, envelope?: Readonly<Record<string, unknown>>) {
+    this.reset(id, created, model, envelope);
   }
 
   /** Changes the envelope (once the provider named its response id or model). */
-  reset(id: string, created: number, model: string): void {
-    this.prefix = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"choices":`;
+  reset(id: string, created: number, model: string, envelope?: Readonly<Record<string, unknown>>): void {
+    const more = envelope === undefined ? '' : Object.entries(envelope).map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`).join('');
+    this.prefix = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)}${more},"choices":`;
     this.textHead = undefined;
   }
 
@@ -149,6 +158,8 @@ export function chatCompletion(opts: {
   toolCalls: readonly ToolCallOut[];
   finish: FinishReason;
   usage?: OpenAiUsage;
+  /** More top-level fields after `model` (`service_tier`, `system_fingerprint`). */
+  envelope?: Readonly<Record<string, unknown>>;
 }): Record<string, unknown> {
   const message: Record<string, unknown> = { role: 'assistant', content: opts.text, refusal: null };
   if (opts.toolCalls.length > 0) {
@@ -159,6 +170,7 @@ export function chatCompletion(opts: {
     object: 'chat.completion',
     created: opts.created,
     model: opts.model,
+    ...opts.envelope,
     choices: [{ index: 0, message, logprobs: null, finish_reason: opts.finish }],
     ...(opts.usage !== undefined ? { usage: usageObject(opts.usage) } : {}),
   };
