@@ -25,10 +25,10 @@ export interface RunOptions {
   readonly scale: number;
 }
 
-/** Starts a server child of `kind` and connects the client to it. */
-export async function startServer(kind: ServerKind, client: Child, opts: RunOptions): Promise<ServerUnderTest> {
+/** Starts a server child of `kind` (with server-process.ts's variant flags) and connects the client to it. */
+export async function startServer(kind: ServerKind, client: Child, opts: RunOptions, variantFlags: readonly string[] = []): Promise<ServerUnderTest> {
   const nodeFlags = kind === 'extproc' && opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
-  const child = await startChild('server-process', { args: [kind], nodeFlags });
+  const child = await startChild('server-process', { args: [kind, ...variantFlags], nodeFlags });
   const target = await child.ipc.call<string>('target');
   await client.ipc.call('connect', { target });
   return { kind, child, target };

@@ -18,6 +18,7 @@ import { signalReady } from './children.js';
 import { serveIpc } from './ipc.js';
 import { startNoopProcessor } from './noop-processor.js';
 import { startRawNoopProcessor } from './raw-noop-processor.js';
+import { BENCH_KEYS, benchCounterStore, RATE_LIMIT_VARIANTS, rateLimitBenchConfig, type RateLimitVariant } from './rate-limit-setup.js';
 
 /** Which server a child runs. */
 export type ServerKind = 'extproc' | 'noop' | 'raw';
@@ -45,19 +46,29 @@ export interface PeakSample {
  * Variations of the extproc server. For finding what costs (never used for reported figures):
  * `--log-level=LEVEL` overrides the config's level; `--no-genai-metrics` replaces the default
  * GenAI metrics hooks with no-ops. `--warn-log=PATH` also writes the lines at warn level and
- * above to PATH (the soak reads them back).
+ * above to PATH (the soak reads them back). For the rate-limit bench: `--rate-limits=off|memory|redis`
+ * serves the config of bench/rate-limit-setup.ts (gateway keys required; limits, counted in
+ * memory or in Redis, unless `off`).
  */
 export interface ExtprocVariant {
   readonly logLevel?: string;
   readonly genAiMetrics?: boolean;
   readonly warnLog?: string;
+  readonly rateLimits?: RateLimitVariant;
 }
 
 function parseVariant(argv: readonly string[]): ExtprocVariant {
-  const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const level = value('log-level');
-  const warnLog = value('warn-log');
-  return { ...(level ? { logLevel: level } : {}), ...(warnLog ? { warnLog } : {}), genAiMetrics: !argv.includes('--no-genai-metrics') };
+  const flag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const level = flag('log-level');
+  const warnLog = flag('warn-log');
+  const rateLimits = flag('rate-limits') as RateLimitVariant | undefined;
+  if (rateLimits !== undefined && !RATE_LIMIT_VARIANTS.includes(rateLimits)) throw new Error(`unknown --rate-limits=${rateLimits}`);
+  return {
+    ...(level ? { logLevel: level } : {}),
+    ...(warnLog ? { warnLog } : {}),
+    genAiMetrics: !argv.includes('--no-genai-metrics'),
+    ...(rateLimits ? { rateLimits } : {}),
+  };
 }
 
 const NOOP_METRICS: RequestMetrics = {
@@ -77,7 +88,7 @@ interface StartedServer {
 }
 
 async function startExtproc(variant: ExtprocVariant): Promise<StartedServer> {
-  const loaded = loadEmbeddedDefault();
+  const loaded = variant.rateLimits ? rateLimitBenchConfig(variant.rateLimits) : loadEmbeddedDefault();
   // Log lines are produced and serialised as in production (synchronous writes to a file
   // descriptor), then discarded by the OS; warnings and errors also go to `warnLog` when given.
   const discard = pino.destination({ dest: devNull, sync: true });
@@ -91,6 +102,7 @@ async function startExtproc(variant: ExtprocVariant): Promise<StartedServer> {
   const logger = createLogger(level, destination);
   const telemetry = createTelemetry({ serviceName: 'llm-extproc' });
   const meter = telemetry.meterProvider.getMeter('llm-extproc');
+  const rateLimitStore = variant.rateLimits ? benchCounterStore(variant.rateLimits, logger) : undefined;
   const server = createServer({
     config: loaded,
     logger,
@@ -105,6 +117,8 @@ async function startExtproc(variant: ExtprocVariant): Promise<StartedServer> {
     grpcAddress: '127.0.0.1:0',
     adminAddress: '127.0.0.1:0',
     cwd: process.cwd(),
+    ...(variant.rateLimits ? { keys: BENCH_KEYS } : {}),
+    ...(rateLimitStore ? { rateLimitStore } : {}),
   });
   const bound = await server.start();
   return {

@@ -3,13 +3,14 @@
  * Redis (test/support/redis.ts). Plus what only Redis has: two clients share counters, and an
  * unreachable server answers within the timeout with a CounterStoreError.
  */
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createTestRedis, type TestRedis } from '../../test/support/redis.js';
 import { CounterStoreError, type CounterStore } from './counter-store.js';
 import { MemoryCounterStore } from './memory-store.js';
 import { RedisCounterStore } from './redis-store.js';
-import { WINDOW_MS } from './sliding-window.js';
+import { bucketOf, WINDOW_MS } from './sliding-window.js';
 
 const logger = pino({ level: 'silent' });
 const T0 = 1_700_000_040_000;
@@ -101,6 +102,105 @@ describe('Redis counter store', () => {
     open.push(a, b);
     const both = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).take([{ key: 'shared', limit: 10, take: 1 }], T0 + i)));
     expect(both.filter((x) => x.refused === undefined)).toHaveLength(10);
+  });
+
+  const pair = async (chargeDelayMs: number) => {
+    const r = await createTestRedis();
+    redisTests.push(r);
+    const a = new RedisCounterStore({ url: r.url, keyPrefix: r.prefix, timeoutMs: 1000, logger, chargeDelayMs });
+    const b = new RedisCounterStore({ url: r.url, keyPrefix: r.prefix, timeoutMs: 1000, logger });
+    open.push(a, b);
+    return { a, b };
+  };
+
+  it('carries a token charge with the next check, applied before it: one round trip per request', async () => {
+    const { a, b } = await pair(60_000); // the timer never sends it during the test
+    const charged = a.add('t', 7, T0);
+    expect(await b.peek(['t'], T0)).toEqual([{ previous: 0, current: 0 }]); // still waiting here
+    void a.add('full', 5, T0);
+    const r = await a.take([{ key: 'full', limit: 5, take: 0 }], T0 + 1);
+    expect(r.refused).toBe(0); // its own charge was counted before the check
+    await charged;
+    expect(await b.peek(['t', 'full'], T0 + 2)).toEqual([
+      { previous: 0, current: 7 },
+      { previous: 0, current: 5 },
+    ]);
+  });
+
+  it('sends a waiting charge on its own when no check comes within the delay, and on close', async () => {
+    const { a, b } = await pair(5);
+    await a.add('t', 3, T0);
+    await a.add('t', 4, T0);
+    expect(await b.peek(['t'], T0)).toEqual([{ previous: 0, current: 7 }]);
+    const { a: closing, b: other } = await pair(60_000);
+    void closing.add('c', 9, T0);
+    await closing.close();
+    expect(await other.peek(['c'], T0)).toEqual([{ previous: 0, current: 9 }]);
+  });
+
+  it('lets the requests that ask within one turn share one round trip, each atomic on its own, in order', async () => {
+    const r = await createTestRedis();
+    redisTests.push(r);
+    const s = new RedisCounterStore({ url: r.url, keyPrefix: r.prefix, timeoutMs: 1000, logger });
+    open.push(s);
+    await s.take([{ key: 'warm', limit: 1, take: 0 }], T0); // connected, script loaded
+    const raw = new Redis(r.url);
+    const monitor = await raw.monitor();
+    const seen: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && args.some((a) => a.startsWith(r.prefix))) seen.push(args);
+    });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          s.take(
+            [
+              { key: 'shared', limit: 3, take: 1 },
+              { key: `own${i}`, limit: 5, take: 1 },
+            ],
+            T0 + i,
+          ),
+        ),
+      );
+      expect(results.map((x) => x.refused)).toEqual([undefined, undefined, undefined, 0, 0, 0, 0, 0, 0, 0]);
+      expect(results[2]!.counts).toEqual([
+        { previous: 0, current: 3 },
+        { previous: 0, current: 1 },
+      ]);
+      // A refused request took nothing, not even from the counter that had room.
+      expect((await s.peek(['own2', 'own3'], T0 + 20)).map((c) => c.current)).toEqual([1, 0]);
+      // The peek went after the checks on the same connection: once it shows, so have they.
+      await expect.poll(() => seen.some((a) => a[0]?.toLowerCase() === 'mget')).toBe(true);
+      expect(seen.filter((a) => a[0]?.toLowerCase().startsWith('eval'))).toHaveLength(1);
+    } finally {
+      monitor.disconnect();
+      raw.disconnect();
+    }
+  });
+
+  it('gives a bucket key its expiry when it creates it: three windows', async () => {
+    const r = await createTestRedis();
+    redisTests.push(r);
+    const s = new RedisCounterStore({ url: r.url, keyPrefix: r.prefix, timeoutMs: 1000, logger });
+    open.push(s);
+    const raw = new Redis(r.url);
+    try {
+      await s.take([{ key: 'e', limit: 5, take: 1 }], T0);
+      await s.add('f', 3, T0);
+      for (const k of ['e', 'f']) {
+        const ttl = await raw.pttl(`${r.prefix}${k}:${bucketOf(T0)}`);
+        expect(ttl).toBeGreaterThan(2 * WINDOW_MS);
+        expect(ttl).toBeLessThanOrEqual(3 * WINDOW_MS);
+      }
+    } finally {
+      raw.disconnect();
+    }
+  });
+
+  it('rejects a charge that cannot be sent with a CounterStoreError', async () => {
+    const s = new RedisCounterStore({ url: 'redis://127.0.0.1:1', keyPrefix: 'x:', timeoutMs: 50, logger, chargeDelayMs: 1 });
+    open.push(s);
+    await expect(s.add('k', 1, T0)).rejects.toBeInstanceOf(CounterStoreError);
   });
 
   it('answers a CounterStoreError within its timeout when Redis cannot be reached', async () => {

@@ -28,12 +28,20 @@ export interface TakeResult {
   readonly counts: readonly BucketCounts[];
 }
 
-/** A counter store (memory for one replica, Redis for several). Implementations must be safe under concurrency. */
+/**
+ * A counter store (memory for one replica, Redis for several). Implementations must be safe
+ * under concurrency. `take` and `add` answer synchronously where the store can (memory), so the
+ * request path allocates no promise for them; callers handle both forms.
+ */
 export interface CounterStore {
   /** Checks every counter and, when all have room, takes the request units; atomically. */
-  take(checks: readonly CounterCheck[], now: number): Promise<TakeResult>;
-  /** Adds `amount` (tokens used) to a counter. */
-  add(key: string, amount: number, now: number): Promise<void>;
+  take(checks: readonly CounterCheck[], now: number): TakeResult | Promise<TakeResult>;
+  /**
+   * Adds `amount` (tokens used) to a counter. A store may hold the charge briefly and apply it
+   * with its next `take` (Redis: one round trip per request); the promise, if any, settles when
+   * the charge is applied or lost.
+   */
+  add(key: string, amount: number, now: number): void | Promise<void>;
   /** The buckets of counters, for the admin API. */
   peek(keys: readonly string[], now: number): Promise<BucketCounts[]>;
   close(): Promise<void>;

@@ -26,21 +26,24 @@ export class MemoryCounterStore implements CounterStore {
     return this.counters.size;
   }
 
-  take(checks: readonly CounterCheck[], now: number): Promise<TakeResult> {
-    const counters = checks.map((c) => this.counter(c.key, now));
-    for (const [i, c] of checks.entries()) {
-      const n = counters[i]!;
-      if (estimate(n.previous, n.current, now, this.windowMs) + Math.max(c.take, 1) > c.limit) {
-        return Promise.resolve({ refused: i, counts: counters.map(snapshot) });
-      }
+  /** Answers synchronously: no promise on the request path. */
+  take(checks: readonly CounterCheck[], now: number): TakeResult {
+    const n = checks.length;
+    const counters: Counter[] = new Array<Counter>(n);
+    let refused: number | undefined;
+    for (let i = 0; i < n; i++) {
+      const c = checks[i]!;
+      const counter = (counters[i] = this.counter(c.key, now));
+      if (refused === undefined && estimate(counter.previous, counter.current, now, this.windowMs) + Math.max(c.take, 1) > c.limit) refused = i;
     }
-    for (const [i, c] of checks.entries()) counters[i]!.current += c.take;
-    return Promise.resolve({ refused: undefined, counts: counters.map(snapshot) });
+    if (refused === undefined) for (let i = 0; i < n; i++) counters[i]!.current += checks[i]!.take;
+    const counts: BucketCounts[] = new Array<BucketCounts>(n);
+    for (let i = 0; i < n; i++) counts[i] = snapshot(counters[i]!);
+    return { refused, counts };
   }
 
-  add(key: string, amount: number, now: number): Promise<void> {
+  add(key: string, amount: number, now: number): void {
     this.counter(key, now).current += amount;
-    return Promise.resolve();
   }
 
   peek(keys: readonly string[], now: number): Promise<BucketCounts[]> {

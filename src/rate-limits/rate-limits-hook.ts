@@ -5,7 +5,9 @@
  * with `retry-after` (and `retry-after-ms`) and the provider-style `x-ratelimit-*` headers
  * SDKs read. Admitted: the same headers go on the response. Tokens are charged at `onOutcome`,
  * from the response's usage, so a subject over its token limit is refused on its next request
- * (the overrun is at most the tokens of requests already admitted when the limit was crossed).
+ * (the overrun is at most the tokens of requests already admitted when the limit was crossed,
+ * plus, with Redis, those other replicas admit while a charge waits for the next check: see
+ * src/rate-limits/redis-store.ts).
  */
 import { createHash } from 'node:crypto';
 import type { Meter } from '@opentelemetry/api';
@@ -14,10 +16,10 @@ import type { Config } from '../config/schema.js';
 import type { RateLimitConfig } from '../config/rate-limits-schema.js';
 import { CLIENT_ERRORS, clientError } from '../error-catalogue.js';
 import { UserFacingError, type WithReplyHeaders } from '../errors.js';
-import type { Hook, HookRequest } from '../hooks/hook.js';
+import type { Hook, HookRequest, RequestHookResult } from '../hooks/hook.js';
 import type { RequestOutcome } from '../hooks/outcome.js';
 import { globAny } from '../access/glob.js';
-import { CounterStoreError, type BucketCounts, type CounterCheck, type CounterStore } from './counter-store.js';
+import { CounterStoreError, type BucketCounts, type CounterCheck, type CounterStore, type TakeResult } from './counter-store.js';
 import { formatResetDuration } from './reset-duration.js';
 import { estimate, waitMs } from './sliding-window.js';
 
@@ -35,18 +37,26 @@ export class RateLimitedError extends UserFacingError implements WithReplyHeader
   readonly limit: string;
 }
 
-/** One applicable limit and its counter keys for a request. */
-interface Applied {
+/** A limit prepared once per config (or per request for a caller's own numbers): its counter key prefixes. */
+interface PlannedLimit {
   readonly limit: RateLimitConfig;
-  readonly requestKey?: string;
-  readonly tokenKey?: string;
+  /** `<name>:r:` when the limit counts requests. */
+  readonly requestPrefix: string | undefined;
+  /** `<name>:t:` when the limit counts tokens. */
+  readonly tokenPrefix: string | undefined;
 }
 
-/** What an admitted request carries to its response and outcome. */
+/** One check of a request, with the limit it belongs to (the store reads key, limit and take). */
+interface LimitCheck extends CounterCheck {
+  readonly kind: 'requests' | 'tokens';
+  readonly owner: RateLimitConfig;
+}
+
+/** What an admitted request carries to its response (the `x-ratelimit-*` headers) and outcome (the token charge). */
 interface Admitted {
-  readonly headers: Array<readonly [string, string]>;
-  /** Token counters to charge, with the kind of tokens each counts. */
-  readonly charge: ReadonlyArray<{ readonly key: string; readonly tokens: RateLimitConfig['tokens'] }>;
+  readonly checks: readonly LimitCheck[];
+  readonly counts: readonly BucketCounts[];
+  readonly at: number;
 }
 
 /** Longest subject kept in a key as it is; longer ones (client-chosen model names) are hashed. */
@@ -62,13 +72,20 @@ export interface SubjectFacts {
 
 /** The subject of `limit` for `facts` (undefined when a fact it counts per is missing). */
 export function subjectOf(limit: RateLimitConfig, facts: SubjectFacts): string | undefined {
-  const parts: string[] = [];
-  for (const d of limit.per) {
-    const v = facts[d];
+  const per = limit.per;
+  let subject: string;
+  if (per.length === 1) {
+    const v = facts[per[0]!];
     if (v === undefined) return undefined; // the limit counts per a fact this request lacks
-    parts.push(v);
+    subject = v;
+  } else {
+    subject = '';
+    for (let i = 0; i < per.length; i++) {
+      const v = facts[per[i]!];
+      if (v === undefined) return undefined;
+      subject = i === 0 ? v : `${subject}\u001f${v}`;
+    }
   }
-  const subject = parts.join('\u001f');
   return subject.length > MAX_SUBJECT ? `#${createHash('sha256').update(subject).digest('base64url')}` : subject;
 }
 
@@ -77,46 +94,53 @@ export function counterKey(limit: string, kind: 'requests' | 'tokens', subject: 
   return `${limit}:${kind === 'requests' ? 'r' : 't'}:${subject}`;
 }
 
+function plan(limit: RateLimitConfig): PlannedLimit {
+  return {
+    limit,
+    requestPrefix: limit.requestsPerMinute !== undefined ? counterKey(limit.name, 'requests', '') : undefined,
+    tokenPrefix: limit.tokensPerMinute !== undefined ? counterKey(limit.name, 'tokens', '') : undefined,
+  };
+}
+
 /**
- * The limits for `req`: the config's, with a caller's own key-store limits in place of the
- * numbers of the config's limits counted per `[key]` (per `[project]`); a caller's own limit
- * with no such config limit is a limit of its own, named `key` (`project`).
+ * The limits for `req`: the config's (planned once), with a caller's own key-store limits in
+ * place of the numbers of the config's limits counted per `[key]` (per `[project]`); a caller's
+ * own limit with no such config limit is a limit of its own, named `key` (`project`).
  */
-function limitsFor(config: Config, req: HookRequest): readonly RateLimitConfig[] {
+function limitsFor(configured: readonly PlannedLimit[], req: HookRequest): readonly PlannedLimit[] {
   const own = req.caller?.rateLimits;
-  const configured = config.rateLimits.limits;
   if (!own) return configured;
-  const out: RateLimitConfig[] = [];
+  const out: PlannedLimit[] = [];
   const used = { key: false, project: false };
-  for (const l of configured) {
+  for (const p of configured) {
+    const l = p.limit;
     const dim = l.per.length === 1 && (l.per[0] === 'key' || l.per[0] === 'project') ? l.per[0] : undefined;
     const o = dim ? own[dim] : undefined;
     if (dim && o) used[dim] = true;
-    out.push(o ? { ...l, ...(o.requestsPerMinute !== undefined ? { requestsPerMinute: o.requestsPerMinute } : {}), ...(o.tokensPerMinute !== undefined ? { tokensPerMinute: o.tokensPerMinute } : {}) } : l);
+    out.push(o ? plan({ ...l, ...(o.requestsPerMinute !== undefined ? { requestsPerMinute: o.requestsPerMinute } : {}), ...(o.tokensPerMinute !== undefined ? { tokensPerMinute: o.tokensPerMinute } : {}) }) : p);
   }
   for (const dim of ['key', 'project'] as const) {
     const o = own[dim];
     if (!o || used[dim] || (o.requestsPerMinute === undefined && o.tokensPerMinute === undefined)) continue;
-    out.push({ name: dim, per: [dim], tokens: 'total', ...o });
+    out.push(plan({ name: dim, per: [dim], tokens: 'total', ...o }));
   }
   return out;
 }
 
-/** The limits of `config` (and the caller's own) that apply to `req`, with their counter keys. */
-export function applicableLimits(config: Config, req: HookRequest): Applied[] {
-  const out: Applied[] = [];
-  for (const limit of limitsFor(config, req)) {
+/** The checks of every limit that applies to `req`: per limit its request counter, then its token counter. */
+function checksFor(limits: readonly PlannedLimit[], req: HookRequest): LimitCheck[] {
+  const checks: LimitCheck[] = [];
+  let facts: SubjectFacts | undefined;
+  for (const { limit, requestPrefix, tokenPrefix } of limits) {
     if (limit.rules && (req.rule === undefined || !limit.rules.includes(req.rule))) continue;
     if (limit.models && (req.model === undefined || !globAny(limit.models, req.model))) continue;
-    const subject = subjectOf(limit, { key: req.caller?.id, project: req.caller?.project, model: req.model, rule: req.rule });
+    facts ??= { key: req.caller?.id, project: req.caller?.project, model: req.model, rule: req.rule };
+    const subject = subjectOf(limit, facts);
     if (subject === undefined) continue;
-    out.push({
-      limit,
-      ...(limit.requestsPerMinute !== undefined ? { requestKey: counterKey(limit.name, 'requests', subject) } : {}),
-      ...(limit.tokensPerMinute !== undefined ? { tokenKey: counterKey(limit.name, 'tokens', subject) } : {}),
-    });
+    if (requestPrefix !== undefined) checks.push({ key: requestPrefix + subject, limit: limit.requestsPerMinute!, take: 1, kind: 'requests', owner: limit });
+    if (tokenPrefix !== undefined) checks.push({ key: tokenPrefix + subject, limit: limit.tokensPerMinute!, take: 0, kind: 'tokens', owner: limit });
   }
-  return out;
+  return checks;
 }
 
 function tokensOf(o: RequestOutcome, kind: RateLimitConfig['tokens']): number {
@@ -126,20 +150,30 @@ function tokensOf(o: RequestOutcome, kind: RateLimitConfig['tokens']): number {
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.round(n) : 0;
 }
 
+const HEADER_NAMES = {
+  requests: ['x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
+  tokens: ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
+} as const;
+
 /** The `x-ratelimit-*` headers of the tightest counter of each kind. */
-function rateLimitHeaders(checks: readonly CounterCheck[], counts: readonly BucketCounts[], kinds: ReadonlyArray<'requests' | 'tokens'>, now: number): Array<readonly [string, string]> {
+function rateLimitHeaders(checks: readonly LimitCheck[], counts: readonly BucketCounts[], now: number): Array<readonly [string, string]> {
   const out: Array<readonly [string, string]> = [];
   for (const kind of ['requests', 'tokens'] as const) {
-    let best: { limit: number; remaining: number; reset: number } | undefined;
-    checks.forEach((c, i) => {
-      if (kinds[i] !== kind) return;
+    let best = -1;
+    let bestRemaining = Infinity;
+    for (let i = 0; i < checks.length; i++) {
+      if (checks[i]!.kind !== kind) continue;
       const n = counts[i]!;
-      const remaining = Math.max(0, Math.floor(c.limit - estimate(n.previous, n.current, now)));
-      if (best && remaining >= best.remaining) return;
-      best = { limit: c.limit, remaining, reset: waitMs(n.previous, n.current, c.limit, c.limit, now) };
-    });
-    if (!best) continue;
-    out.push([`x-ratelimit-limit-${kind}`, String(best.limit)], [`x-ratelimit-remaining-${kind}`, String(best.remaining)], [`x-ratelimit-reset-${kind}`, formatResetDuration(best.reset)]);
+      const remaining = Math.max(0, Math.floor(checks[i]!.limit - estimate(n.previous, n.current, now)));
+      if (remaining >= bestRemaining) continue;
+      best = i;
+      bestRemaining = remaining;
+    }
+    if (best < 0) continue;
+    const limit = checks[best]!.limit;
+    const n = counts[best]!;
+    const names = HEADER_NAMES[kind];
+    out.push([names[0], String(limit)], [names[1], String(bestRemaining)], [names[2], formatResetDuration(waitMs(n.previous, n.current, limit, limit, now))]);
   }
   return out;
 }
@@ -166,77 +200,74 @@ export function rateLimitInstruments(meter: Meter): RateLimitInstruments {
   };
 }
 
-/** The rate-limits hook of `config` over the process's counter store. */
+/**
+ * The rate-limits hook of `config` over the process's counter store. The limits are planned
+ * once (counter key prefixes); a store that answers synchronously (memory) is answered
+ * synchronously, without a promise; the `x-ratelimit-*` headers of an admitted request are
+ * formatted when its response headers arrive.
+ */
 export function rateLimitsHook(config: Config, deps: RateLimitsHookDeps, instruments: RateLimitInstruments): Hook {
   const now = deps.now ?? Date.now;
   const failOpen = config.rateLimits.failureMode === 'open';
+  const errorAttributes = { 'llm_extproc.rate_limit.failure_mode': config.rateLimits.failureMode };
+  const planned = config.rateLimits.limits.map(plan);
+  const store = deps.store;
+
+  const decide = (checks: readonly LimitCheck[], result: TakeResult, at: number): RequestHookResult => {
+    if (result.refused === undefined) return { context: { checks, counts: result.counts, at } satisfies Admitted };
+    const i = result.refused;
+    const check = checks[i]!;
+    const n = result.counts[i]!;
+    const wait = waitMs(n.previous, n.current, check.limit, 1, at);
+    const ms = Number.isFinite(wait) ? wait : 60_000;
+    instruments.limited.add(1, { 'llm_extproc.rate_limit.name': check.owner.name, 'llm_extproc.rate_limit.kind': check.kind });
+    const replyHeaders = Object.fromEntries([...rateLimitHeaders(checks, result.counts, at), ['retry-after', String(Math.max(1, Math.ceil(ms / 1000)))], ['retry-after-ms', String(ms)]]);
+    return {
+      answer: new RateLimitedError({ name: check.owner.name, limit: `${check.limit} ${check.kind}`, retryAfterSeconds: Math.ceil(ms / 1000) }, replyHeaders),
+    };
+  };
+  const unavailable = (err: unknown): undefined => {
+    if (!(err instanceof CounterStoreError)) throw err;
+    instruments.storeErrors.add(1, errorAttributes);
+    if (failOpen) return undefined;
+    throw clientError('rate_limit_unavailable');
+  };
+  const chargeFailed = (err: unknown): void => {
+    instruments.storeErrors.add(1, errorAttributes);
+    deps.logger.debug({ err: { message: (err as Error).message } }, 'rate-limit tokens not charged');
+  };
+
   return {
     name: 'rate-limits',
-    async onRequest(req) {
+    onRequest(req) {
       if (req.kind === 'listing' || req.kind === 'passthrough') return undefined;
-      const applied = applicableLimits(config, req);
-      if (applied.length === 0) return undefined;
-      const checks: CounterCheck[] = [];
-      const kinds: Array<'requests' | 'tokens'> = [];
-      const owners: RateLimitConfig[] = [];
-      for (const a of applied) {
-        if (a.requestKey) {
-          checks.push({ key: a.requestKey, limit: a.limit.requestsPerMinute!, take: 1 });
-          kinds.push('requests');
-          owners.push(a.limit);
-        }
-        if (a.tokenKey) {
-          checks.push({ key: a.tokenKey, limit: a.limit.tokensPerMinute!, take: 0 });
-          kinds.push('tokens');
-          owners.push(a.limit);
-        }
-      }
+      const checks = checksFor(limitsFor(planned, req), req);
+      if (checks.length === 0) return undefined;
       const at = now();
-      let result;
+      let result: TakeResult | Promise<TakeResult>;
       try {
-        result = await deps.store.take(checks, at);
+        result = store.take(checks, at);
       } catch (err) {
-        if (!(err instanceof CounterStoreError)) throw err;
-        instruments.storeErrors.add(1, { 'llm_extproc.rate_limit.failure_mode': config.rateLimits.failureMode });
-        if (failOpen) return undefined;
-        throw clientError('rate_limit_unavailable');
+        return unavailable(err);
       }
-      const headers = rateLimitHeaders(checks, result.counts, kinds, at);
-      if (result.refused !== undefined) {
-        const i = result.refused;
-        const n = result.counts[i]!;
-        const wait = waitMs(n.previous, n.current, checks[i]!.limit, 1, at);
-        const ms = Number.isFinite(wait) ? wait : 60_000;
-        const limit = owners[i]!;
-        instruments.limited.add(1, { 'llm_extproc.rate_limit.name': limit.name, 'llm_extproc.rate_limit.kind': kinds[i]! });
-        const replyHeaders = Object.fromEntries([...headers, ['retry-after', String(Math.max(1, Math.ceil(ms / 1000)))], ['retry-after-ms', String(ms)]]);
-        return {
-          answer: new RateLimitedError(
-            { name: limit.name, limit: kinds[i] === 'requests' ? `${checks[i]!.limit} requests` : `${checks[i]!.limit} tokens`, retryAfterSeconds: Math.ceil(ms / 1000) },
-            replyHeaders,
-          ),
-        };
-      }
-      const charge = applied.filter((a) => a.tokenKey).map((a) => ({ key: a.tokenKey!, tokens: a.limit.tokens }));
-      const context: Admitted = { headers, charge };
-      return { context };
+      if (result instanceof Promise) return result.then((r) => decide(checks, r, at), unavailable);
+      return decide(checks, result, at);
     },
     onResponseHeaders(_res, _req, context) {
       const c = context as Admitted | undefined;
-      return c?.headers.length ? { set: c.headers } : undefined;
+      return c ? { set: rateLimitHeaders(c.checks, c.counts, c.at) } : undefined;
     },
     onOutcome(o, context) {
       const c = context as Admitted | undefined;
       // A request a hook answered itself (a response cache hit) used no provider tokens.
-      if (!c?.charge.length || o.answeredBy !== undefined) return;
-      const at = now();
-      for (const { key, tokens } of c.charge) {
-        const amount = tokensOf(o, tokens);
+      if (!c || o.answeredBy !== undefined) return;
+      let at: number | undefined;
+      for (const check of c.checks) {
+        if (check.kind !== 'tokens') continue;
+        const amount = tokensOf(o, check.owner.tokens);
         if (amount === 0) continue;
-        deps.store.add(key, amount, at).catch((err: unknown) => {
-          instruments.storeErrors.add(1, { 'llm_extproc.rate_limit.failure_mode': config.rateLimits.failureMode });
-          deps.logger.debug({ err: { message: (err as Error).message } }, 'rate-limit tokens not charged');
-        });
+        const added = store.add(check.key, amount, (at ??= now()));
+        if (added) added.catch(chargeFailed);
       }
     },
   };

@@ -1,8 +1,11 @@
 /**
- * Counters in Redis, shared by every replica: a request's checks are one Lua script, one round
- * trip, atomic (every check has room and the request units are taken, or nothing is); each
- * bucket key expires on its own two windows after it was last written. Keys are
- * `<prefix><counter key>:<bucket>`. A command that fails or takes longer than the timeout
+ * Counters in Redis, shared by every replica: a request's checks run in one Lua script, atomic
+ * (every check has room and the request units are taken, or nothing is), and the requests that
+ * ask within one turn of the event loop share that script's round trip; each
+ * bucket key expires on its own three windows after it was created. Keys are
+ * `<prefix><counter key>:<bucket>`. Token charges wait for the next checks and go in their
+ * script, applied before them (at most one round trip per request, not two); charges that no
+ * check carries within `chargeDelayMs` are sent on their own. A command that fails or takes longer than the timeout
  * rejects with {@link CounterStoreError}; the client never queues commands while disconnected
  * (it reconnects in the background), so an outage costs a request at most the timeout.
  */
@@ -11,48 +14,69 @@ import type { Logger } from 'pino';
 import { bucketOf, WINDOW_MS } from './sliding-window.js';
 import { CounterStoreError, type BucketCounts, type CounterCheck, type CounterStore, type TakeResult } from './counter-store.js';
 
-/** KEYS: per check, current then previous bucket. ARGV: now, window, then per check limit and take. */
+/**
+ * The checks of several requests, each atomic on its own, in the order they came: one round
+ * trip for every request that asked within the same turn of the event loop.
+ * KEYS: per request, per check its current then previous bucket; then the token counters to
+ * charge first. ARGV: window, number of requests, then per request its time, its number of
+ * checks and per check limit and take; then per charge its amount. Returns per request the
+ * index of the first check without room (0: admitted), then per check previous and current.
+ * A bucket key gets its expiry when it is created (three windows: it is read until the end of
+ * the next window, with room for clocks that differ).
+ */
 const TAKE_SCRIPT = `
-local now = tonumber(ARGV[1])
-local w = tonumber(ARGV[2])
-local elapsed = now % w
-local n = #KEYS / 2
-local prev, cur = {}, {}
-for i = 1, n do
-  cur[i] = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
-  prev[i] = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+local w = tonumber(ARGV[1])
+local requests = tonumber(ARGV[2])
+local a, k = 3, 0
+for r = 1, requests do
+  local n = tonumber(ARGV[a + 1])
+  a = a + 2 + 2 * n
+  k = k + 2 * n
 end
-local refused = 0
-for i = 1, n do
-  local limit = tonumber(ARGV[1 + 2 * i])
-  local need = math.max(tonumber(ARGV[2 + 2 * i]), 1)
-  if prev[i] * (1 - elapsed / w) + cur[i] + need > limit then
-    refused = i
-    break
-  end
+for j = k + 1, #KEYS do
+  local amount = tonumber(ARGV[a + j - k - 1])
+  if redis.call('INCRBY', KEYS[j], amount) == amount then redis.call('PEXPIRE', KEYS[j], 3 * w) end
 end
-if refused == 0 then
-  for i = 1, n do
-    local take = tonumber(ARGV[2 + 2 * i])
-    if take > 0 then
-      cur[i] = redis.call('INCRBY', KEYS[2 * i - 1], take)
-      redis.call('PEXPIRE', KEYS[2 * i - 1], 2 * w)
+local out = {}
+a, k = 3, 0
+for r = 1, requests do
+  local now = tonumber(ARGV[a])
+  local n = tonumber(ARGV[a + 1])
+  local elapsed = now % w
+  local prev, cur = {}, {}
+  if n > 0 then
+    local values = redis.call('MGET', unpack(KEYS, k + 1, k + 2 * n))
+    for i = 1, n do
+      cur[i] = tonumber(values[2 * i - 1] or '0')
+      prev[i] = tonumber(values[2 * i] or '0')
     end
   end
-end
-local out = { refused }
-for i = 1, n do
-  out[#out + 1] = prev[i]
-  out[#out + 1] = cur[i]
+  local refused = 0
+  for i = 1, n do
+    local need = math.max(tonumber(ARGV[a + 2 * i + 1]), 1)
+    if prev[i] * (1 - elapsed / w) + cur[i] + need > tonumber(ARGV[a + 2 * i]) then
+      refused = i
+      break
+    end
+  end
+  if refused == 0 then
+    for i = 1, n do
+      local take = tonumber(ARGV[a + 2 * i + 1])
+      if take > 0 then
+        cur[i] = redis.call('INCRBY', KEYS[k + 2 * i - 1], take)
+        if cur[i] == take then redis.call('PEXPIRE', KEYS[k + 2 * i - 1], 3 * w) end
+      end
+    end
+  end
+  out[#out + 1] = refused
+  for i = 1, n do
+    out[#out + 1] = prev[i]
+    out[#out + 1] = cur[i]
+  end
+  a = a + 2 + 2 * n
+  k = k + 2 * n
 end
 return out
-`;
-
-/** KEYS[1]: the current bucket. ARGV: amount, expiry ms. One command instead of MULTI/INCRBY/PEXPIRE/EXEC. */
-const ADD_SCRIPT = `
-redis.call('INCRBY', KEYS[1], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
 `;
 
 /** KEYS: per entry, tokens then cost key. ARGV: tokens, cost, then per entry its expiry (ms since epoch). */
@@ -76,10 +100,47 @@ export interface RedisStoreOptions {
   readonly timeoutMs: number;
   readonly logger: Logger;
   readonly windowMs?: number;
+  /**
+   * Longest a token charge waits for the next check to carry it (default
+   * {@link CHARGE_DELAY_MS}); past that it is sent on its own.
+   */
+  readonly chargeDelayMs?: number;
 }
 
-type TakeCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number[]>;
+/** Default {@link RedisStoreOptions.chargeDelayMs}. */
+export const CHARGE_DELAY_MS = 10;
+
+type TakeCommand = (numKeys: number, keys: string[], argv: Array<string | number>) => Promise<number[]>;
 type AddCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number>;
+
+/** Most requests one round trip carries (Lua's stack bounds a script's `unpack`). */
+const MAX_BATCH = 256;
+
+/** Requests' checks waiting for this turn of the event loop to end, as the script's KEYS and ARGV. */
+class PendingTakes {
+  readonly keys: string[] = [];
+  /** ARGV from the window on; the number of requests is set when it is sent. */
+  readonly argv: Array<string | number>;
+  readonly waiting: Array<{ readonly n: number; readonly resolve: (r: TakeResult) => void; readonly reject: (err: unknown) => void }> = [];
+
+  constructor(windowMs: number) {
+    this.argv = [windowMs, 0];
+  }
+}
+
+/** Token charges waiting for the next round trip, summed per bucket key; one promise for all. */
+class PendingCharges {
+  readonly amounts = new Map<string, number>();
+  readonly done: Promise<void>;
+  settle!: (err?: unknown) => void;
+
+  constructor() {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.settle = (err) => (err === undefined ? resolve() : reject(err));
+    });
+    this.done.catch(() => undefined); // whoever charged hears of a failure; an unheard one is no crash
+  }
+}
 
 /** Budget spend shared by replicas (see SharedSpend in src/ledger/budgets.ts). */
 export interface RedisSpend {
@@ -89,9 +150,22 @@ export interface RedisSpend {
 
 /** Counters in Redis. */
 export class RedisCounterStore implements CounterStore {
-  private readonly client: Redis & { rateLimitTake?: TakeCommand; rateLimitAdd?: AddCommand; spendAdd?: AddCommand };
+  private readonly client: Redis & { rateLimitTake?: TakeCommand; spendAdd?: AddCommand };
   private readonly windowMs: number;
   private lastErrorLog = 0;
+  private waitingForReady: Promise<void> | undefined;
+  /** Checks waiting for the end of this turn of the event loop. */
+  private takes: PendingTakes | undefined;
+  private takesScheduled = false;
+  /** Charges not yet sent: the next round trip of checks carries them, or the flush timer sends them. */
+  private charges: PendingCharges | undefined;
+  /** Sends waiting charges after `chargeDelayMs`; one timer, re-armed (refreshed) when a charge waits. */
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushArmed = false;
+  /** Bucket key suffixes of the bucket last used (`:<bucket>`, `:<bucket − 1>`), built once per window. */
+  private bucket = Number.NaN;
+  private currentSuffix = '';
+  private previousSuffix = '';
 
   constructor(private readonly opts: RedisStoreOptions) {
     this.windowMs = opts.windowMs ?? WINDOW_MS;
@@ -109,29 +183,100 @@ export class RedisCounterStore implements CounterStore {
     // Without a listener an 'error' event would end the process; the outage is answered per command.
     this.client.on('error', (err: Error) => this.logError(err));
     this.client.defineCommand('rateLimitTake', { lua: TAKE_SCRIPT });
-    this.client.defineCommand('rateLimitAdd', { lua: ADD_SCRIPT });
     this.client.defineCommand('spendAdd', { lua: SPEND_ADD_SCRIPT });
   }
 
-  async take(checks: readonly CounterCheck[], now: number): Promise<TakeResult> {
-    const b = bucketOf(now, this.windowMs);
-    const keys = checks.flatMap((c) => [this.keyOf(c.key, b), this.keyOf(c.key, b - 1)]);
-    const args = checks.flatMap((c) => [c.limit, c.take]);
-    const out = await this.run(() => this.client.rateLimitTake!(keys.length, ...keys, now, this.windowMs, ...args));
-    const counts: BucketCounts[] = checks.map((_c, i) => ({ previous: Number(out[1 + 2 * i]), current: Number(out[2 + 2 * i]) }));
-    const refused = Number(out[0]);
-    return { refused: refused > 0 ? refused - 1 : undefined, counts };
+  /**
+   * Queues the checks for the round trip sent at the end of this turn of the event loop: every
+   * request that asks within the same turn shares it (each request's checks atomic on their own,
+   * in order), together with the waiting charges (applied before the checks).
+   */
+  take(checks: readonly CounterCheck[], now: number): Promise<TakeResult> {
+    const n = checks.length;
+    const takes = (this.takes ??= new PendingTakes(this.windowMs));
+    if (!this.takesScheduled) {
+      this.takesScheduled = true;
+      setImmediate(this.sendTakes);
+    }
+    this.suffixesFor(bucketOf(now, this.windowMs));
+    const prefix = this.opts.keyPrefix;
+    takes.argv.push(now, n);
+    for (let i = 0; i < n; i++) {
+      const c = checks[i]!;
+      const base = prefix + c.key;
+      takes.keys.push(base + this.currentSuffix, base + this.previousSuffix);
+      takes.argv.push(c.limit, c.take);
+    }
+    const answer = new Promise<TakeResult>((resolve, reject) => takes.waiting.push({ n, resolve, reject }));
+    if (takes.waiting.length >= MAX_BATCH) this.sendTakes();
+    return answer;
   }
 
-  async add(key: string, amount: number, now: number): Promise<void> {
+  /** Sends the waiting checks and charges in one script call (nothing when none wait). */
+  private readonly sendTakes = (): void => {
+    this.takesScheduled = false;
+    const takes = this.takes;
+    const charges = this.charges;
+    this.takes = undefined;
+    this.charges = undefined;
+    if (!takes && !charges) return;
+    const keys = takes ? takes.keys : [];
+    const argv = takes ? takes.argv : [this.windowMs, 0];
+    if (takes) argv[1] = takes.waiting.length;
+    if (charges) {
+      for (const [key, amount] of charges.amounts) {
+        keys.push(key);
+        argv.push(amount);
+      }
+    }
+    const sent = this.send(() => this.client.rateLimitTake!(keys.length, keys, argv));
+    if (charges) sent.then(() => charges.settle(), (err: unknown) => charges.settle(err));
+    if (!takes) return;
+    sent.then(
+      (out) => {
+        let o = 0;
+        for (const w of takes.waiting) {
+          const counts = new Array<BucketCounts>(w.n);
+          for (let i = 0; i < w.n; i++) counts[i] = { previous: Number(out[o + 1 + 2 * i]), current: Number(out[o + 2 + 2 * i]) };
+          const refused = Number(out[o]);
+          o += 1 + 2 * w.n;
+          w.resolve({ refused: refused > 0 ? refused - 1 : undefined, counts });
+        }
+      },
+      (err: unknown) => {
+        for (const w of takes.waiting) w.reject(err);
+      },
+    );
+  };
+
+  /**
+   * Queues the charge for the next `take` (so a request costs one round trip), or sends it
+   * after `chargeDelayMs` if no check comes first; the promise settles when it was applied.
+   */
+  add(key: string, amount: number, now: number): Promise<void> {
     const k = this.keyOf(key, bucketOf(now, this.windowMs));
-    await this.run(() => this.client.rateLimitAdd!(1, k, amount, 2 * this.windowMs));
+    const charges = (this.charges ??= new PendingCharges());
+    charges.amounts.set(k, (charges.amounts.get(k) ?? 0) + amount);
+    if (!this.flushArmed) {
+      this.flushArmed = true;
+      if (this.flushTimer) this.flushTimer.refresh();
+      else (this.flushTimer = setTimeout(() => this.onFlushTimer(), this.opts.chargeDelayMs ?? CHARGE_DELAY_MS)).unref();
+    }
+    return charges.done;
+  }
+
+  /** Sends the waiting charges (and any checks waiting for this turn) now; resolves once they were applied. */
+  async flush(): Promise<void> {
+    const charges = this.charges;
+    if (!charges) return;
+    this.sendTakes();
+    await charges.done;
   }
 
   async peek(keys: readonly string[], now: number): Promise<BucketCounts[]> {
     if (keys.length === 0) return [];
     const b = bucketOf(now, this.windowMs);
-    const values = await this.run(() => this.client.mget(...keys.flatMap((k) => [this.keyOf(k, b), this.keyOf(k, b - 1)])));
+    const values = await this.send(() => this.client.mget(...keys.flatMap((k) => [this.keyOf(k, b), this.keyOf(k, b - 1)])));
     return keys.map((_k, i) => ({ current: Number(values[2 * i] ?? 0), previous: Number(values[2 * i + 1] ?? 0) }));
   }
 
@@ -139,17 +284,21 @@ export class RedisCounterStore implements CounterStore {
   readonly spend: RedisSpend = {
     read: async (keys) => {
       if (keys.length === 0) return [];
-      const values = await this.run(() => this.client.mget(...keys.flatMap((k) => [`${this.opts.keyPrefix}spend:${k}:t`, `${this.opts.keyPrefix}spend:${k}:c`])));
+      const values = await this.send(() => this.client.mget(...keys.flatMap((k) => [`${this.opts.keyPrefix}spend:${k}:t`, `${this.opts.keyPrefix}spend:${k}:c`])));
       return keys.map((_k, i) => ({ tokens: Number(values[2 * i] ?? 0), cost: Number(values[2 * i + 1] ?? 0) }));
     },
     add: async (entries, tokens, cost) => {
       if (entries.length === 0) return;
       const keys = entries.flatMap((e) => [`${this.opts.keyPrefix}spend:${e.key}:t`, `${this.opts.keyPrefix}spend:${e.key}:c`]);
-      await this.run(() => this.client.spendAdd!(keys.length, ...keys, Math.round(tokens), cost, ...entries.map((e) => e.expiresAt)));
+      await this.send(() => this.client.spendAdd!(keys.length, ...keys, Math.round(tokens), cost, ...entries.map((e) => e.expiresAt)));
     },
   };
 
+  /** Sends the waiting charges (when Redis answers in time), then disconnects. */
   async close(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushArmed = true; // no new timer after close
+    await this.flush().catch(() => undefined);
     this.client.disconnect();
   }
 
@@ -157,28 +306,47 @@ export class RedisCounterStore implements CounterStore {
     return `${this.opts.keyPrefix}${key}:${bucket}`;
   }
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      if (this.client.status !== 'ready') await this.ready();
-      return await fn();
-    } catch (err) {
+  private run<T>(sent: Promise<T>): Promise<T> {
+    return sent.catch((err: unknown) => {
       throw new CounterStoreError(`rate-limit counters unavailable: ${(err as Error).message}`, { cause: err });
-    }
+    });
   }
 
-  /** Resolves once connected; rejects after the command timeout (the connection is retried in the background). */
+  private send<T>(command: () => Promise<T>): Promise<T> {
+    return this.run(this.client.status === 'ready' ? command() : this.ready().then(command));
+  }
+
+  private onFlushTimer(): void {
+    this.flushArmed = false;
+    this.flush().catch(() => undefined); // the charges' own promise reports the failure
+  }
+
+  private suffixesFor(bucket: number): void {
+    if (bucket === this.bucket) return;
+    this.bucket = bucket;
+    this.currentSuffix = `:${bucket}`;
+    this.previousSuffix = `:${bucket - 1}`;
+  }
+
+  /**
+   * Resolves once connected; rejects after the command timeout (the connection is retried in
+   * the background). Commands waiting at once share one wait.
+   */
   private ready(): Promise<void> {
-    return new Promise((resolve, reject) => {
+    this.waitingForReady ??= new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.client.off('ready', onReady);
+        this.waitingForReady = undefined;
         reject(new Error(`not connected within ${this.opts.timeoutMs} ms`));
       }, this.opts.timeoutMs);
       const onReady = (): void => {
         clearTimeout(timer);
+        this.waitingForReady = undefined;
         resolve();
       };
       this.client.once('ready', onReady);
     });
+    return this.waitingForReady;
   }
 
   /** Logs connection errors at most once a minute. */

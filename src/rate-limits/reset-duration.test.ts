@@ -10,5 +10,9 @@ describe('formatResetDuration', () => {
     expect(formatResetDuration(360_000)).toBe('6m0s');
     expect(formatResetDuration(61_250)).toBe('1m1.25s');
     expect(formatResetDuration(3_723_000)).toBe('1h2m3s');
+    expect(formatResetDuration(1050)).toBe('1.05s');
+    expect(formatResetDuration(1005)).toBe('1.005s');
+    expect(formatResetDuration(61_001)).toBe('1m1.001s');
+    expect(formatResetDuration(3_600_000 + 59_990)).toBe('1h0m59.99s');
   });
 });
