@@ -34,6 +34,7 @@
 
 import { prepareKeys } from './json-key-match.js';
 import { Scanner } from './json-scanner.js';
+import { validateTopLevel } from './json-validator.js';
 
 /** Byte range `[start, end)` of a value in the scanned body. */
 export interface ValueSpan {
@@ -65,10 +66,18 @@ export function scanTopLevelSpans(body: Uint8Array, keys: ReadonlySet<string>): 
   return scan(body, keys, true);
 }
 
+/** Bodies from this size on are tried with the WebAssembly validator first (json-validator.ts). */
+const VALIDATOR_MIN_BYTES = 0;
+
 function scan(body: Uint8Array, keys: ReadonlySet<string>, withSpans: boolean): ScanResult {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const prepared = prepareKeys(keys);
+  if (buf.length >= VALIDATOR_MIN_BYTES) {
+    const fast = validateTopLevel(buf, prepared, withSpans);
+    if (fast !== undefined) return fast;
+  }
   try {
-    return new Scanner(buf, prepareKeys(keys), withSpans).run();
+    return new Scanner(buf, prepared, withSpans).run();
   } catch (err) {
     // Only a failed allocation (stack growth on absurd nesting) can land here.
     return { ok: false, error: `JSON scan failed: ${err instanceof Error ? err.message : String(err)}` };
