@@ -8,13 +8,15 @@
 // whitespace; the characters escaped by an odd run of backslashes (carry across blocks); the
 // string mask (prefix XOR of the unescaped quotes, carry across blocks). It rejects control
 // bytes inside strings and escapes other than \" \\ \/ \b \f \n \r \t \uXXXX, and writes every
-// "token" — a byte outside strings that is not whitespace, plus each opening quote — to two
-// arrays: its offset and its byte (the body's skeleton).
+// "token" — a byte outside strings that is not whitespace, plus each opening quote — to an
+// array of offsets (eight writes per block without a branch; the token bytes in order are the
+// body's skeleton, e.g. `{":[{":",":"},{":",":"}],":"}`).
 //
 // Stage 2 walks the skeleton with the JSON grammar (an explicit stack of the states to return to,
-// so any depth up to STACK_SIZE) and runs a small automaton over each number or literal. Common
-// runs of the skeleton (`":",` is a key, a colon, a string value and a comma) are checked four
-// bytes at a time. Members of the top-level object are written as records (key offset, value
+// so any depth up to STACK_SIZE) and runs a small automaton over each number or literal (every
+// byte of a number is a token; the automaton's end tells how many to skip). Common runs of the
+// skeleton (`":",` is a key, a colon, a string value and a comma) are checked four tokens at a
+// time, from the state alone, without the transition table. Members of the top-level object are written as records (key offset, value
 // offset, offset of the `,` or `}` that ends the member) for the caller to match key names.
 //
 // The technique of stage 1 (bitmasks of a block, odd backslash runs, quote mask by prefix XOR)
@@ -24,23 +26,33 @@
 export const CHUNK = 32768;
 /** Bytes after the chunk that `run` may read (escape checks look 4 bytes ahead). */
 export const LOOKAHEAD = 64;
-/** Offsets in the module's memory. */
-export const LAYOUT = {
-  input: 0,
-  transitions: 0x9000, // 16 states x 256 bytes
-  scalar: 0xa000, // 23 states x 256 bytes
-  after: 0xb800, // 16 bytes: the state after a value, by the state that expected it
-  hex: 0xb900, // 256 bytes: 1 for hex digits
-  skeleton: 0x10000, // CHUNK + 16 token bytes
-  offsets: 0x20000, // CHUNK + 16 u16 token offsets
-  stack: 0x30000, // STACK_SIZE bytes
-  records: 0x40000, // RECORD_LIMIT x 12 bytes
-  pages: 6,
-};
 /** Deepest nesting handled (deeper bodies are left to the JavaScript scanner). */
 export const STACK_SIZE = 65535;
 /** Most top-level members one chunk can end (each takes at least 5 bytes: `"":0,`). */
 export const RECORD_LIMIT = CHUNK / 4;
+/** Offsets in the module's memory: [start, size] of each area, checked not to overlap below. */
+const AREAS = {
+  input: [0, CHUNK + 64 + LOOKAHEAD], // the chunk, rounded up to 64 with spaces, and the lookahead
+  transitions: [0x9000, 16 * 256], // [state][byte] -> state or action
+  scalar: [0xa000, 23 * 256], // [state][byte] -> state, for numbers and literals
+  after: [0xb800, 16], // the state after a value, by the state that expected it
+  hex: [0xb900, 256], // 1 for hex digits (entry 0 is the zero byte the token sentinels point to)
+  offsets: [0x10000, 2 * (CHUNK + 16)], // u16 token offsets; writes run up to 8 past the count, then 4 sentinels
+  stack: [0x21000, STACK_SIZE], // u8 states to return to
+  records: [0x31000, RECORD_LIMIT * 12], // top-level members: key, value start, value end (i32 each)
+};
+/** Start of each area in the module's memory, and its size in 64 KB pages. */
+export const LAYOUT = {
+  ...Object.fromEntries(Object.entries(AREAS).map(([name, [start]]) => [name, start])),
+  pages: Math.ceil(Math.max(...Object.values(AREAS).map(([start, size]) => start + size)) / 65536),
+};
+{
+  const sorted = Object.entries(AREAS).sort((a, b) => a[1][0] - b[1][0]);
+  for (let i = 1; i < sorted.length; i++) {
+    const [prev, [start, size]] = sorted[i - 1];
+    if (start + size > sorted[i][1][0]) throw new Error(`memory areas ${prev} and ${sorted[i][0]} overlap`);
+  }
+}
 /** Results of `run`. */
 export const STATUS = { more: 0, valid: 0, invalid: 1, tooDeep: 2 };
 
@@ -147,12 +159,20 @@ const WS_BY_LOW_NIBBLE = byLowNibble([0x20, 0x09, 0x0a, 0x0d]);
 const ESCAPE_BY_LOW_NIBBLE = byLowNibble([0x2f, 0x62, 0x66, 0x6e, 0x74]);
 
 const OS = LAYOUT.offsets;
-const SK = LAYOUT.skeleton;
+/** Four u16 token offsets of a byte that is always 0 (the hex table's entry for NUL). */
+const ZERO_BYTES = BigInt(LAYOUT.hex) * 0x0001_0001_0001_0001n;
 const push = (after) => `(if (i32.ge_u ${get('depth')} (i32.const ${STACK_SIZE})) (then (return (i32.const ${STATUS.tooDeep}))))
             (i32.store8 offset=${LAYOUT.stack} ${get('depth')} ${after})
             (local.set $depth (i32.add ${get('depth')} (i32.const 1)))`;
 const pop = `(local.set $depth (i32.sub ${get('depth')} (i32.const 1)))
             (local.set $state (i32.load8_u offset=${LAYOUT.stack} ${get('depth')}))`;
+/** The first `count` (1, 2 or 4) token bytes from token k on, little-endian in an i32. */
+const bytesAt = (k, count) => {
+  const at = (j) => `(i32.load8_u (i32.load16_u offset=${OS + 2 * j} (i32.shl ${k} (i32.const 1))))`;
+  let out = at(0);
+  for (let j = 1; j < count; j++) out = `(i32.or ${out} (i32.shl ${at(j)} (i32.const ${8 * j})))`;
+  return out;
+};
 const tokenAt = (k) => `(i32.load16_u offset=${OS} (i32.shl ${k} (i32.const 1)))`;
 /** Runs the scalar automaton on the token at k and skips the tokens inside it. */
 const scalarToken = `(local.set $e (call $scalar (i32.const 1) ${tokenAt(get('k'))} ${get('limit')}))
@@ -286,7 +306,6 @@ export function validatorWat() {
         (local.set $c (i32.wrap_i64 (i64.popcnt ${get('st')})))
         ${Array.from({ length: 8 }, (_, j) => `(local.set $pos (i32.add ${get('p')} (i32.wrap_i64 (i64.ctz ${get('st')}))))
         (i32.store16 offset=${OS + 2 * j} (i32.shl ${get('n')} (i32.const 1)) ${get('pos')})
-        (i32.store8 offset=${SK + j} ${get('n')} (i32.load8_u ${get('pos')}))
         (local.set $st (i64.and ${get('st')} (i64.sub ${get('st')} (i64.const 1))))`).join('\n        ')}
         (if (i32.gt_u ${get('c')} (i32.const 8)) (then
           (local.set $n (i32.add ${get('n')} (i32.const 8)))
@@ -294,7 +313,6 @@ export function validatorWat() {
           (loop $rest
             (local.set $pos (i32.add ${get('p')} (i32.wrap_i64 (i64.ctz ${get('st')}))))
             (i32.store16 offset=${OS} (i32.shl ${get('n')} (i32.const 1)) ${get('pos')})
-            (i32.store8 offset=${SK} ${get('n')} (i32.load8_u ${get('pos')}))
             (local.set $n (i32.add ${get('n')} (i32.const 1)))
             (local.set $st (i64.and ${get('st')} (i64.sub ${get('st')} (i64.const 1))))
             (br_if $rest (i32.eqz (i64.eqz ${get('st')}))))
@@ -304,8 +322,8 @@ export function validatorWat() {
       (br $block)))
     (global.set $inString ${get('inString')})
     (global.set $escCarry ${get('escCarry')})
-    ;; zeros after the last token: the multi-token checks of stage 2 never match past it
-    (i64.store offset=${SK} ${get('n')} (i64.const 0))
+    ;; after the last token, offsets of a zero byte: the multi-token checks of stage 2 never match past it
+    (i64.store offset=${OS} (i32.shl ${get('n')} (i32.const 1)) (i64.const ${ZERO_BYTES}))
     ${get('n')})
 
   ;; Stage 2 over the n tokens of this chunk. Returns ${STATUS.more}, ${STATUS.invalid} or ${STATUS.tooDeep}.
@@ -326,7 +344,7 @@ export function validatorWat() {
           (br_table $other $other $other $objKey $objKey $other $objValue $objNext $arrValue $arrValue $arrNext $other ${get('state')}))
           (br $one))
           ;; after { or , in an object: "key":"value", / "key":"value"} / "key":
-          (local.set $w (i32.load offset=${SK} ${get('k')}))
+          (local.set $w ${bytesAt(get('k'), 4)})
           (if (i32.eq ${get('w')} (i32.const 0x2c223a22)) (then (local.set $k (i32.add ${get('k')} (i32.const 4))) (local.set $state (i32.const ${S.objKey})) (br $token)))
           (if (i32.eq ${get('w')} (i32.const 0x7d223a22)) (then (local.set $k (i32.add ${get('k')} (i32.const 4)))
             ${pop}
@@ -336,7 +354,7 @@ export function validatorWat() {
           (local.set $state (i32.const ${S.objValue}))
           (br $token))
           ;; a member's value: "string", / "string"} / { / [
-          (local.set $w (i32.load16_u offset=${SK} ${get('k')}))
+          (local.set $w ${bytesAt(get('k'), 2)})
           (if (i32.eq ${get('w')} (i32.const 0x2c22)) (then (local.set $k (i32.add ${get('k')} (i32.const 2))) (local.set $state (i32.const ${S.objKey})) (br $token)))
           (if (i32.eq ${get('w')} (i32.const 0x7d22)) (then (local.set $k (i32.add ${get('k')} (i32.const 2)))
             ${pop}
@@ -347,14 +365,14 @@ export function validatorWat() {
           (local.set $state (i32.const ${S.objFirst}))
           (br $token))
           ;; after a member: , / }
-          (local.set $w (i32.load8_u offset=${SK} ${get('k')}))
+          (local.set $w ${bytesAt(get('k'), 1)})
           (if (i32.eq ${get('w')} (i32.const 0x2c)) (then (local.set $k (i32.add ${get('k')} (i32.const 1))) (local.set $state (i32.const ${S.objKey})) (br $token)))
           (br_if $one (i32.ne ${get('w')} (i32.const 0x7d)))
           (local.set $k (i32.add ${get('k')} (i32.const 1)))
           ${pop}
           (br $token))
           ;; an element: { / "string",
-          (local.set $w (i32.load16_u offset=${SK} ${get('k')}))
+          (local.set $w ${bytesAt(get('k'), 2)})
           (if (i32.eq (i32.and ${get('w')} (i32.const 0xff)) (i32.const 0x7b)) (then (local.set $k (i32.add ${get('k')} (i32.const 1)))
             ${push(`(i32.const ${S.arrNext})`)}
             (local.set $state (i32.const ${S.objFirst}))
@@ -364,7 +382,7 @@ export function validatorWat() {
           (local.set $state (i32.const ${S.arrValue}))
           (br $token))
         ;; after an element: , / ]
-        (local.set $w (i32.load8_u offset=${SK} ${get('k')}))
+        (local.set $w ${bytesAt(get('k'), 1)})
         (if (i32.eq ${get('w')} (i32.const 0x2c)) (then (local.set $k (i32.add ${get('k')} (i32.const 1))) (local.set $state (i32.const ${S.arrValue})) (br $token)))
         (br_if $one (i32.ne ${get('w')} (i32.const 0x5d)))
         (local.set $k (i32.add ${get('k')} (i32.const 1)))
@@ -373,7 +391,7 @@ export function validatorWat() {
       ;; one token, any state, by the transition table
       (br_if $end (i32.ge_u ${get('k')} ${get('n')}))
       (local.set $at ${tokenAt(get('k'))})
-      (local.set $e (i32.load8_u offset=${LAYOUT.transitions} (i32.add (i32.shl ${get('state')} (i32.const 8)) (i32.load8_u offset=${SK} ${get('k')}))))
+      (local.set $e (i32.load8_u offset=${LAYOUT.transitions} (i32.add (i32.shl ${get('state')} (i32.const 8)) ${bytesAt(get('k'), 1)})))
       (if (i32.lt_u ${get('e')} (i32.const 32)) (then (local.set $state ${get('e')}) (local.set $k (i32.add ${get('k')} (i32.const 1))) (br $token)))
       ${ACTIONS.slice().reverse().map((a) => `(block $${a}`).join(' ')}
         (br_table ${ACTIONS.map((a) => `$${a}`).join(' ')} $err (i32.sub ${get('e')} (i32.const 32))))
@@ -431,7 +449,7 @@ export function validatorWat() {
         (i32.store offset=4 ${get('e')} ${g('valueStart')})
         (i32.store offset=8 ${get('e')} (i32.add ${get('base')} ${get('at')}))
         (global.set $records (i32.add ${g('records')} (i32.const 1)))
-        (if (i32.eq (i32.load8_u offset=${SK} ${get('k')}) (i32.const 0x2c)) (then
+        (if (i32.eq ${bytesAt(get('k'), 1)} (i32.const 0x2c)) (then
           (local.set $state (i32.const ${S.topKey}))
           (local.set $k (i32.add ${get('k')} (i32.const 1)))
           (br $token))))
