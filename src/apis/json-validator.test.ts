@@ -30,10 +30,19 @@ function expectSameAsParse(body: Uint8Array, keys: ReadonlySet<string> = KEYS): 
   if (actual!.ok) expect(actual!.values).toEqual(expected.values);
 }
 
+/** More opening brackets than the module's stack holds (its one case in the corpus is valid). */
+function beyondStack(body: Uint8Array): boolean {
+  return body.filter((b) => b === 0x5b).length > JSON_VALIDATOR_STACK;
+}
+const JSON_VALIDATOR_STACK = 65_535;
+
 describe('validateTopLevel on the corpus', () => {
   for (const c of jsonScanCorpus) {
     it(c.name, () => {
-      for (const offset of [0, 1, 3]) expectSameAsParse(placed(c.body, offset));
+      for (const offset of [0, 1, 3]) {
+        if (beyondStack(c.body)) expect(validateTopLevel(asBuffer(placed(c.body, offset)), prepareKeys(KEYS), false)).toBeUndefined();
+        else expectSameAsParse(placed(c.body, offset));
+      }
     });
   }
 });
