@@ -16,7 +16,7 @@ export const DEFAULT_OUT_FILE = fileURLToPath(new URL('../src/gen/json-validator
 /** The module's binary, assembled from the text. */
 export async function assembleValidator() {
   const wabt = await wabtInit();
-  const module = wabt.parseWat('json-validator.wat', validatorWat(), { simd: true });
+  const module = wabt.parseWat('json-validator.wat', validatorWat(), { simd: true, relaxed_simd: true });
   try {
     module.validate();
     return Buffer.from(module.toBinary({}).buffer);

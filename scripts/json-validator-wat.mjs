@@ -256,8 +256,8 @@ export function validatorWat() {
       (local.set $c${i} (i8x16.bitmask (i8x16.eq (i8x16.min_u ${get('v')} ${get('kControl')}) ${get('v')})))`).join('\n      ')}
       (block $next
         ;; inside a string, no escape carried in, no quote, backslash or control byte: nothing to do
-        (br_if $next (i32.and (i32.wrap_i64 (i64.and ${get('inString')} (i64.xor ${get('escCarry')} (i64.const 1))))
-          (i32.eqz ${LANES.flatMap((i) => [`q${i}`, `b${i}`, `c${i}`]).map(get).reduce((a, b) => `(i32.or ${a} ${b})`)})))
+        (if (i32.wrap_i64 (i64.and ${get('inString')} (i64.xor ${get('escCarry')} (i64.const 1)))) (then
+          (br_if $next (i32.eqz ${LANES.flatMap((i) => [`q${i}`, `b${i}`, `c${i}`]).map(get).reduce((a, b) => `(i32.or ${a} ${b})`)}))))
         (local.set $bs ${mask64((i) => get(`b${i}`))})
         (local.set $quote ${mask64((i) => get(`q${i}`))})
         ;; escaped characters: the byte after each odd-length run of backslashes
@@ -276,7 +276,7 @@ export function validatorWat() {
           ;; a run from an odd offset to the block's end escapes the next block's first byte
           (local.set $escCarry (i64.extend_i32_u (i64.lt_u ${get('odd')} ${get('run')})))
           (if (i32.eqz (i64.eqz ${get('esc')})) (then
-            (local.set $bad (i64.and ${get('esc')} ${not(`(i64.or (i64.or ${get('quote')} ${get('bs')}) ${mask64((i) => `(i8x16.bitmask (v128.or (i8x16.eq (i8x16.swizzle ${get('kEsc')} (v128.and (v128.load offset=${i * 16} ${get('p')}) ${get('kNibble')})) (v128.load offset=${i * 16} ${get('p')})) (i8x16.eq (v128.load offset=${i * 16} ${get('p')}) ${get('kR')})))`)})`)}))
+            (local.set $bad (i64.and ${get('esc')} ${not(`(i64.or (i64.or ${get('quote')} ${get('bs')}) ${mask64((i) => `(i8x16.bitmask (v128.or (i8x16.eq (i8x16.relaxed_swizzle ${get('kEsc')} (v128.and (v128.load offset=${i * 16} ${get('p')}) ${get('kNibble')})) (v128.load offset=${i * 16} ${get('p')})) (i8x16.eq (v128.load offset=${i * 16} ${get('p')}) ${get('kR')})))`)})`)}))
             ;; what is left must be \\u and four hex digits
             (block $escapesOk (loop $u
               (br_if $escapesOk (i64.eqz ${get('bad')}))
@@ -299,7 +299,7 @@ export function validatorWat() {
             (then (return (i32.const -1))))))
         ;; tokens: not in a string, not a closing quote, not whitespace; and opening quotes
         (local.set $st (i64.or
-          ${not(`(i64.or (i64.or ${get('r')} ${get('quote')}) ${mask64((i) => `(i8x16.bitmask (i8x16.eq (i8x16.swizzle ${get('kWs')} (v128.and (v128.load offset=${i * 16} ${get('p')}) ${get('kNibble')})) (v128.load offset=${i * 16} ${get('p')})))`)})`)}
+          ${not(`(i64.or (i64.or ${get('r')} ${get('quote')}) ${mask64((i) => `(i8x16.bitmask (i8x16.eq (i8x16.relaxed_swizzle ${get('kWs')} (v128.and (v128.load offset=${i * 16} ${get('p')}) ${get('kNibble')})) (v128.load offset=${i * 16} ${get('p')})))`)})`)}
           (i64.and ${get('quote')} ${get('r')})))
         (br_if $next (i64.eqz ${get('st')}))
         ;; write them: eight unconditionally (extra writes land past the count), then the rest
