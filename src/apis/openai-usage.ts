@@ -2,7 +2,9 @@
  * OpenAI usage objects mapped to {@link TokenUsage}. Two naming families exist:
  * - Chat Completions, Completions, Embeddings: `prompt_tokens`, `completion_tokens`,
  *   `total_tokens`, `prompt_tokens_details.cached_tokens`,
- *   `completion_tokens_details.reasoning_tokens`.
+ *   `completion_tokens_details.reasoning_tokens`; prompt-cache writes (included in
+ *   `prompt_tokens`) as `prompt_tokens_details.cache_write_tokens` where a server reports them
+ *   (OpenRouter's name, also written by translation from providers that bill writes).
  * - Responses, Images, audio: `input_tokens`, `output_tokens`, `total_tokens`,
  *   `input_tokens_details.cached_tokens`, `output_tokens_details.reasoning_tokens`.
  */
@@ -29,6 +31,7 @@ function familyUsage(raw: unknown, input: 'prompt' | 'input', output: 'completio
   return withTotal({
     input: asCount(u[`${input}_tokens`]),
     cachedInput: asCount(objectAt(u, `${input}_tokens_details`)?.['cached_tokens']),
+    cacheCreationInput: asCount(objectAt(u, `${input}_tokens_details`)?.['cache_write_tokens']),
     output: asCount(u[`${output}_tokens`]),
     reasoning: asCount(objectAt(u, `${output}_tokens_details`)?.['reasoning_tokens']),
     total: asCount(u['total_tokens']),

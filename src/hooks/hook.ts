@@ -198,6 +198,15 @@ export interface HookAttempt {
  */
 export const SERVED_BY_HEADER = 'x-llm-extproc-backend';
 
+/**
+ * Response header through which an attempt hook names the provider (`gen_ai.provider.name`)
+ * whose API served the attempt, when it is not the one the client's API implies (the request
+ * was translated for another provider). The router-level processor records it as the request's
+ * provider (metrics, price lookup, ledger) and removes it before the client sees the response;
+ * only the well-known provider names are taken.
+ */
+export const SERVED_PROVIDER_HEADER = 'x-llm-extproc-provider';
+
 /** One attempt's response headers (upstream-level filter configured to send them). */
 export interface HookAttemptResponse {
   /** HTTP status of the attempt. */

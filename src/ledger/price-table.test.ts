@@ -39,6 +39,13 @@ describe('price table', () => {
     expect(t.cost({ provider: 'openai', model: 'gpt-4o-2024-08-06', requestModel: 'gpt-4o', usage: { output: 1_000_000 } })).toBeCloseTo(10);
   });
 
+  it('tries the model sent (a modelNameOverride) before the requested one when the response model has no price', () => {
+    const t = parsePriceTable('models:\n  - { provider: aws.bedrock, model: "anthropic.claude-*", input: 3, output: 15 }\n  - { provider: aws.bedrock, model: house-claude, input: 100, output: 100 }\n', 'test');
+    const usage = { input: 1_000_000 };
+    expect(t.cost({ provider: 'aws.bedrock', model: 'claude-3-5-sonnet-20240620', sentModel: 'anthropic.claude-3-5-sonnet-20240620-v1:0', requestModel: 'house-claude', usage })).toBeCloseTo(3);
+    expect(t.cost({ provider: 'aws.bedrock', model: 'claude-3-5-sonnet-20240620', requestModel: 'house-claude', usage })).toBeCloseTo(100);
+  });
+
   it('gives null (not 0) for an unknown model and reports it', () => {
     const missing: string[] = [];
     const t = parsePriceTable(YAML, 'test', (m) => missing.push(m));

@@ -57,7 +57,9 @@ export interface PriceInput {
   readonly backend?: string | undefined;
   /** The model to price (the response model, else the requested one). */
   readonly model: string;
-  /** The requested model, tried when `model` has no entry. */
+  /** The model name sent upstream (a `modelNameOverride`), tried when `model` has no entry. */
+  readonly sentModel?: string | undefined;
+  /** The requested model, tried when neither `model` nor `sentModel` has an entry. */
   readonly requestModel?: string | undefined;
   readonly usage: TokenUsage;
 }
@@ -125,7 +127,10 @@ export class PriceTable {
   /** The request's cost in USD; null (and counted as missing) when its model has no price. */
   cost(input: PriceInput): number | null {
     const providers = input.backend && input.backend !== input.provider ? [input.provider, input.backend] : [input.provider];
-    const entry = this.find(providers, input.model) ?? (input.requestModel ? this.find(providers, input.requestModel) : undefined);
+    const entry =
+      this.find(providers, input.model) ??
+      (input.sentModel ? this.find(providers, input.sentModel) : undefined) ??
+      (input.requestModel ? this.find(providers, input.requestModel) : undefined);
     if (!entry) {
       this.onMissing(input.model || 'unknown');
       return null;

@@ -11,6 +11,7 @@ function recorder(): { calls: unknown[][]; hooks: RequestMetrics } {
       startRequest: rec('startRequest'),
       setModel: rec('setModel'),
       setBackend: rec('setBackend'),
+      setStream: rec('setStream'),
       setResponseModel: rec('setResponseModel'),
       recordTokenUsage: rec('recordTokenUsage'),
       recordRequestCompletion: rec('recordRequestCompletion'),
@@ -27,6 +28,7 @@ describe('DefaultRequestMetrics', () => {
     m.startRequest({ a: '1' }, start);
     m.setModel('gpt-4o');
     m.setBackend('openai', 'b');
+    m.setStream(true);
     m.setResponseModel('gpt-4o-2024');
     m.recordTokenUsage({ input: 1 }, { x: 1 });
     m.recordTokenLatency(3, { endOfStream: true });
@@ -35,6 +37,7 @@ describe('DefaultRequestMetrics', () => {
       ['startRequest', { a: '1' }, start],
       ['setModel', 'gpt-4o'],
       ['setBackend', 'openai', 'b'],
+      ['setStream', true],
       ['setResponseModel', 'gpt-4o-2024'],
       ['recordTokenUsage', { input: 1 }, { x: 1 }],
       ['recordTokenLatency', 3, { endOfStream: true }],
@@ -56,9 +59,10 @@ describe('DefaultRequestMetrics', () => {
     expect(calls).toEqual([['setModel', 'm']]);
   });
 
-  it('tolerates inner hooks without the optional setResponseModel', () => {
+  it('tolerates inner hooks without the optional setResponseModel and setStream', () => {
     const { hooks } = recorder();
-    const { setResponseModel: _, ...withoutOptional } = hooks;
+    const { setResponseModel: _, setStream: __, ...withoutOptional } = hooks;
     expect(() => new DefaultRequestMetrics(withoutOptional).setResponseModel('m')).not.toThrow();
+    expect(() => new DefaultRequestMetrics(withoutOptional).setStream(true)).not.toThrow();
   });
 });

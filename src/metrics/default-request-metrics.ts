@@ -36,8 +36,16 @@ export class DefaultRequestMetrics implements RequestMetrics {
     this.inner.setBackend(rule, backend);
   }
 
+  setStream(stream: boolean): void {
+    this.inner.setStream?.(stream);
+  }
+
   setResponseModel(model: string): void {
     this.inner.setResponseModel?.(model);
+  }
+
+  setProvider(provider: string): void {
+    this.inner.setProvider?.(provider);
   }
 
   recordTokenUsage(usage: TokenUsage, attrs?: Attributes): void {

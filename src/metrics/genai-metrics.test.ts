@@ -14,6 +14,7 @@ import {
   providerFor,
   REQUEST_DURATION_BUCKETS,
   ROUTE_ATTRIBUTE,
+  STREAM_ATTRIBUTE,
   TIME_PER_OUTPUT_TOKEN_BUCKETS,
   TIME_TO_FIRST_TOKEN_BUCKETS,
   TOKEN_USAGE_BUCKETS,
@@ -111,6 +112,7 @@ describe('createGenAiMetrics', () => {
     m.startRequest({}, CHAT);
     m.setModel('gpt-4o');
     m.setBackend('openai-rule', 'openai');
+    m.setStream!(true);
     m.setResponseModel!('gpt-4o-2024-08-06');
     m.recordTokenUsage({ input: 100, cachedInput: 20, cacheCreationInput: 5, output: 50, reasoning: 10, total: 150 });
     const points = await reader.points('gen_ai.client.token.usage');
@@ -127,10 +129,24 @@ describe('createGenAiMetrics', () => {
       'gen_ai.request.model': 'gpt-4o',
       'gen_ai.response.model': 'gpt-4o-2024-08-06',
       [ROUTE_ATTRIBUTE]: 'openai-rule',
+      [STREAM_ATTRIBUTE]: true,
       'gen_ai.token.type': 'input',
     });
     // 100 lands in the (64, 256] bucket: index 4.
     expect(byType.get('input')!.value.buckets.counts[4]).toBe(1);
+  });
+
+  it('says whether the request streams only once told, and a non-streaming request says false', async () => {
+    const { reader, factory } = setup();
+    const unknown = factory.newRequest();
+    unknown.startRequest({}, CHAT);
+    unknown.recordRequestCompletion(true);
+    const plain = factory.newRequest();
+    plain.startRequest({}, CHAT);
+    plain.setStream!(false);
+    plain.recordRequestCompletion(true);
+    const points = await reader.points('gen_ai.server.request.duration');
+    expect(points.map((p) => p.attributes[STREAM_ATTRIBUTE]).sort()).toEqual([false, undefined]);
   });
 
   it('skips token kinds not reported and invalid counts', async () => {
@@ -282,6 +298,20 @@ describe('createGenAiMetrics', () => {
     const byRule = new Map(points.map((p) => [p.attributes[ROUTE_ATTRIBUTE], p.attributes['gen_ai.provider.name']]));
     expect(byRule.get('claude-rule')).toBe('anthropic');
     expect(byRule.get('vllm-rule')).toBe('openai');
+  });
+
+  it('reports the provider the per-attempt path named (a translated request) over the API’s and the backend’s', async () => {
+    const { reader, factory } = setup();
+    const m = factory.newRequest();
+    m.startRequest({}, CHAT);
+    m.setBackend('fallback', 'claude-direct');
+    m.setProvider!('anthropic');
+    m.recordTokenUsage({ input: 1 });
+    m.recordRequestCompletion(true);
+    for (const name of ['gen_ai.client.token.usage', 'gen_ai.server.request.duration']) {
+      const [p] = await reader.points(name);
+      expect(p!.attributes['gen_ai.provider.name']).toBe('anthropic');
+    }
   });
 });
 

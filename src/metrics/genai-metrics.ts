@@ -4,9 +4,12 @@
  * concurrent requests never share a start time or a model.
  *
  * Attributes of every record:
- * - `gen_ai.operation.name`, `gen_ai.provider.name` (see {@link providerFor}),
+ * - `gen_ai.operation.name`, `gen_ai.provider.name` (the provider that served when the
+ *   per-attempt path named it — a translated request — else see {@link providerFor}),
  *   `gen_ai.request.model`, `gen_ai.response.model` — each only once known;
  * - {@link ROUTE_ATTRIBUTE}: the route rule chosen for the request;
+ * - {@link STREAM_ATTRIBUTE}: whether the request asked for a stream, once known (from the URL
+ *   or the body);
  * - configured request-header → attribute mappings, capped per attribute (`attribute-cap.ts`);
  * - `error.type` on a failed request's duration;
  * - `gen_ai.token.type` on token usage records.
@@ -37,6 +40,9 @@ export const TIME_PER_OUTPUT_TOKEN_BUCKETS: readonly number[] = [
 
 /** Attribute naming the route rule (our own namespace: the GenAI conventions have no such attribute). */
 export const ROUTE_ATTRIBUTE = 'llm_extproc.route';
+
+/** Whether the request asked for a streamed response (the GenAI conventions' experimental attribute). */
+export const STREAM_ATTRIBUTE = 'gen_ai.request.stream';
 
 /** `error.type` used when a request failed and the caller gave no type (the conventions' fallback value). */
 export const FALLBACK_ERROR_TYPE = '_OTHER';
@@ -148,6 +154,9 @@ class GenAiRequestMetrics implements RequestMetrics {
   private responseModel: string | undefined;
   private rule: string | undefined;
   private backend: string | undefined;
+  /** The provider that served, when the per-attempt path named one. */
+  private provider: string | undefined;
+  private stream: boolean | undefined;
   private base: Attributes | undefined;
 
   constructor(private readonly i: Instruments) {
@@ -172,8 +181,18 @@ class GenAiRequestMetrics implements RequestMetrics {
     this.base = undefined;
   }
 
+  setStream(stream: boolean): void {
+    this.stream = stream;
+    this.base = undefined;
+  }
+
   setResponseModel(model: string): void {
     this.responseModel = model;
+    this.base = undefined;
+  }
+
+  setProvider(provider: string): void {
+    this.provider = provider;
     this.base = undefined;
   }
 
@@ -230,11 +249,12 @@ class GenAiRequestMetrics implements RequestMetrics {
   private buildBase(): Attributes {
     const a: Attributes = { ...this.headerAttrs };
     if (this.start) a['gen_ai.operation.name'] = this.start.operation;
-    const provider = providerFor(this.start?.provider, this.backend);
+    const provider = this.provider ?? providerFor(this.start?.provider, this.backend);
     if (provider !== undefined) a['gen_ai.provider.name'] = provider;
     if (this.model !== undefined) a['gen_ai.request.model'] = this.model;
     if (this.responseModel !== undefined) a['gen_ai.response.model'] = this.responseModel;
     if (this.rule !== undefined) a[ROUTE_ATTRIBUTE] = this.rule;
+    if (this.stream !== undefined) a[STREAM_ATTRIBUTE] = this.stream;
     return a;
   }
 }

@@ -58,6 +58,7 @@ function recordingFactory(throwing: ReadonlySet<string> = new Set()): { factory:
       startRequest: hook('startRequest'),
       setModel: hook('setModel'),
       setBackend: hook('setBackend'),
+      setStream: hook('setStream'),
       setResponseModel: hook('setResponseModel'),
       recordTokenUsage: hook('recordTokenUsage'),
       recordRequestCompletion: hook('recordRequestCompletion'),
@@ -71,6 +72,7 @@ function exercise(m: RequestMetrics): void {
   m.startRequest({ a: 'b' }, { api: 'x', operation: 'chat', provider: 'openai' });
   m.setModel('gpt');
   m.setBackend('rule', 'openai');
+  m.setStream?.(false);
   m.setResponseModel?.('gpt-1');
   m.recordTokenUsage({ input: 1 });
   m.recordTokenLatency(2, { endOfStream: true });
@@ -86,6 +88,7 @@ describe('isolateMetrics', () => {
       'startRequest({"a":"b"},{"api":"x","operation":"chat","provider":"openai"})',
       'setModel("gpt")',
       'setBackend("rule","openai")',
+      'setStream(false)',
       'setResponseModel("gpt-1")',
       'recordTokenUsage({"input":1},)', // attrs passed through as undefined
       'recordTokenLatency(2,{"endOfStream":true})',

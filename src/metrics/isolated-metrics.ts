@@ -88,9 +88,19 @@ class IsolatedRequestMetrics implements RequestMetrics {
     if (m) guard('setBackend', this.reporter, () => m.setBackend(rule, backend));
   }
 
+  setStream(stream: boolean): void {
+    const m = this.inner;
+    if (m) guard('setStream', this.reporter, () => (typeof m.setStream === 'function' ? m.setStream(stream) : undefined));
+  }
+
   setResponseModel(model: string): void {
     const m = this.inner;
     if (m) guard('setResponseModel', this.reporter, () => (typeof m.setResponseModel === 'function' ? m.setResponseModel(model) : undefined));
+  }
+
+  setProvider(provider: string): void {
+    const m = this.inner;
+    if (m) guard('setProvider', this.reporter, () => (typeof m.setProvider === 'function' ? m.setProvider(provider) : undefined));
   }
 
   recordTokenUsage(usage: TokenUsage, attrs?: Attributes): void {

@@ -11,6 +11,7 @@
  */
 import type { Attributes, Counter, Meter } from '@opentelemetry/api';
 import type { TokenUsage } from '../apis/api.js';
+import { DefaultRequestMetrics } from './default-request-metrics.js';
 import { ROUTE_ATTRIBUTE } from './genai-metrics.js';
 import type { RequestMetrics, RequestMetricsFactory } from './request-metrics.js';
 
@@ -35,28 +36,54 @@ export function withPromptCacheMetrics(factory: RequestMetricsFactory, meter: Me
     description: 'Prompt tokens by provider cache result (hit, write, miss), per route rule.',
     unit: '{token}',
   });
-  return {
-    newRequest(): RequestMetrics {
-      const inner = factory.newRequest();
-      let rule: string | undefined;
-      return {
-        startRequest: (headers, start) => inner.startRequest(headers, start),
-        setModel: (model) => inner.setModel(model),
-        setBackend: (r, backend) => {
-          rule = r;
-          inner.setBackend(r, backend);
-        },
-        ...(inner.setResponseModel ? { setResponseModel: (model: string) => inner.setResponseModel!(model) } : {}),
-        recordTokenUsage: (usage, attrs) => {
-          inner.recordTokenUsage(usage, attrs);
-          const split = cacheSplit(usage);
-          if (!split) return;
-          const base: Attributes = rule === undefined ? {} : { [ROUTE_ATTRIBUTE]: rule };
-          for (const result of ['hit', 'write', 'miss'] as const) counter.add(split[result], { ...base, result });
-        },
-        recordRequestCompletion: (success, attrs) => inner.recordRequestCompletion(success, attrs),
-        recordTokenLatency: (tokens, attrs) => inner.recordTokenLatency(tokens, attrs),
-      };
-    },
+  // One attribute set per rule and result, built once; a zero is added only to create its series
+  // (so a hit ratio reads 0, not "no data"), never again.
+  const attrsOfRule = new Map<string | undefined, Record<CacheResult, Attributes>>();
+  const created = new Set<Attributes>();
+  const attributesOf = (rule: string | undefined): Record<CacheResult, Attributes> => {
+    let a = attrsOfRule.get(rule);
+    if (!a) {
+      const base: Attributes = rule === undefined ? {} : { [ROUTE_ATTRIBUTE]: rule };
+      a = { hit: { ...base, result: 'hit' }, write: { ...base, result: 'write' }, miss: { ...base, result: 'miss' } };
+      attrsOfRule.set(rule, a);
+    }
+    return a;
   };
+  const record = (usage: TokenUsage, rule: string | undefined): void => {
+    const split = cacheSplit(usage);
+    if (!split) return;
+    const attrs = attributesOf(rule);
+    for (const result of CACHE_RESULTS) {
+      const a = attrs[result];
+      if (split[result] === 0 && created.has(a)) continue;
+      created.add(a);
+      counter.add(split[result], a);
+    }
+  };
+  return { newRequest: (): RequestMetrics => new PromptCacheRequestMetrics(factory.newRequest(), record) };
+}
+
+type CacheResult = 'hit' | 'write' | 'miss';
+const CACHE_RESULTS: readonly CacheResult[] = ['hit', 'write', 'miss'];
+
+/** One request's hooks: the wrapped ones, plus the prompt-cache counter on token usage. */
+class PromptCacheRequestMetrics extends DefaultRequestMetrics {
+  private rule: string | undefined;
+
+  constructor(
+    inner: RequestMetrics,
+    private readonly record: (usage: TokenUsage, rule: string | undefined) => void,
+  ) {
+    super(inner);
+  }
+
+  override setBackend(rule: string, backend?: string): void {
+    this.rule = rule;
+    super.setBackend(rule, backend);
+  }
+
+  override recordTokenUsage(usage: TokenUsage, attrs?: Attributes): void {
+    super.recordTokenUsage(usage, attrs);
+    this.record(usage, this.rule);
+  }
 }

@@ -26,8 +26,18 @@ export interface RequestMetrics {
   setModel(model: string): void;
   /** The route rule (and backend name when known) chosen for the request. */
   setBackend(rule: string, backend?: string): void;
+  /**
+   * Whether the request asks for a streamed response, once known: from the URL (`alt=sse`,
+   * `:streamGenerateContent`) or the body's `stream`. Called once, before any record.
+   */
+  setStream?(stream: boolean): void;
   /** The model the provider says answered. */
   setResponseModel?(model: string): void;
+  /**
+   * The `gen_ai.provider.name` of the provider that served the request, once known, when it is
+   * not the one the client's API implies (a request translated for another provider's API).
+   */
+  setProvider?(provider: string): void;
   /** Token usage of the finished response. */
   recordTokenUsage(usage: TokenUsage, attrs?: Attributes): void;
   /** Called once at the end: success or not, with `error.type` in attrs on failure. */

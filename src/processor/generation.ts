@@ -29,7 +29,7 @@ export interface GenerationInfo {
 /** What a request is priced by (the ledger's price table). */
 export interface Pricing {
   /** USD for `usage`; null when the model has no price. */
-  cost(q: { provider: string; backend: string | undefined; model: string; requestModel: string | undefined; usage: TokenUsage }): number | null;
+  cost(q: { provider: string; backend: string | undefined; model: string; sentModel?: string | undefined; requestModel: string | undefined; usage: TokenUsage }): number | null;
 }
 
 /** One config generation. */

@@ -23,6 +23,8 @@ export interface OutcomeFacts {
   readonly api: { readonly id: string; readonly provider: string } | undefined;
   /** The backend that served the request, or the rule's. */
   readonly backend: string | undefined;
+  /** The provider that served the request when a translated attempt named it (else derived from API and backend). */
+  readonly provider?: string | undefined;
   readonly durationMs: number;
   readonly ids: { readonly requestId: string; readonly traceId: string } | undefined;
 }
@@ -34,7 +36,7 @@ export function succeeded(end: RequestEnd): boolean {
 
 /** The outcome of `req`, ended as `end`. */
 export function requestOutcome(req: HookRequest, end: RequestEnd, facts: OutcomeFacts): RequestOutcome {
-  const provider = providerFor(facts.api?.provider, facts.backend);
+  const provider = facts.provider ?? providerFor(facts.api?.provider, facts.backend);
   return {
     api: facts.api?.id,
     method: req.method,

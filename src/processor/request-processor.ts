@@ -24,6 +24,7 @@ import { continueReply, errorReply, jsonReply, localReply, removing } from './re
 import { RequestIds } from './request-ids.js';
 import { requestOutcome, succeeded, type RequestEnd } from './request-outcome.js';
 import { ResponseSide } from './response-side.js';
+import { ServedBy } from './served-by.js';
 import { lazyRouteRequest } from './route-request.js';
 import { reemitStreamed } from './streamed-body.js';
 import { UpstreamCall, upstreamCluster } from './upstream-call.js';
@@ -52,8 +53,8 @@ export class RequestProcessor {
   private match: ApiMatch | undefined;
   private readonly body: BodyBuffer;
   private requestEnded = false;
-  /** The backend that served the response, when the per-attempt path named it. */
-  private servedBy: string | undefined;
+  /** The backend and provider the per-attempt path named as serving the response. */
+  private readonly served: ServedBy;
   /** Internal headers the client sent, removed in the (held) request-headers reply. */
   private spoofed: string[] = [];
   private injectedUsage = false;
@@ -73,6 +74,7 @@ export class RequestProcessor {
     this.hooks = new HookRun(this.gen.hooks, deps.logger);
     this.body = new BodyBuffer(this.gen.config.limits.maxBodyBytes);
     this.req = newHookRequest(this.gen.config);
+    this.served = new ServedBy(this.gen, this.req, this.metrics);
   }
 
   /** What the processor has learnt so far (for the `route` dry run and debugging). */
@@ -280,6 +282,7 @@ export class RequestProcessor {
     req.traceId = this.ids!.traceId;
     const model = req.model;
     this.metrics.setModel(model);
+    this.metrics.setStream?.(req.stream);
     const cfg = this.gen.config;
     // Frozen: routers get read-only headers, as the contract suite checks.
     const routerHeaders = Object.freeze({ ...req.headers, [cfg.modelNameHeaderKey]: model });
@@ -358,25 +361,13 @@ export class RequestProcessor {
       metrics: this.metrics,
       generation: this.gen,
       hooks: this.hooks,
-      identity: () => ({ model: this.req.model, sentModel: this.req.sentModel, rule: this.req.rule, backend: this.servedBy }),
-      servedBy: (backend) => this.onServedBy(backend),
+      identity: () => ({ model: this.req.model, sentModel: this.req.sentModel, rule: this.req.rule, backend: this.served.backend, provider: this.served.provider }),
+      servedBy: (backend) => this.served.nameBackend(backend),
+      servedProvider: (provider) => this.served.nameProvider(provider),
       logger: this.deps.logger,
       complete: (o) => this.complete(o),
     });
     return this.response;
-  }
-
-  /**
-   * The per-attempt path named the backend that served the response (one of the rule's, which
-   * Envoy picked): it, and the model name it was sent, are what usage, cost and the ledger record.
-   */
-  private onServedBy(backend: string): void {
-    const rule = this.gen.config.rules.find((r) => r.name === this.req.rule);
-    const served = rule?.backends.find((b) => b.name === backend);
-    if (!served) return;
-    this.servedBy = backend;
-    this.req.sentModel = served.modelNameOverride || undefined;
-    this.metrics.setBackend(this.req.rule!, backend);
   }
 
   private complete(o: RequestEnd): void {
@@ -388,7 +379,8 @@ export class RequestProcessor {
     const req = this.req;
     this.outcome = requestOutcome(req, o, {
       api: this.match?.api,
-      backend: this.servedBy ?? (req.rule !== undefined ? this.gen.backendOfRule.get(req.rule) : undefined),
+      backend: this.served.backend ?? (req.rule !== undefined ? this.gen.backendOfRule.get(req.rule) : undefined),
+      provider: this.served.provider,
       durationMs: performance.now() - this.startedAt,
       ids: this.ids,
     });

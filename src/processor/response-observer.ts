@@ -29,6 +29,7 @@ export class ResponseObserver {
   private readonly decoder: ResponseDecoder;
   private readonly stripper: UsageChunkStripper | undefined;
   private chunks = 0;
+  private firstReported = false;
   private limitReported = false;
 
   constructor(private readonly opts: ResponseObserverOptions) {
@@ -55,9 +56,11 @@ export class ResponseObserver {
       this.limitReported = true;
       this.opts.onDecodeLimit?.();
     }
-    this.chunks++;
-    // Time to first token: the first body chunk of a streaming response.
-    if (this.opts.streaming && this.chunks === 1) {
+    // Time to first token: the first body chunk of a streaming response that carries bytes (a
+    // chunk an upstream translation emptied — an event that completes no client event — does not).
+    if (chunk.length > 0) this.chunks++;
+    if (this.opts.streaming && this.chunks === 1 && !this.firstReported) {
+      this.firstReported = true;
       this.opts.metrics.recordTokenLatency(this.opts.parser.outputTokensSoFar ?? 0, { endOfStream: false });
     }
     if (!this.stripper || this.decoder.failed) return undefined; // corrupt upstream bytes pass as they are

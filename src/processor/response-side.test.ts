@@ -20,12 +20,32 @@ const logger = pino({ level: 'silent' });
 function side(hooks: Hook[], opts: { stream?: boolean; priced?: boolean } = {}) {
   const completions: Array<Record<string, unknown>> = [];
   const usage: unknown[] = [];
-  const metrics = { startRequest() {}, setModel() {}, setBackend() {}, recordTokenUsage: (u: unknown) => void usage.push(u), recordRequestCompletion() {}, recordTokenLatency() {} } as RequestMetrics;
+  /** Providers named by the response, and the provider each price lookup used. */
+  const named: string[] = [];
+  const pricedAs: string[] = [];
+  const latencies: Array<boolean | undefined> = [];
+  const metrics = {
+    startRequest() {},
+    setModel() {},
+    setBackend() {},
+    recordTokenUsage: (u: unknown) => void usage.push(u),
+    recordRequestCompletion() {},
+    recordTokenLatency: (_n: number, a?: { endOfStream?: boolean }) => void latencies.push(a?.endOfStream),
+  } as RequestMetrics;
   const generation = {
     config: configSchema.parse({}),
     backendOfRule: new Map([['openai', 'openai']]),
     costs: () => ({ values: {}, errors: [] }),
-    ...(opts.priced ? { pricing: { cost: (q: { model: string; usage: { total?: number } }) => (q.model === 'gpt-4o-sent' ? (q.usage.total ?? 0) / 1000 : null) } } : {}),
+    ...(opts.priced
+      ? {
+          pricing: {
+            cost: (q: { provider: string; model: string; usage: { total?: number } }) => {
+              pricedAs.push(q.provider);
+              return q.model === 'gpt-4o-sent' ? (q.usage.total ?? 0) / 1000 : null;
+            },
+          },
+        }
+      : {}),
   } as unknown as Generation;
   const run = new HookRun(hooks, logger);
   void run.run({ ...fakeHookRequest() });
@@ -37,17 +57,39 @@ function side(hooks: Hook[], opts: { stream?: boolean; priced?: boolean } = {}) 
     metrics,
     generation,
     hooks: run,
-    identity: () => ({ model: 'gpt-4o', sentModel: 'gpt-4o-sent', rule: 'openai' }),
+    identity: () => ({ model: 'gpt-4o', sentModel: 'gpt-4o-sent', rule: 'openai', ...(named.length > 0 ? { provider: named.at(-1) } : {}) }),
+    servedProvider: (p) => void named.push(p),
     logger,
     complete: (o) => void completions.push(o),
   });
-  return { s, completions, usage };
+  return { s, completions, usage, named, pricedAs, latencies };
 }
 
 const headers = (h: Record<string, string>, endOfStream = false): PhaseMessage => ({ phase: 'responseHeaders', headers: h, endOfStream, observabilityMode: false });
 const body = (text: string, endOfStream: boolean): PhaseMessage => ({ phase: 'responseBody', body: Buffer.from(text), endOfStream, observabilityMode: false });
 
 describe('the response side', () => {
+  it('starts time to first token at the first chunk that carries bytes, not at one a translation emptied', async () => {
+    const { s, completions, latencies } = side([], { stream: true });
+    await s.onHeaders(headers({ ':status': '200', 'content-type': 'text/event-stream' }), 'BUFFERED');
+    await s.onBody(body('', false));
+    expect(latencies).toEqual([]);
+    await s.onBody(body('data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n', false));
+    expect(latencies).toEqual([false]);
+    await s.onBody(body('data: [DONE]\n\n', true));
+    expect(latencies).toEqual([false, true]);
+    expect(completions[0]!['ttftMs']).toBeGreaterThanOrEqual(0);
+  });
+
+  it('takes the provider a translated attempt named, hides its header from the client, and prices under it', async () => {
+    const { s, named, pricedAs } = side([], { priced: true });
+    const r = await s.onHeaders(headers({ ':status': '200', 'content-type': 'application/json', 'x-llm-extproc-provider': 'anthropic' }), 'BUFFERED');
+    expect(r).toMatchObject({ headers: { remove: ['x-llm-extproc-provider'] } });
+    expect(named).toEqual(['anthropic']);
+    await s.onBody(body(JSON.stringify({ model: 'x', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }), true));
+    expect(pricedAs).toEqual(['anthropic']);
+  });
+
   it('switches a 2xx SSE response to STREAMED without content-length, merging the hooks’ header changes', async () => {
     const { s } = side([{ name: 'h', onResponseHeaders: () => ({ set: [['x-cache', 'miss']], remove: ['content-length'] }) }], { stream: true });
     const r = await s.onHeaders(headers({ ':status': '200', 'content-type': 'text/event-stream', 'content-length': '10' }), 'BUFFERED');

@@ -8,7 +8,7 @@ import { buildUsageMetadata } from '../metrics/dynamic-metadata.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import { mergeHeaderChanges } from '../hooks/header-changes.js';
 import type { BodyMode, HeaderChanges, PhaseMessage, PhaseReply } from '../hooks/phase.js';
-import { SERVED_BY_HEADER } from '../hooks/hook.js';
+import { SERVED_BY_HEADER, SERVED_PROVIDER_HEADER } from '../hooks/hook.js';
 import type { Generation } from './generation.js';
 import type { HookRun } from './hook-run.js';
 import { continueReply } from './replies.js';
@@ -27,10 +27,15 @@ export interface ResponseSideOptions {
   readonly generation: Generation;
   /** The request's hooks: response-header changes, body observers. */
   readonly hooks: HookRun;
-  /** The model asked for, the model sent (a `modelNameOverride`), the rule, the backend that served it when known. */
-  readonly identity: () => { model: string | undefined; sentModel: string | undefined; rule: string | undefined; backend?: string | undefined };
+  /**
+   * The model asked for, the model sent (a `modelNameOverride`), the rule, and the backend and
+   * provider that served it when known.
+   */
+  readonly identity: () => { model: string | undefined; sentModel: string | undefined; rule: string | undefined; backend?: string | undefined; provider?: string | undefined };
   /** The response names the backend that served it ({@link SERVED_BY_HEADER}, set per attempt). */
   readonly servedBy?: (backend: string) => void;
+  /** The response names the provider that served it ({@link SERVED_PROVIDER_HEADER}, set by a translated attempt). */
+  readonly servedProvider?: (provider: string) => void;
   readonly logger: Logger;
   readonly complete: (o: { status: number; errorType?: string; info?: ResponseInfo; ttftMs?: number; costUsd?: number | null }) => void;
 }
@@ -60,8 +65,11 @@ export class ResponseSide {
     const streaming = ok && (STREAM_TYPES.some((t) => contentType.startsWith(t)) || this.opts.stream);
     const served = headers[SERVED_BY_HEADER];
     if (served) this.opts.servedBy?.(served);
+    const provider = headers[SERVED_PROVIDER_HEADER];
+    if (provider) this.opts.servedProvider?.(provider);
     // Set by an attempt hook for us, never for the client.
-    const internal: HeaderChanges[] = served !== undefined ? [{ remove: [SERVED_BY_HEADER] }] : [];
+    const hidden = [...(served !== undefined ? [SERVED_BY_HEADER] : []), ...(provider !== undefined ? [SERVED_PROVIDER_HEADER] : [])];
+    const internal: HeaderChanges[] = hidden.length > 0 ? [{ remove: hidden }] : [];
     const hookChanges = [...internal, ...this.opts.hooks.responseHeaders({ status: this.status, headers, streaming })];
     this.observed = this.opts.hooks.observesBody;
     if (!this.opts.observe || !this.opts.api) {
@@ -111,7 +119,7 @@ export class ResponseSide {
       if (this.observed) this.opts.hooks.responseBody(chunk, msg.endOfStream);
       return continueReply('responseBody');
     }
-    this.firstChunkAt ??= performance.now();
+    if (chunk.length > 0) this.firstChunkAt ??= performance.now();
     const replaced = await this.observer.push(chunk, msg.endOfStream);
     if (this.observed) this.opts.hooks.responseBody(replaced ?? chunk, msg.endOfStream);
     if (msg.endOfStream) return this.finishReply('responseBody', [], replaced);
@@ -158,15 +166,18 @@ export class ResponseSide {
   }
 
   /**
-   * The request's price (undefined without a price table, null for an unpriced model): of the
-   * model the provider says answered, else of the model sent (a `modelNameOverride`), else of
-   * the model asked for.
+   * The request's price (undefined without a price table, null for an unpriced model), under the
+   * provider that served it (else the API's): of the model the provider says answered, else of
+   * the model sent (a `modelNameOverride`), else of the model asked for — the first that has a
+   * price.
    */
   private price(info: ResponseInfo, model: string | undefined, sentModel: string | undefined, rule: string | undefined): number | null | undefined {
     const table = this.opts.generation.pricing;
     if (!table || !this.opts.api) return undefined;
-    const backend = this.opts.identity().backend ?? (rule ? this.opts.generation.backendOfRule.get(rule) : undefined);
-    return table.cost({ provider: this.opts.api.provider, backend, model: info.model ?? sentModel ?? model ?? '', requestModel: model, usage: info.usage });
+    const identity = this.opts.identity();
+    const backend = identity.backend ?? (rule ? this.opts.generation.backendOfRule.get(rule) : undefined);
+    const provider = identity.provider ?? this.opts.api.provider;
+    return table.cost({ provider, backend, model: info.model ?? sentModel ?? model ?? '', sentModel, requestModel: model, usage: info.usage });
   }
 
   private metadata(info: ResponseInfo, model: string | undefined, rule: string | undefined, costUsd: number | null | undefined): Record<string, Record<string, unknown>> {

@@ -31,6 +31,8 @@ export interface HintInput {
   readonly headers: Readonly<Record<string, string>>;
   readonly project: string | undefined;
   readonly traceId: string | undefined;
+  /** A cache key computed earlier (per attempt: the router level's), used instead of deriving one. */
+  readonly key?: string | undefined;
 }
 
 /** Headers to set and the new body (absent: unchanged). */
@@ -58,12 +60,18 @@ function parseObject(body: Buffer): Record<string, unknown> | undefined {
   }
 }
 
+/** The cache key `cfg` gives a request (undefined: its source is missing, or the body is no JSON object). */
+export function keyOf(cfg: PromptCachingConfig, input: HintInput): string | undefined {
+  const parsed = parseObject(input.body);
+  return parsed ? cacheKey(cfg.key, { apiId: input.apiId, body: parsed, project: input.project, traceId: input.traceId }) : undefined;
+}
+
 /** The hints of `dialect` for one request (never throws: a body that is not a JSON object gets none). */
 export function applyCacheHints(cfg: PromptCachingConfig, dialect: CacheDialect, input: HintInput): HintResult {
   if (cfg.mode !== 'auto') return NONE;
   const parsed = parseObject(input.body);
   if (!parsed) return NONE;
-  const key = () => cacheKey(cfg.key, { apiId: input.apiId, body: parsed, project: input.project, traceId: input.traceId });
+  const key = () => input.key ?? cacheKey(cfg.key, { apiId: input.apiId, body: parsed, project: input.project, traceId: input.traceId });
   const bp = { ...cfg.breakpoints, minTokens: cfg.minTokens };
   switch (dialect) {
     case 'openai':

@@ -1,10 +1,12 @@
 /**
  * Prompt caching as a hook, on routed requests whose whole body the gateway sees: finds the
  * `promptCaching` config of the rule (or of its single backend, which wins), decides the provider
- * dialect, and returns the cache hints to add (see src/prompt-caching/cache-hints.ts).
+ * dialect, and returns the cache hints to add (see src/prompt-caching/cache-hints.ts). For a rule
+ * with a backend reached by translation, the hints are added per attempt instead, in the dialect
+ * of the body the attempt sends (see src/prompt-caching/attempt-hints.ts).
  *
  * Dialect: `promptCaching.provider` when set; else from the backend's `schema.name`
- * (OpenAI → openai, Anthropic/GCPAnthropic → anthropic, AWSBedrock → bedrock); else from the
+ * (OpenAI → openai, Anthropic/GCPAnthropic → anthropic, AWSBedrock/AWSAnthropic → bedrock); else from the
  * detected client API (openai.* → openai, anthropic.messages → anthropic, bedrock.* → bedrock).
  * Fireworks, xAI and other OpenAI-compatible servers speak the OpenAI schema, so they need the override.
  */
@@ -12,9 +14,10 @@ import type { Logger } from 'pino';
 import type { PromptCachingConfig } from '../config/prompt-caching-schema.js';
 import type { Config } from '../config/schema.js';
 import type { Hook } from '../hooks/hook.js';
-import { applyCacheHints, type CacheDialect, type HintInput, type HintResult } from './cache-hints.js';
+import { attemptCaching, attemptHints, CACHE_KEY_HEADER, hintsPerAttempt, ruleCaching } from './attempt-hints.js';
+import { applyCacheHints, keyOf, type CacheDialect, type HintInput, type HintResult } from './cache-hints.js';
 
-const BY_SCHEMA: Readonly<Record<string, CacheDialect>> = { OpenAI: 'openai', Anthropic: 'anthropic', GCPAnthropic: 'anthropic', AWSBedrock: 'bedrock' };
+const BY_SCHEMA: Readonly<Record<string, CacheDialect>> = { OpenAI: 'openai', Anthropic: 'anthropic', GCPAnthropic: 'anthropic', AWSBedrock: 'bedrock', AWSAnthropic: 'bedrock' };
 
 /** The dialect for a request of API `apiId` whose backend schema is `schemaName`. */
 export function dialectFor(cfg: PromptCachingConfig, schemaName: string | undefined, apiId: string): CacheDialect | undefined {
@@ -28,11 +31,10 @@ export function dialectFor(cfg: PromptCachingConfig, schemaName: string | undefi
 
 /** The hints for a request routed to `rule`; undefined when nothing applies. Never throws. */
 export function cacheHintsFor(config: Config, rule: string | undefined, input: HintInput, logger: Logger): HintResult | undefined {
-  const r = rule === undefined ? undefined : config.rules.find((x) => x.name === rule);
-  const backend = r && r.backends.length === 1 ? r.backends[0] : undefined;
-  const cfg = backend?.promptCaching ?? r?.promptCaching;
+  const cfg = ruleCaching(config, rule);
   if (!cfg || cfg.mode === 'off') return undefined;
-  const dialect = dialectFor(cfg, (backend ?? r?.backends[0])?.schema?.name, input.apiId);
+  const r = config.rules.find((x) => x.name === rule);
+  const dialect = dialectFor(cfg, r?.backends[0]?.schema?.name, input.apiId);
   if (!dialect) return undefined;
   try {
     const result = applyCacheHints(cfg, dialect, input);
@@ -48,8 +50,27 @@ export function promptCachingHook(config: Config, logger: Logger): Hook {
   return {
     name: 'prompt-caching',
     onRequest(req) {
-      if (req.kind !== 'routed' || !req.api || !req.body?.length) return undefined;
-      const hints = cacheHintsFor(config, req.rule, { apiId: req.api.id, body: req.body, headers: req.headers, project: req.caller?.project, traceId: req.traceId }, logger);
+      // Only the router level names the key for the attempts: a client's copy goes.
+      const remove = req.headers[CACHE_KEY_HEADER] !== undefined ? [CACHE_KEY_HEADER] : [];
+      const spoofed = remove.length > 0 ? { headers: { remove } } : undefined;
+      if (req.kind !== 'routed' || !req.api || !req.body?.length) return spoofed;
+      const input = { apiId: req.api.id, body: req.body, headers: req.headers, project: req.caller?.project, traceId: req.traceId };
+      if (hintsPerAttempt(config, req.rule, req.api.id)) {
+        const cfg = ruleCaching(config, req.rule);
+        const key = cfg?.mode === 'auto' ? keyOf(cfg, input) : undefined;
+        return key !== undefined ? { headers: { set: [[CACHE_KEY_HEADER, key]] } } : spoofed;
+      }
+      const hints = cacheHintsFor(config, req.rule, input, logger);
+      if (!hints) return spoofed;
+      return { headers: { set: hints.set, remove }, ...(hints.body ? { body: hints.body } : {}) };
+    },
+    attemptNeedsBody(attempt) {
+      return attempt.api !== undefined && hintsPerAttempt(config, attempt.rule, attempt.api.id) && attemptCaching(attempt)?.mode === 'auto';
+    },
+    onAttempt(attempt) {
+      if (attempt.stage === 'headers') return attempt.headers[CACHE_KEY_HEADER] !== undefined ? { headers: { remove: [CACHE_KEY_HEADER] } } : undefined;
+      if (!attempt.api || !hintsPerAttempt(config, attempt.rule, attempt.api.id)) return undefined;
+      const hints = attemptHints(attempt, logger);
       if (!hints) return undefined;
       return { ...(hints.set.length ? { headers: { set: hints.set } } : {}), ...(hints.body ? { body: hints.body } : {}) };
     },

@@ -112,7 +112,7 @@ describe('the built-in hook list', () => {
 
   it('puts credentials after every hook that changes the request', () => {
     const { list } = hooks(YAML, { keys: new FakeKeyLookup(), budgets: new BudgetTracker() });
-    expect(list.map((h) => h.name)).toEqual(['keys', 'budgets', 'policy', 'resilience', 'prompt-caching', 'translation', 'credentials']);
+    expect(list.map((h) => h.name)).toEqual(['keys', 'budgets', 'policy', 'resilience', 'translation', 'prompt-caching', 'credentials']);
   });
 });
 

@@ -13,9 +13,11 @@
  * 6. users' hooks (`hooks:` in config), in their order;
  * 7. `cache`: the response cache answers a hit (only requests every hook above let through)
  *    and records a miss; it keys on the body as the users' hooks left it;
- * 8. `prompt-caching`: cache hints in the body and headers;
- * 9. `translation`: per attempt, the request rewritten for a backend that speaks another API,
+ * 8. `translation`: per attempt, the request rewritten for a backend that speaks another API,
  *    and its response rewritten back;
+ * 9. `prompt-caching`: cache hints in the body and headers — at the router level, or, for a rule
+ *    with a backend reached by translation, per attempt in the dialect of the translated body
+ *    (so it runs after `translation`);
  * 10. `credentials`: the provider credential, last of the hooks that change the request, so a
  *    SigV4 signature covers the body and path as sent;
  * 11. outcome recorders: `usage` (cost counter, ledger, budget spend) and the service's own
@@ -76,8 +78,8 @@ export function hookList(config: Config, services: HookServices, user: readonly 
       : []),
     ...user,
     ...(services.cache ? [cacheHook(config, services.cache)] : []),
-    promptCachingHook(config, logger.child({ component: 'prompt-caching' })),
     translationHook(logger.child({ component: 'translation' })),
+    promptCachingHook(config, logger.child({ component: 'prompt-caching' })),
     ...(services.credentials ? [credentialsHook(config, services.credentials, logger.child({ component: 'credentials' }), services.projectCredentials)] : []),
     ...services.recorders,
   ];

@@ -178,4 +178,14 @@ describe('Anthropic Messages → OpenAI-compatible server', () => {
     expect(msg['content']).toEqual(calls.map((c) => ({ type: 'tool_use', id: c.id, name: c.function.name, input: JSON.parse(c.function.arguments) })));
     expect(msg['usage']['output_tokens']).toBe(source['usage']['completion_tokens']);
   });
+
+  it('carries cache writes an OpenAI-compatible server names (cache_write_tokens) as cache_creation_input_tokens', () => {
+    const rt = ok(translate({ kind: 'openai' }, { ...CLAUDE_CODE_LIKE, stream: false })).responseTranslator(200, { 'content-type': 'application/json' });
+    const whole = { id: 'c1', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 100, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 60, cache_write_tokens: 30 } } };
+    const msg = JSON.parse(runTranslator(rt, [Buffer.from(JSON.stringify(whole))]).toString('utf8')) as Record<string, any>;
+    expect(msg['usage']).toEqual({ input_tokens: 10, cache_read_input_tokens: 60, cache_creation_input_tokens: 30, output_tokens: 5 });
+    const p = anthropicMessages.newResponseParser({ stream: false, contentType: 'application/json' });
+    p.push(Buffer.from(JSON.stringify(msg)));
+    expect(p.end().usage).toMatchObject({ input: 100, cachedInput: 60, cacheCreationInput: 30, output: 5 });
+  });
 });

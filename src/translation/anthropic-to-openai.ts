@@ -20,12 +20,16 @@ import { anthropicTextDelta, anthropicTextEventAt } from './fast-paths.js';
 
 const SPAN = new Int32Array(3);
 
-/** OpenAI usage of Anthropic counts (prompt = input + cache read + cache write; cached = cache read). */
+/**
+ * OpenAI usage of Anthropic counts (prompt = input + cache read + cache write; cached = cache
+ * read; cache write when reported).
+ */
 export function openAiUsageOfAnthropic(c: AnthropicCounts): OpenAiUsage {
   return {
     prompt: (c.input ?? 0) + (c.cacheRead ?? 0) + (c.cacheCreation ?? 0),
     completion: c.output ?? 0,
     cached: c.cacheRead ?? 0,
+    ...(c.cacheCreation !== undefined ? { cacheWrite: c.cacheCreation } : {}),
   };
 }
 

@@ -18,16 +18,16 @@ import { converseTextDelta } from './fast-paths.js';
 
 /**
  * OpenAI usage of a Converse `usage` object: `inputTokens` excludes cache reads and writes, so
- * prompt = input + cache read + cache write; cached = cache read.
+ * prompt = input + cache read + cache write; cached = cache read; cache write when reported.
  */
 export function openAiUsageOfConverse(raw: unknown): OpenAiUsage | undefined {
   const u = asObject(raw);
   if (u === undefined) return undefined;
   const read = asCount(u['cacheReadInputTokens']) ?? 0;
-  const write = asCount(u['cacheWriteInputTokens']) ?? 0;
-  const prompt = (asCount(u['inputTokens']) ?? 0) + read + write;
+  const write = asCount(u['cacheWriteInputTokens']);
+  const prompt = (asCount(u['inputTokens']) ?? 0) + read + (write ?? 0);
   const completion = asCount(u['outputTokens']) ?? 0;
-  return { prompt, completion, cached: read, total: asCount(u['totalTokens']) ?? prompt + completion };
+  return { prompt, completion, cached: read, ...(write !== undefined ? { cacheWrite: write } : {}), total: asCount(u['totalTokens']) ?? prompt + completion };
 }
 
 /** Converts ConverseStream events into OpenAI chunks. */

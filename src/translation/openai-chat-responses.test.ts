@@ -38,7 +38,7 @@ function usageOf(spec: ApiSpec, bytes: Buffer, stream: boolean, contentType: str
 
 /** The counts OpenAI usage can carry (cache writes are counted in the prompt, not apart). */
 function comparable(u: TokenUsage): Partial<TokenUsage> {
-  return { input: u.input, cachedInput: u.cachedInput ?? 0, output: u.output, reasoning: u.reasoning, total: u.total };
+  return { input: u.input, cachedInput: u.cachedInput ?? 0, cacheCreationInput: u.cacheCreationInput ?? 0, output: u.output, reasoning: u.reasoning, total: u.total };
 }
 
 type Chunk = { id: string; model: string; choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null }>; usage?: Record<string, unknown> };
@@ -104,7 +104,7 @@ describe('Anthropic Messages stream → OpenAI chunks', () => {
       object: 'chat.completion',
       model: 'claude-sonnet-4-20250514',
       choices: [{ index: 0, message: { role: 'assistant', content: "The report's main finding is that prompt caching cut latency by half." }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 12 + 1024 + 2048, completion_tokens: 256, prompt_tokens_details: { cached_tokens: 2048 } },
+      usage: { prompt_tokens: 12 + 1024 + 2048, completion_tokens: 256, prompt_tokens_details: { cached_tokens: 2048, cache_write_tokens: 1024 } },
     });
     const translated = Buffer.from(JSON.stringify(json));
     expect(comparable(usageOf(openAiChatCompletions, translated, false, JSON_CT))).toEqual(comparable(usageOf(anthropicMessages, body, false, JSON_CT)));
@@ -142,13 +142,13 @@ describe('Bedrock ConverseStream → OpenAI chunks', () => {
     expect(usageOf(openAiChatCompletions, out, true, SSE)).toMatchObject({ input: 1242, cachedInput: 1200, output: 37 });
   });
 
-  it('maps max_tokens to length and keeps the total', () => {
+  it('maps max_tokens to length, keeps the total and names the cache writes', () => {
     const provider = converseStream(providerJson<RecordedAwsEvent[]>('bedrock-converse-stream.events.json'));
     const out = runTranslator(responseFor({ kind: 'bedrock-converse' }, true, 200, AWS), [provider]);
     const cs = chunks(out.toString('utf8'));
     expect(contentOf(cs)).toBe('Hello, world');
     expect(cs.at(-2)!.choices[0]!.finish_reason).toBe('length');
-    expect(cs.at(-1)!.usage).toEqual({ prompt_tokens: 218, completion_tokens: 64, total_tokens: 282, prompt_tokens_details: { cached_tokens: 0 } });
+    expect(cs.at(-1)!.usage).toEqual({ prompt_tokens: 218, completion_tokens: 64, total_tokens: 282, prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 200 } });
   });
 
   it('rewrites a whole Converse response', () => {

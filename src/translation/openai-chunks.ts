@@ -8,6 +8,9 @@
  * `prompt_tokens_details.cached_tokens`, `completion_tokens` including reasoning,
  * `completion_tokens_details.reasoning_tokens`), as the final `choices: []` chunk that
  * `stream_options.include_usage` asks for, so the service's OpenAI usage reader finds it.
+ * OpenAI's usage has no field for prompt-cache writes: they are counted in `prompt_tokens` and
+ * named in `prompt_tokens_details.cache_write_tokens`, the name OpenRouter gives them
+ * (https://openrouter.ai/docs/use-cases/usage-accounting), so writes are priced as writes.
  */
 
 /** OpenAI `finish_reason` values. */
@@ -19,6 +22,8 @@ export interface OpenAiUsage {
   readonly prompt: number;
   readonly completion: number;
   readonly cached?: number;
+  /** Prompt tokens written to the provider's prompt cache (included in `prompt`), when it reported them. */
+  readonly cacheWrite?: number;
   readonly reasoning?: number;
   /** Total as the provider reported it; default prompt + completion. */
   readonly total?: number;
@@ -31,7 +36,9 @@ export function usageObject(u: OpenAiUsage): Record<string, unknown> {
     completion_tokens: u.completion,
     total_tokens: u.total ?? u.prompt + u.completion,
   };
-  if (u.cached !== undefined) out['prompt_tokens_details'] = { cached_tokens: u.cached };
+  if (u.cached !== undefined || u.cacheWrite !== undefined) {
+    out['prompt_tokens_details'] = { cached_tokens: u.cached ?? 0, ...(u.cacheWrite !== undefined ? { cache_write_tokens: u.cacheWrite } : {}) };
+  }
   if (u.reasoning !== undefined) out['completion_tokens_details'] = { reasoning_tokens: u.reasoning };
   return out;
 }

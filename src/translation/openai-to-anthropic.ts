@@ -23,8 +23,15 @@ import { openAiTextDelta } from './fast-paths.js';
 export function anthropicUsageOfOpenAi(raw: unknown): Record<string, number> {
   const u = asObject(raw);
   const prompt = asCount(u?.['prompt_tokens']) ?? 0;
-  const cached = asCount(objectAt(u, 'prompt_tokens_details')?.['cached_tokens']) ?? 0;
-  return { input_tokens: Math.max(0, prompt - cached), cache_read_input_tokens: cached, output_tokens: asCount(u?.['completion_tokens']) ?? 0 };
+  const details = objectAt(u, 'prompt_tokens_details');
+  const cached = asCount(details?.['cached_tokens']) ?? 0;
+  const written = asCount(details?.['cache_write_tokens']);
+  return {
+    input_tokens: Math.max(0, prompt - cached - (written ?? 0)),
+    cache_read_input_tokens: cached,
+    ...(written !== undefined ? { cache_creation_input_tokens: written } : {}),
+    output_tokens: asCount(u?.['completion_tokens']) ?? 0,
+  };
 }
 
 function sse(type: string, data: unknown): string {

@@ -32,6 +32,30 @@ export function targetName(t: TranslationTarget): string {
   }
 }
 
+/**
+ * The `gen_ai.provider.name` of the provider a target reaches (the semantic conventions'
+ * well-known values): what metrics, prices and the ledger name as the provider of a translated
+ * request, instead of the one the client's API implies.
+ */
+export function providerOfTarget(t: TranslationTarget): string {
+  switch (t.kind) {
+    case 'anthropic':
+      return 'anthropic';
+    case 'bedrock-anthropic':
+    case 'bedrock-converse':
+      return 'aws.bedrock';
+    case 'vertex-anthropic':
+    case 'vertex-gemini':
+      return 'gcp.vertex_ai';
+    case 'gemini':
+      return 'gcp.gemini';
+    case 'openai':
+      return 'openai';
+    case 'azure-openai':
+      return 'azure.openai';
+  }
+}
+
 /** The upstream `:path` for `model` on target `t`. */
 export function targetPath(t: TranslationTarget, model: string, stream: boolean): string {
   const m = encodeURIComponent(model);

@@ -8,9 +8,10 @@
  */
 import type { Logger } from 'pino';
 import { clientError } from '../error-catalogue.js';
-import type { Hook, HookAttempt } from '../hooks/hook.js';
-import type { TranslationEnv } from './contract.js';
+import { SERVED_PROVIDER_HEADER, type AttemptResponseRewriter, type Hook, type HookAttempt } from '../hooks/hook.js';
+import type { ResponseTranslator, TranslationEnv } from './contract.js';
 import { planTranslation, type TranslationPlan } from './plan.js';
+import { providerOfTarget } from './target-paths.js';
 
 function planOf(attempt: Omit<HookAttempt, 'body' | 'stage'>, env: TranslationEnv): TranslationPlan | undefined {
   return attempt.api === undefined ? undefined : planTranslation(attempt.api.id, attempt.backend, { inputSchema: attempt.config.schema.name, env });
@@ -39,11 +40,20 @@ export function translationHook(logger: Logger, env: TranslationEnv = {}): Hook 
         return { answer: { status: outcome.status, headers: Object.entries(outcome.headers), body: Buffer.from(outcome.body, 'utf8'), details: 'translation_refused' } };
       }
       const request = outcome.request;
+      const provider = providerOfTarget(plan.translator.target);
       return {
         headers: { set: [[':path', request.path], ...request.headers.set], remove: request.headers.remove },
         body: request.body,
-        rewriteResponse: (status, headers) => request.responseTranslator(status, headers),
+        rewriteResponse: (status, headers) => namingProvider(request.responseTranslator(status, headers), provider),
       };
     },
+  };
+}
+
+/** `rt`, its header changes also naming the provider that served the attempt for the router level. */
+function namingProvider(rt: ResponseTranslator, provider: string): AttemptResponseRewriter {
+  return {
+    headers: { set: [...rt.headers.set, [SERVED_PROVIDER_HEADER, provider]], remove: rt.headers.remove },
+    push: (chunk, end) => rt.push(chunk, end),
   };
 }

@@ -14,13 +14,18 @@
  *   the harness records what Envoy would wait).
  *
  * A local reply of the upstream-level filter ends the request (Envoy does not retry those).
- * Test code only.
+ * When the filter processes response bodies (a cluster whose backends are reached by
+ * translation), the body of the attempt that is not retried streams through that attempt's
+ * `Process` stream, chunk by chunk, before it reaches the router-level filter; the stream is
+ * finished once the body ended. Test code only.
  */
 import type * as http from 'node:http';
+import { AsyncQueue } from './async-queue.js';
+import { parseContentLength } from './body-chunks.js';
 import { runDirection } from './direction.js';
 import type { Exchange } from './exchange.js';
 import type { ExtProcClient } from './ext-proc-client.js';
-import { applyHeaderMutation, getHeader, hasHeader } from './headers.js';
+import { applyHeaderMutation, getHeader, hasHeader, removeHeader } from './headers.js';
 import { ProcessorSession } from './processor-session.js';
 import { sendUpstream, syntheticResponse, type UpstreamResponse } from './upstream-client.js';
 import type { BodySendMode, HeaderList, JsonValue } from './wire.js';
@@ -45,7 +50,13 @@ export interface AttemptPlan {
   readonly resetHeader?: { readonly name: string; readonly maxIntervalMs: number };
   readonly baseIntervalMs: number;
   /** The upstream-level filter's modes; absent: no upstream-level filter. */
-  readonly filter?: { readonly requestBody: BodySendMode; readonly responseHeader: 'SEND' | 'SKIP'; readonly allowEnvoy?: boolean };
+  readonly filter?: {
+    readonly requestBody: BodySendMode;
+    readonly responseHeader: 'SEND' | 'SKIP';
+    /** The response body mode (default NONE: the body goes to the router level untouched). */
+    readonly responseBody?: BodySendMode;
+    readonly allowEnvoy?: boolean;
+  };
   /** Route `metadata_match` on `envoy.lb.llm_extproc_sets` (a skip variant). */
   readonly subset?: string;
 }
@@ -129,7 +140,7 @@ export async function playAttempts(
           failureModeAllow: false,
           messageTimeoutMs: ctx.messageTimeoutMs,
           requestBodyMode: plan.filter.requestBody,
-          responseBodyMode: 'NONE',
+          responseBodyMode: plan.filter.responseBody ?? 'NONE',
           attributes: { 'xds.cluster_name': plan.cluster, 'xds.upstream_host_metadata': endpoint.metadata },
         })
       : undefined;
@@ -176,12 +187,17 @@ export async function playAttempts(
         const mutation = reply?.responseHeaders?.response?.headerMutation;
         if (mutation) exchange.ignored.push(...applyHeaderMutation(responseHeaders, mutation, { allowEnvoy: plan.filter.allowEnvoy ?? false }).rejected);
       }
-      await session?.finish();
       const status = response.status;
       const finalHeaders = responseHeaders.filter(([k]) => k !== ':status');
       const record: AttemptRecord = { upstream: endpoint.upstream, priority: endpoint.priority, headers, body: sentBody, status, responseHeaders: finalHeaders };
       records.push(record);
-      if (attempt < plan.numRetries && wouldRetry(plan, status, finalHeaders)) {
+      const retry = attempt < plan.numRetries && wouldRetry(plan, status, finalHeaders);
+      const bodyMode = plan.filter?.responseBody ?? 'NONE';
+      if (session && !retry && bodyMode !== 'NONE' && plan.filter?.responseHeader === 'SEND' && hasBody(routerHeaders, response)) {
+        return bodyThroughFilter(ctx, exchange, session, response, finalHeaders, bodyMode, plan.filter.allowEnvoy ?? false);
+      }
+      await session?.finish();
+      if (retry) {
         record.backoffMs = backoff(plan, finalHeaders);
         response.discard();
         continue;
@@ -195,4 +211,59 @@ export async function playAttempts(
       throw err;
     }
   }
+}
+
+/** Whether a response carries a body (as the router-level direction decides it). */
+function hasBody(requestHeaders: HeaderList, response: UpstreamResponse): boolean {
+  const s = response.status;
+  return !(getHeader(requestHeaders, ':method') === 'HEAD' || s === 204 || s === 304 || s < 200 || getHeader(response.headers, 'content-length') === '0');
+}
+
+/**
+ * The attempt's response body through its upstream-level `Process` stream (the headers were
+ * already sent and answered): chunks go to the processor as they arrive and its rewritten
+ * chunks become the body the router level sees. Envoy drops `content-length` of a body it
+ * streams through a filter. A failure mid-body is a violation and ends the body there.
+ */
+function bodyThroughFilter(
+  ctx: AttemptContext,
+  exchange: Exchange,
+  session: ProcessorSession,
+  response: UpstreamResponse,
+  headers: HeaderList,
+  mode: BodySendMode,
+  allowEnvoy: boolean,
+): UpstreamResponse {
+  const sourceLength = parseContentLength(getHeader(response.headers, 'content-length'));
+  if (mode === 'STREAMED' || mode === 'BUFFERED_PARTIAL' || mode === 'FULL_DUPLEX_STREAMED') removeHeader(headers, 'content-length');
+  const out = new AsyncQueue<Buffer>();
+  const modes = { header: 'SKIP', body: mode, trailer: 'SKIP' } as const;
+  void runDirection(session, exchange, {
+    direction: 'response',
+    headers,
+    hasBody: true,
+    source: response.body,
+    sourceLength,
+    sourceTrailers: response.trailers,
+    modes: () => modes,
+    configured: { ...modes, header: 'SEND' },
+    bufferLimit: ctx.bufferLimit,
+    onHeadersReply: () => undefined,
+    clearRouteCache: () => undefined,
+    headersFinal: () => undefined,
+    emit: (chunk) => out.push(chunk),
+    emitTrailers: () => undefined,
+    overLimit: () => {
+      throw new Error('attempt response body over the buffer limit');
+    },
+    mutationRules: { allowEnvoy },
+  })
+    .catch((err: unknown) => {
+      exchange.violation(`attempt response body through the upstream-level filter failed: ${err instanceof Error ? err.message : String(err)}`);
+      session.stop();
+      response.discard();
+    })
+    .then(() => session.finish())
+    .finally(() => out.close());
+  return { status: response.status, headers, body: out, trailers: response.trailers, discard: () => response.discard() };
 }

@@ -1,7 +1,8 @@
 /**
  * A Gemini / Vertex AI request whose URL asks for a stream (`generateContent?alt=sse`) is a
  * streaming request from its URL on: the router sees `stream: true`, and the request log and the
- * time-to-first-token metric record a stream, through the Envoy-protocol harness.
+ * metrics (time to first token, `gen_ai.request.stream` on every GenAI record) record a stream,
+ * through the Envoy-protocol harness.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -68,6 +69,9 @@ afterAll(async () => {
 
 const finished = (path: string) => svc.logs.filter((l) => l['msg'] === 'request finished' && typeof l['path'] === 'string' && path.startsWith(l['path']));
 const ttftCount = async (model: string) => histogramCount(await svc.metricsText(), 'gen_ai_server_time_to_first_token_seconds', { gen_ai_request_model: model });
+/** Requests of `model` recorded by the duration histogram with `gen_ai.request.stream` = `stream`. */
+const durationCount = async (model: string, stream: boolean) =>
+  histogramCount(await svc.metricsText(), 'gen_ai_server_request_duration_seconds', { gen_ai_request_model: model, gen_ai_request_stream: String(stream) });
 
 async function post(path: string): Promise<Response> {
   return fetch(`${harness.url}${path}`, {
@@ -81,8 +85,9 @@ describe('stream decided by the URL', () => {
   it.each([
     ['/v1beta/models/gemini-2.0-flash:generateContent?alt=sse', 'gemini-2.0-flash'],
     ['/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro:generateContent?alt=sse', 'gemini-2.5-pro'],
-  ])('%s streams: router, request log and TTFT metric say so', async (path, model) => {
+  ])('%s streams: router, request log and metrics say so', async (path, model) => {
     const before = await ttftCount(model);
+    const streamedBefore = await durationCount(model, true);
     const res = await post(path);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
@@ -93,6 +98,8 @@ describe('stream decided by the URL', () => {
     expect(line).toMatchObject({ model, stream: true, rule: 'gemini-stream', status: 200 });
     expect(typeof line?.['ttft_ms']).toBe('number');
     expect((await ttftCount(model)) - before).toBe(1);
+    expect((await durationCount(model, true)) - streamedBefore).toBe(1);
+    expect(await durationCount(model, false)).toBe(0);
   });
 
   it('generateContent without alt=sse stays a non-streaming request', async () => {
@@ -105,5 +112,7 @@ describe('stream decided by the URL', () => {
     const line = finished(path).at(-1);
     expect(line).toMatchObject({ model: 'gemini-2.0-flash-lite', stream: false, rule: 'gemini' });
     expect(line).not.toHaveProperty('ttft_ms');
+    expect(await durationCount('gemini-2.0-flash-lite', false)).toBe(1);
+    expect(await durationCount('gemini-2.0-flash-lite', true)).toBe(0);
   });
 });

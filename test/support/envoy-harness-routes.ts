@@ -64,6 +64,7 @@ export function harnessRoutes(yaml: string, upstreamOf: (name: string) => string
             filter: {
               requestBody: filter.processing_mode.request_body_mode as BodySendMode,
               responseHeader: filter.processing_mode.response_header_mode,
+              responseBody: (filter.processing_mode.response_body_mode ?? 'NONE') as BodySendMode,
               allowEnvoy: filter.mutation_rules?.allow_envoy === true,
             },
           }
