@@ -1,7 +1,7 @@
 // Assembles the JSON validator (the WebAssembly text built by scripts/json-validator-wat.mjs)
-// with wabt and writes it, base64-encoded, to src/gen/json-validator-wasm.ts together with the
+// with wabt and writes it, base64-encoded, to src/apis/json-validator-wasm.ts together with the
 // memory layout the runtime side (src/apis/json-validator.ts) needs.
-// Usage: node scripts/gen-json-validator.mjs [--out FILE]   (default src/gen/json-validator-wasm.ts)
+// Usage: node scripts/gen-json-validator.mjs [--out FILE]   (default src/apis/json-validator-wasm.ts)
 //
 // test/gen-json-validator.test.ts regenerates the source and fails when the committed file differs.
 import { writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import wabtInit from 'wabt';
 import { CHUNK, LAYOUT, LOOKAHEAD, RECORD_LIMIT, STATUS, validatorWat } from './json-validator-wat.mjs';
 
 /** Where the committed module lives. */
-export const DEFAULT_OUT_FILE = fileURLToPath(new URL('../src/gen/json-validator-wasm.ts', import.meta.url));
+export const DEFAULT_OUT_FILE = fileURLToPath(new URL('../src/apis/json-validator-wasm.ts', import.meta.url));
 
 /** The module's binary, assembled from the text. */
 export async function assembleValidator() {
@@ -25,7 +25,7 @@ export async function assembleValidator() {
   }
 }
 
-/** The TypeScript source of src/gen/json-validator-wasm.ts. */
+/** The TypeScript source of src/apis/json-validator-wasm.ts. */
 export async function generatedValidatorSource() {
   const binary = await assembleValidator();
   const layout = { chunk: CHUNK, lookahead: LOOKAHEAD, records: LAYOUT.records, recordLimit: RECORD_LIMIT, status: STATUS };

@@ -1,6 +1,6 @@
 // The WebAssembly text of the JSON validator behind src/apis/json-validator.ts, written with a
 // few helpers (the four 16-byte lanes of a 64-byte block repeat the same code). Imported by
-// scripts/gen-json-validator.mjs, which assembles it into src/gen/json-validator-wasm.ts.
+// scripts/gen-json-validator.mjs, which assembles it into src/apis/json-validator-wasm.ts.
 //
 // What the module does, per chunk of the body copied into its memory (see json-validator.ts):
 //

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JSON_VALIDATOR_LAYOUT } from '../gen/json-validator-wasm.js';
+import { JSON_VALIDATOR_LAYOUT } from './json-validator-wasm.js';
 import { anyString, documentText, KEYS, mutate, mutationArb, ODD_KEYS, placed, reference } from '../../test/support/json-arbitraries.js';
 import { prepareKeys } from './json-key-match.js';
 import { jsonScanCorpus } from './json-scan.corpus.js';

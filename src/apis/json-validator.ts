@@ -10,7 +10,7 @@
  * answers nothing and the caller runs the JavaScript scanner, which gives the verdict and the
  * error message. Key names and values are read from the body itself, as the scanner does.
  */
-import { JSON_VALIDATOR_LAYOUT, JSON_VALIDATOR_WASM } from '../gen/json-validator-wasm.js';
+import { JSON_VALIDATOR_LAYOUT, JSON_VALIDATOR_WASM } from './json-validator-wasm.js';
 import { matchKey, type PreparedKeys } from './json-key-match.js';
 import type { ScanResult, ValueSpan } from './json-scan.js';
 
