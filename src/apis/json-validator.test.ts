@@ -126,6 +126,18 @@ describe('validateTopLevel across chunk boundaries', () => {
     expectSameAsParse(Buffer.from(`{"n":${'9'.repeat(CHUNK * 2 + 5)}x,"model":"after"}`));
   });
 
+  it('with bodies of exactly one, two and three chunks, and one byte either side', () => {
+    for (const size of [CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK - 1, 2 * CHUNK, 2 * CHUNK + 1, 3 * CHUNK]) {
+      const number = '7'.repeat(size);
+      expectSameAsParse(Buffer.from(number));
+      const object = (fill: number) => `{"a":"${'x'.repeat(fill)}","model":1}`;
+      expectSameAsParse(Buffer.from(object(size - object(0).length)));
+      expectSameAsParse(Buffer.from(`${object(size - object(0).length - 1)}\\`));
+      expectSameAsParse(Buffer.from(`{"model":"${'y'.repeat(size - 12)}"}`));
+      expectSameAsParse(Buffer.from(`{"model":"${'y'.repeat(size - 13)}\\"`));
+    }
+  });
+
   it('on random documents of several chunks', () => {
     fc.assert(
       fc.property(fc.array(documentText, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 3 * CHUNK }), (texts, padding) => {
