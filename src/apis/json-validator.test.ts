@@ -156,6 +156,17 @@ describe('validateTopLevel', () => {
     expect(result).toEqual({ ok: true, values: new Map([['model', 'bb']]), spans: new Map([['model', { start: 24, end: 28 }]]) });
   });
 
+  it('reads a 10 MB body through its window, allocating no copy of it', () => {
+    const body = Buffer.from(`{"messages":[{"role":"user","content":"${'a\\n\\"b'.repeat(2_000_000)}"}],"model":"big"}`);
+    expect(scanTopLevel(Buffer.from('{"warm":"up","pad":"' + 'x'.repeat(300) + '"}'), KEYS).ok).toBe(true);
+    const before = process.memoryUsage();
+    expect(scanTopLevel(body, KEYS)).toEqual({ ok: true, values: new Map([['model', 'big']]) });
+    const after = process.memoryUsage();
+    // a copy would be 10 MB of array buffers, or 10-20 MB of heap as a string
+    expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(64 * 1024);
+    expect(after.heapUsed - before.heapUsed).toBeLessThan(4 * 1024 * 1024);
+  });
+
   it('leaves nesting deeper than its stack to the JavaScript scanner', () => {
     const depth = 70_000;
     const body = Buffer.from(`{"a":${'['.repeat(depth)}${']'.repeat(depth)},"model":"deep"}`);
