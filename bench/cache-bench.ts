@@ -9,7 +9,9 @@
  * - **lookup p50/p99**: `ResponseCache.lookup` of an existing entry, memory store and Redis on
  *   loopback (`LLM_EXTPROC_TEST_REDIS_URL`, else redis://127.0.0.1:6379; skipped when none is
  *   reachable), and the whole cache hook's `onRequest` (canonical key, digest, lookup) with the
- *   memory store.
+ *   memory store; and, with `streamKeys: shared`, that hook answering a hit in the other form
+ *   (a whole entry as a stream, a stream entry as a whole response) against a hit served as
+ *   stored, same config and run.
  *
  * Usage: `npm run bench:cache` (writes bench/cache-results.json).
  */
@@ -120,26 +122,41 @@ async function lookupMs(cache: ResponseCache, key: CacheKey, n: number): Promise
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
 }
 
-async function hookMs(n: number): Promise<{ p50: number; p99: number }> {
+/** The same completion as a stream of 60 chunks (the way providers send 900 characters), `[DONE]` last. */
+const STREAMED = Buffer.from(
+  [
+    `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })}\n\n`,
+    ...Array.from({ length: 60 }, () => `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, delta: { content: 'x'.repeat(15) }, finish_reason: null }] })}\n\n`),
+    `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`,
+    'data: [DONE]\n\n',
+  ].join(''),
+);
+
+/**
+ * p50/p99 of the cache hook's `onRequest` answering a hit: the entry stored by a request of the
+ * `stored` form, asked for by one of the `asked` form (`streamKeys` from `config`).
+ */
+async function hookMs(n: number, configText: string, stored: 'whole' | 'stream', asked: 'whole' | 'stream'): Promise<{ p50: number; p99: number }> {
   const cache = new ResponseCache({ store: new MemoryStore({ maxBytes: 64 * 1024 * 1024 }), metrics: new CacheMetrics(meter), logger });
-  const config = parseConfig(CONFIG, 'bench config').config;
+  const config = parseConfig(configText, 'bench config').config;
   const hook = cacheHook(config, cache);
-  const req: HookRequest = {
+  const req = (form: 'whole' | 'stream'): HookRequest => ({
     kind: 'routed', method: 'POST', path: '/v1/chat/completions', headers: {}, api: { id: 'openai.chat_completions', provider: 'openai', operation: 'chat', errorShape: 'openai' },
-    config, model: 'gpt-4o-mini', stream: false, rule: 'openai', backend: undefined, sentModel: undefined, upstreamPath: '/v1/chat/completions',
-    body: body(0), requestId: 'r', traceId: undefined, caller: { id: 'k', project: 'p' },
-  };
-  const first = (await hook.onRequest!(req)) as { context?: unknown };
-  hook.onResponseHeaders!({ status: 200, headers: { 'content-type': 'application/json' }, streaming: false }, req, first.context);
-  hook.onResponseBody!(COMPLETION, true, req, first.context);
-  hook.onOutcome!({ api: 'openai.chat_completions', method: 'POST', path: req.path, model: req.model, rule: 'openai', stream: false, status: 200, errorType: undefined, durationMs: 1, info: { usage: { input: 1, output: 1 } } }, first.context);
+    config, model: 'gpt-4o-mini', stream: form === 'stream', rule: 'openai', backend: undefined, sentModel: undefined, upstreamPath: '/v1/chat/completions',
+    body: form === 'stream' ? Buffer.from(JSON.stringify({ ...JSON.parse(body(0).toString()), stream: true })) : body(0), requestId: 'r', traceId: undefined, caller: { id: 'k', project: 'p' },
+  });
+  const first = (await hook.onRequest!(req(stored))) as { context?: unknown };
+  hook.onResponseHeaders!({ status: 200, headers: { 'content-type': stored === 'stream' ? 'text/event-stream' : 'application/json' }, streaming: stored === 'stream' }, req(stored), first.context);
+  hook.onResponseBody!(stored === 'stream' ? STREAMED : COMPLETION, true, req(stored), first.context);
+  hook.onOutcome!({ api: 'openai.chat_completions', method: 'POST', path: '/v1/chat/completions', model: 'gpt-4o-mini', rule: 'openai', stream: stored === 'stream', status: 200, errorType: undefined, durationMs: 1, info: { usage: { input: 120, output: 200 } } }, first.context);
   await new Promise((r) => setTimeout(r, 10));
+  const ask = req(asked);
   const samples = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    const r = await hook.onRequest!(req);
+    const r = await hook.onRequest!(ask);
     samples[i] = performance.now() - t;
-    if (!r || !('answer' in r)) throw new Error('bench: the hook did not answer from the cache');
+    if (!r || !('answer' in r)) throw new Error(`bench: the hook did not answer a ${asked} request from a ${stored} entry`);
   }
   await cache.close();
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
@@ -166,8 +183,16 @@ async function main(): Promise<void> {
   const mem = await lookupMs(memory, key, 50_000);
   rows.push({ metric: 'lookup p50, memory store', unit: 'ms', value: significant(mem.p50, 3), target: '≤ 0.1 ms' });
   rows.push({ metric: 'lookup p99, memory store', unit: 'ms', value: significant(mem.p99, 3) });
-  const hook = await hookMs(20_000);
+  const hook = await hookMs(20_000, CONFIG, 'whole', 'whole');
   rows.push({ metric: 'cache hook onRequest p50 (key + lookup), memory store', unit: 'ms', value: significant(hook.p50, 3) });
+  // streamKeys: shared — a hit served in the other form, against a hit served as stored (same config, same run).
+  const SHARED = CONFIG.replace('lookupTimeoutMs: 50', 'lookupTimeoutMs: 50, streamKeys: shared');
+  const asStored = await hookMs(20_000, SHARED, 'whole', 'whole');
+  const toStream = await hookMs(20_000, SHARED, 'whole', 'stream');
+  const toWhole = await hookMs(20_000, SHARED, 'stream', 'whole');
+  const vsStored = (m: { p50: number }) => ({ value: significant(m.p50, 3), baseline: significant(asStored.p50, 3), ratio: significant(m.p50 / asStored.p50, 3) });
+  rows.push({ metric: 'cache hook onRequest p50, shared keys: whole entry served as a stream vs as stored', unit: 'ms', ...vsStored(toStream) });
+  rows.push({ metric: 'cache hook onRequest p50, shared keys: 62-chunk stream entry served whole vs whole entry as stored', unit: 'ms', ...vsStored(toWhole) });
   const url = process.env['LLM_EXTPROC_TEST_REDIS_URL'] || 'redis://127.0.0.1:6379';
   if (await redisReachable(url)) {
     const prefix = `bench:${process.pid}:`;
@@ -182,7 +207,7 @@ async function main(): Promise<void> {
     process.stdout.write(`Redis not reachable at ${url}: its lookup is not measured\n`);
   }
   await memory.close();
-  for (const r of rows) process.stdout.write(`${r.metric}: ${r.value} ${r.unit}${r.baseline !== undefined ? ` (miss ${r.baseline} ${r.unit}, ratio ${r.ratio})` : ''}${r.target ? `  target ${r.target}` : ''}\n`);
+  for (const r of rows) process.stdout.write(`${r.metric}: ${r.value} ${r.unit}${r.baseline !== undefined ? ` (baseline ${r.baseline} ${r.unit}, ratio ${r.ratio})` : ''}${r.target ? `  target ${r.target}` : ''}\n`);
   writeFileSync(new URL('../../../cache-results.json', import.meta.url), `${JSON.stringify({ node: process.version, date: new Date().toISOString(), rows }, null, 2)}\n`);
 }
 

@@ -1,8 +1,9 @@
 /**
  * One HTTP request as Envoy's ext_proc filter drives it, seen from the client side: open a
  * stream, send each phase's message and await its reply before the next (as Envoy does),
- * half-close at the end (never cancel: Envoy ends streams that way, and cancelling thousands
- * of streams trips HTTP/2 rapid-reset protection), and time every round trip.
+ * half-close at the end and await the status (Envoy with its `ext_proc_graceful_grpc_close`
+ * runtime guard on; without it Envoy also resets the stream, which
+ * test/integration/stream-reset-limit.test.ts covers), and time every round trip.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { ExtProcClient } from '../test/harness/ext-proc-client.js';

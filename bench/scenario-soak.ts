@@ -6,8 +6,10 @@
  * GC once the first `checkpoint` requests are done (warm: caches, JIT and pools filled), target
  * within 5%; and `llm_extproc.streams.active` back to 0 once the load stops.
  */
+import { readFileSync, rmSync } from 'node:fs';
 import { startChild, type Child } from './children.js';
 import type { RunOptions } from './measure.js';
+import { repoPath } from './run-paths.js';
 import type { MemorySnapshot } from './server-process.js';
 import type { SoakSliceResult } from './soak-client.js';
 import type { SoakKind } from './soak-mix.js';
@@ -39,6 +41,35 @@ export interface SoakResult {
   readonly streamsActiveAtEnd: number;
   /** Heap after GC at each progress point (requests done → heapUsed bytes). */
   readonly heapCurve: ReadonlyArray<readonly [number, number]>;
+  /** The server's log lines at warn level and above (absent in runs from before they were kept). */
+  readonly serverLog?: ServerLogCount;
+}
+
+/** Lines a server logged at warn level and above, by level, and the first of them. */
+export interface ServerLogCount {
+  readonly warn: number;
+  readonly error: number;
+  readonly fatal: number;
+  readonly first?: string;
+}
+
+/** Counts the JSON log lines of `text` by level (lines that are no JSON count as errors). */
+export function countServerLog(text: string): ServerLogCount {
+  const counts = { warn: 0, error: 0, fatal: 0 };
+  let first: string | undefined;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    first ??= line.length > 300 ? `${line.slice(0, 300)}…` : line;
+    let level: unknown;
+    try {
+      level = (JSON.parse(line) as { level?: unknown }).level;
+    } catch {
+      level = 'error';
+    }
+    if (level === 'warn' || level === 'fatal') counts[level]++;
+    else counts.error++;
+  }
+  return { ...counts, ...(first ? { first } : {}) };
 }
 
 /** Options of {@link runSoak}. */
@@ -48,6 +79,8 @@ export interface SoakOptions extends RunOptions {
   readonly concurrency?: number;
   /** Progress lines (stderr by default). */
   readonly progress?: (line: string) => void;
+  /** Where the server writes its warn and error lines (default bench/out/soak-server-warnings.log). */
+  readonly serverLogPath?: string;
 }
 
 async function settledInFlight(server: Child, timeoutMs = 30_000): Promise<number> {
@@ -67,7 +100,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const concurrency = opts.concurrency ?? SOAK_CONCURRENCY;
   const progress = opts.progress ?? ((line: string) => void process.stderr.write(`[soak] ${line}\n`));
   const nodeFlags = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
-  const server = await startChild('server-process', { args: ['extproc'], nodeFlags });
+  const serverLogPath = opts.serverLogPath ?? repoPath('bench/out/soak-server-warnings.log');
+  rmSync(serverLogPath, { force: true });
+  const server = await startChild('server-process', { args: ['extproc', `--warn-log=${serverLogPath}`], nodeFlags });
   const client = await startChild('soak-client');
   try {
     await client.ipc.call('connect', { target: await server.ipc.call<string>('target') });
@@ -89,12 +124,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       heapCurve.push([done, heap.heapUsed]);
       if (done === checkpoint) heapAtCheckpoint = heap;
       const s = (performance.now() - started) / 1000;
-      progress(`${done.toLocaleString('en-US')} requests, ${(done / s).toFixed(0)}/s, heap after GC ${(heap.heapUsed / 1024 ** 2).toFixed(1)} MB, errors ${errors}`);
+      const logged = countServerLog(readFileSync(serverLogPath, 'utf8'));
+      progress(`${done.toLocaleString('en-US')} requests, ${(done / s).toFixed(0)}/s, heap after GC ${(heap.heapUsed / 1024 ** 2).toFixed(1)} MB, errors ${errors}, server warn/error lines ${logged.warn + logged.error + logged.fatal}`);
     }
     const seconds = (performance.now() - started) / 1000;
     const streamsActiveAtEnd = await settledInFlight(server);
     const heapAtEnd = await server.ipc.call<MemorySnapshot>('memory', { gc: true });
     const reference = heapAtCheckpoint ?? heapAtEnd;
+    const serverLog = countServerLog(readFileSync(serverLogPath, 'utf8'));
     return {
       requests: opts.requests,
       checkpoint,
@@ -108,6 +145,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       heapGrowth: heapAtEnd.heapUsed / reference.heapUsed - 1,
       streamsActiveAtEnd,
       heapCurve,
+      serverLog,
     };
   } finally {
     await client.stop();

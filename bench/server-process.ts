@@ -42,18 +42,22 @@ export interface PeakSample {
 }
 
 /**
- * Variations of the extproc server for finding what costs (never used for reported figures):
+ * Variations of the extproc server. For finding what costs (never used for reported figures):
  * `--log-level=LEVEL` overrides the config's level; `--no-genai-metrics` replaces the default
- * GenAI metrics hooks with no-ops.
+ * GenAI metrics hooks with no-ops. `--warn-log=PATH` also writes the lines at warn level and
+ * above to PATH (the soak reads them back).
  */
 export interface ExtprocVariant {
   readonly logLevel?: string;
   readonly genAiMetrics?: boolean;
+  readonly warnLog?: string;
 }
 
 function parseVariant(argv: readonly string[]): ExtprocVariant {
-  const level = argv.find((a) => a.startsWith('--log-level='))?.slice('--log-level='.length);
-  return { ...(level ? { logLevel: level } : {}), genAiMetrics: !argv.includes('--no-genai-metrics') };
+  const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const level = value('log-level');
+  const warnLog = value('warn-log');
+  return { ...(level ? { logLevel: level } : {}), ...(warnLog ? { warnLog } : {}), genAiMetrics: !argv.includes('--no-genai-metrics') };
 }
 
 const NOOP_METRICS: RequestMetrics = {
@@ -75,8 +79,16 @@ interface StartedServer {
 async function startExtproc(variant: ExtprocVariant): Promise<StartedServer> {
   const loaded = loadEmbeddedDefault();
   // Log lines are produced and serialised as in production (synchronous writes to a file
-  // descriptor), then discarded by the OS.
-  const logger = createLogger(variant.logLevel ?? loaded.config.log.level, pino.destination({ dest: devNull, sync: true }));
+  // descriptor), then discarded by the OS; warnings and errors also go to `warnLog` when given.
+  const discard = pino.destination({ dest: devNull, sync: true });
+  const level = variant.logLevel ?? loaded.config.log.level;
+  const destination = variant.warnLog
+    ? pino.multistream([
+        { level: level as pino.Level, stream: discard },
+        { level: 'warn', stream: pino.destination({ dest: variant.warnLog, sync: true, mkdir: true }) },
+      ])
+    : discard;
+  const logger = createLogger(level, destination);
   const telemetry = createTelemetry({ serviceName: 'llm-extproc' });
   const meter = telemetry.meterProvider.getMeter('llm-extproc');
   const server = createServer({

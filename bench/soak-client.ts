@@ -1,10 +1,9 @@
 /**
  * Child process driving the soak: requests `from` … `to − 1` of the mix (soak-mix.ts) at a fixed
- * concurrency. Whole exchanges go over one ext_proc channel, as Envoy's would. Cancels go over a
- * second channel and resets over raw HTTP/2 connections, each replaced every
- * {@link ABRUPT_PER_CONNECTION} abrupt endings: Node's HTTP/2 rapid-reset protection would
- * otherwise close a session that resets streams this often, and the soak is about the
- * service's memory, not about that protection.
+ * concurrency, all on one ext_proc channel as Envoy's would be — whole exchanges and cancels
+ * alike (grpc-js would put a second channel to the same target on the same HTTP/2 connection
+ * anyway). Resets go over one raw HTTP/2 connection of their own (test/support/raw-h2.ts), the
+ * only way to put a RST_STREAM in the same TCP write as the stream's first messages.
  */
 import { createExtProcClient, type ExtProcClient } from '../test/harness/ext-proc-client.js';
 import type { InboundReply } from '../test/harness/wire.js';
@@ -13,9 +12,6 @@ import { signalReady } from './children.js';
 import { runExchange } from './exchange.js';
 import { serveIpc } from './ipc.js';
 import { soakKind, soakScripts, type SoakKind } from './soak-mix.js';
-
-/** Abrupt endings (cancels, resets) per connection before it is replaced. */
-export const ABRUPT_PER_CONNECTION = 400;
 
 /** What a slice of the soak did. */
 export interface SoakSliceResult {
@@ -29,46 +25,12 @@ export interface SoakSliceResult {
 
 function main(): void {
   const scripts = soakScripts();
-  let target = '';
   let client: ExtProcClient | undefined;
-  let cancelClient: ExtProcClient | undefined;
-  let cancels = 0;
-  // The current raw connection, and how many resets are in flight on each (a retired one is
-  // closed once its last reset is out).
-  let raw: { conn: Promise<RawH2Connection>; inFlight: number; retired: boolean } | undefined;
-  let resets = 0;
-
-  const cancelChannel = (): ExtProcClient => {
-    if (!cancelClient || cancels % ABRUPT_PER_CONNECTION === 0) {
-      cancelClient?.close();
-      cancelClient = createExtProcClient(target);
-    }
-    cancels++;
-    return cancelClient;
-  };
-  const resetOnce = async (): Promise<void> => {
-    if (!raw || resets % ABRUPT_PER_CONNECTION === 0) {
-      const old = raw;
-      raw = { conn: RawH2Connection.open(target), inFlight: 0, retired: false };
-      if (old) {
-        old.retired = true;
-        if (old.inFlight === 0) (await old.conn).close();
-      }
-    }
-    resets++;
-    const mine = raw;
-    mine.inFlight++;
-    try {
-      await (await mine.conn).sendThenReset(scripts.resetMessages);
-    } finally {
-      mine.inFlight--;
-      if (mine.retired && mine.inFlight === 0) (await mine.conn).close();
-    }
-  };
+  let raw: Promise<RawH2Connection> | undefined;
 
   /** Request headers, their reply, then the client cancels (RST_STREAM), as Envoy does on a downstream reset. */
   const cancelAfterHeaders = async (): Promise<string | undefined> => {
-    const call = cancelChannel().open();
+    const call = client!.open();
     call.on('error', () => undefined);
     const replied = new Promise<InboundReply>((resolve, reject) => {
       call.once('data', resolve);
@@ -92,7 +54,7 @@ function main(): void {
     }
     if (kind === 'reset') {
       try {
-        await resetOnce();
+        await (await raw!).sendThenReset(scripts.resetMessages);
       } catch (err) {
         return { kind, error: (err as Error).message };
       }
@@ -105,10 +67,11 @@ function main(): void {
   };
 
   serveIpc({
-    connect: (args: { target: string }) => {
-      target = args.target;
+    connect: async (args: { target: string }) => {
       client?.close();
-      client = createExtProcClient(target);
+      client = createExtProcClient(args.target);
+      raw = RawH2Connection.open(args.target);
+      await raw;
       return true;
     },
     run: async (args: { from: number; to: number; concurrency: number }): Promise<SoakSliceResult> => {
@@ -132,8 +95,7 @@ function main(): void {
     },
     exit: async () => {
       client?.close();
-      cancelClient?.close();
-      if (raw) (await raw.conn).close();
+      if (raw) (await raw).close();
       setImmediate(() => process.exit(0));
       return true;
     },

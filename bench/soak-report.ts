@@ -4,7 +4,7 @@
  * (as it keeps the ledger section).
  */
 import type { MachineInfo } from './machine.js';
-import { SOAK_HEAP_TARGET, type SoakResult } from './scenario-soak.js';
+import { SOAK_HEAP_TARGET, type ServerLogCount, type SoakResult } from './scenario-soak.js';
 import { SOAK_MIX } from './soak-mix.js';
 
 const BEGIN = '<!-- soak:begin (written by npm run bench:soak) -->';
@@ -18,6 +18,10 @@ export function soakMet(r: SoakResult): { heap: boolean; streams: boolean } {
   return { heap: r.heapGrowth <= SOAK_HEAP_TARGET, streams: r.streamsActiveAtEnd === 0 };
 }
 
+function serverLogText(l: ServerLogCount): string {
+  return `${l.warn} warn, ${l.error} error, ${l.fatal} fatal`;
+}
+
 /** A few lines for the terminal. */
 export function soakSummary(r: SoakResult): string {
   const met = soakMet(r);
@@ -25,6 +29,7 @@ export function soakSummary(r: SoakResult): string {
     `soak: ${r.requests.toLocaleString('en-US')} requests in ${r.seconds.toFixed(0)} s (${(r.requests / r.seconds).toFixed(0)}/s, ${r.concurrency} in flight), unexpected endings: ${r.errors}${r.firstError ? ` (first: ${r.firstError})` : ''}`,
     `  heap after GC: ${mb(r.heapAtCheckpoint.heapUsed)} after ${r.checkpoint.toLocaleString('en-US')}, ${mb(r.heapAtEnd.heapUsed)} at the end: ${pct(r.heapGrowth)} [${met.heap ? 'met' : 'NOT MET'}: within ${SOAK_HEAP_TARGET * 100}%]`,
     `  llm_extproc.streams.active after the load: ${r.streamsActiveAtEnd} [${met.streams ? 'met' : 'NOT MET'}: 0]`,
+    ...(r.serverLog ? [`  server log lines at warn or above: ${serverLogText(r.serverLog)}${r.serverLog.first ? ` (first: ${r.serverLog.first})` : ''}`] : []),
   ].join('\n');
 }
 
@@ -46,6 +51,7 @@ export function soakSection(r: SoakResult, m: MachineInfo): string {
     `| growth, end vs first ${r.checkpoint.toLocaleString('en-US')} | ${pct(r.heapGrowth)} | within ${SOAK_HEAP_TARGET * 100}% | ${met.heap ? 'yes' : 'no'} |`,
     `| \`llm_extproc.streams.active\` after the load | ${r.streamsActiveAtEnd} | 0 | ${met.streams ? 'yes' : 'no'} |`,
     `| exchanges that did not end as expected | ${r.errors} | 0 | ${r.errors === 0 ? 'yes' : 'no'} |`,
+    ...(r.serverLog ? [`| server log lines at warn or above | ${serverLogText(r.serverLog)} | – | – |`] : []),
     '',
     `Heap after GC along the run (requests → MB): ${curve.map(([n, h]) => `${(n / 1000).toFixed(0)}k → ${(h / 1024 ** 2).toFixed(2)}`).join(', ')}.`,
     END,

@@ -24,6 +24,7 @@ export { ResponseCache, type ResponseCacheOptions } from './cache/response-cache
 export { CacheMetrics } from './cache/cache-metrics.js';
 export { MemoryStore, type MemoryStoreOptions } from './cache/memory-store.js';
 export type { CacheKey, PurgeFilter, ResponseStore, StoredResponse, StoreStats } from './cache/response-store.js';
+export type { ResponseStoreFactory, ResponseStoreContext } from './cache/store-module.js';
 export { checkRouterContract, type RouterCase, type RouterContractOptions } from './testing/router-contract.js';
 export type {
   Hook,

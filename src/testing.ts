@@ -21,6 +21,7 @@ export {
   fakeRouterContext,
   loadMetricsModule,
   loadRouterModule,
+  loadResponseStoreModule,
   type LoadModuleOptions,
 } from './testing/fakes.js';
 export { checkHookContract, fakeHookAttempt, fakeHookRequest, fakeOutcome, type HookContractOptions } from './testing/hook-contract.js';

@@ -109,4 +109,79 @@ describe('cache hook', () => {
       expect(await s.hook.onRequest!(request(s.config, over)), JSON.stringify(over)).toBeUndefined();
     }
   });
+
+  describe('streamKeys', () => {
+    const completion = JSON.stringify({
+      id: 'chatcmpl-9',
+      object: 'chat.completion',
+      created: 1,
+      model: 'gpt-4o-2024-08-06',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'cached answer', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
+    });
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'chatcmpl-9', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-2024-08-06', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const stream = [chunk({ role: 'assistant', content: '' }), chunk({ content: 'streamed answer' }), chunk({}, 'stop'), 'data: [DONE]\n\n'];
+    const asked = (stream: boolean, extra: Record<string, unknown> = {}) =>
+      Buffer.from(JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}), ...extra }));
+    const sse = { 'content-type': 'text/event-stream' };
+
+    it('separate (the default): a streaming request does not find the whole response', async () => {
+      const s = setup();
+      await miss(s, request(s.config, { body: asked(false) }), { chunks: [completion] });
+      expect(await answer(s, request(s.config, { body: asked(true), stream: true }))).toBeUndefined();
+      expect(await answer(s, request(s.config, { body: asked(false) }))).toBeDefined();
+    });
+
+    it('shared: a streaming request gets the stored whole response as a stream, with its usage chunk and the original usage', async () => {
+      const s = setup(', streamKeys: shared');
+      await miss(s, request(s.config, { body: asked(false) }), { chunks: [completion] });
+      const hit = await answer(s, request(s.config, { body: asked(true), stream: true }));
+      expect(hit?.headers[0]).toEqual(['content-type', 'text/event-stream; charset=utf-8']);
+      const text = hit!.body.toString();
+      expect(text).toContain('"content":"cached answer"');
+      expect(text).toContain('"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}');
+      expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+      expect(hit?.outcome).toEqual({ info: { usage: { input: 5, output: 7 }, model: 'gpt-4o-2024-08-06' }, costUsd: 0, costSavedUsd: 0.25 });
+      // The stored whole response is still served as is to a non-streaming request.
+      expect((await answer(s, request(s.config, { body: asked(false) })))?.body.toString()).toBe(completion);
+    });
+
+    it('shared: a non-streaming request gets the stored stream as a whole response', async () => {
+      const s = setup(', streamKeys: shared');
+      await miss(s, request(s.config, { body: asked(true), stream: true }), { headers: sse, chunks: stream });
+      const hit = await answer(s, request(s.config, { body: asked(false) }));
+      expect(hit?.headers[0]).toEqual(['content-type', 'application/json']);
+      expect(JSON.parse(hit!.body.toString())).toMatchObject({ object: 'chat.completion', choices: [{ message: { content: 'streamed answer' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 7 } });
+      expect(hit?.outcome?.info?.usage).toEqual({ input: 5, output: 7 });
+    });
+
+    it("a rule's streamKeys overrides the global one", async () => {
+      const s = setup(', streamKeys: shared');
+      const config = parseConfig(yaml(', streamKeys: shared').replace('backends: [{ name: openai }]', 'backends: [{ name: openai }]\n    cache: { streamKeys: separate }'), 'test').config;
+      const hook = cacheHook(config, s.cache);
+      const open = { ...s, config, hook };
+      await miss(open, request(config, { rule: 'open', body: asked(false) }), { chunks: [completion] });
+      expect(await answer(open, request(config, { rule: 'open', body: asked(true), stream: true }))).toBeUndefined();
+    });
+
+    it('shared: an entry that cannot be converted is a miss (counted with its reason), and the new response replaces it', async () => {
+      const s = setup(', streamKeys: shared');
+      const two = JSON.stringify({ ...JSON.parse(completion), choices: [0, 1].map((index) => ({ index, message: { role: 'assistant', content: `answer ${index}` }, finish_reason: 'stop' })) });
+      await miss(s, request(s.config, { body: asked(false, { n: 2 }) }), { chunks: [two] });
+      const streaming = request(s.config, { body: asked(true, { n: 2 }), stream: true });
+      expect(await answer(s, streaming)).toBeUndefined();
+      await miss(s, streaming, { headers: sse, chunks: stream });
+      expect((await answer(s, streaming))?.body.toString()).toBe(stream.join(''));
+    });
+
+    it('shared: APIs whose forms are not converted keep distinct keys', async () => {
+      const s = setup(', streamKeys: shared');
+      const gemini = { id: 'gemini.generate_content', provider: 'gemini', operation: 'chat', errorShape: 'gemini' } as const;
+      const body = Buffer.from('{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}');
+      await miss(s, request(s.config, { api: gemini, body, upstreamPath: '/v1beta/models/gpt-x:generateContent' }), { chunks: ['{"candidates":[]}'] });
+      expect(await answer(s, request(s.config, { api: gemini, body, stream: true, upstreamPath: '/v1beta/models/gpt-x:generateContent' }))).toBeUndefined();
+    });
+  });
 });
+

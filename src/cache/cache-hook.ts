@@ -3,20 +3,26 @@
  * through, it looks the request up: a hit answers it locally with the stored response (the
  * provider is never called); a miss goes upstream, and its response, as the client receives it,
  * is stored once it completed with a 2xx. Responses carry `x-llm-extproc-cache: hit|miss|bypass`
- * (a hit also `age`). See docs/response-cache.md.
+ * (a hit also `age`). With `streamKeys: shared`, a streaming and a non-streaming request of the
+ * same prompt share one entry, served in the form each asks for (stream-forms.ts). See
+ * docs/response-cache.md.
  */
 import type { Config } from '../config/schema.js';
 import { presentCredentialHeaders, queryKey } from '../credentials/client-credentials.js';
 import type { Hook, HookRequest, LocalResponse } from '../hooks/hook.js';
 import type { HeaderChanges } from '../hooks/phase.js';
-import type { BypassReason } from './cache-metrics.js';
+import type { BypassReason, MissReason } from './cache-metrics.js';
 import { canonicalBody, isDeterministic, jsonObject, keyDigest } from './cache-key.js';
 import { ruleCacheSettings, type RuleCacheSettings } from './cache-settings.js';
 import type { ResponseCache } from './response-cache.js';
 import type { CacheKey, StoredResponse } from './response-store.js';
+import { inRequestedForm, sharesStreamForms } from './stream-forms.js';
 
 /** The response header naming what the cache did. */
 export const CACHE_HEADER = 'x-llm-extproc-cache';
+
+/** Body fields that only choose the form of the response: left out of a key both forms share. */
+const STREAM_FIELDS = ['stream', 'stream_options'];
 
 /** Response headers kept with an entry and replayed on a hit. */
 const KEPT_HEADERS = ['content-type'];
@@ -94,21 +100,29 @@ export function cacheHook(config: Config, cache: ResponseCache): Hook {
         return { context: { state: 'bypass' } satisfies CacheContext };
       }
       const model = req.sentModel ?? req.model ?? '';
+      // Where both forms share an entry, the stream flag and the body's stream fields are not part of the key.
+      const shared = s.streamKeys === 'shared' && sharesStreamForms(req.api.id);
       const key: CacheKey = {
         project: s.scope === 'shared' ? '' : (req.caller?.project ?? ''),
         rule: req.rule,
         model,
-        digest: keyDigest({ api: req.api.id, rule: req.rule, backend: s.backends, model, path: req.upstreamPath, stream: req.stream }, canonicalBody(checked.body, s.ignoreFields)),
+        digest: keyDigest(
+          { api: req.api.id, rule: req.rule, backend: s.backends, model, path: req.upstreamPath, stream: shared ? 'either' : req.stream },
+          canonicalBody(checked.body, shared ? [...s.ignoreFields, ...STREAM_FIELDS] : s.ignoreFields),
+        ),
       };
+      let missReason: MissReason | undefined;
       if (!hasDirective(req.headers['cache-control'], 'no-cache')) {
         let entry = await cache.lookup(key, s.lookupTimeoutMs);
         if (!entry && s.collapseWaitMs > 0 && (await cache.awaitInFlight(key, s.collapseWaitMs))) entry = await cache.lookup(key, s.lookupTimeoutMs);
-        if (entry) {
-          cache.metrics.hit(req.rule, entry.usage, entry.body.length, entry.costUsd);
-          return { answer: hitResponse(entry, cache.now()) };
+        const served = entry && shared ? inRequestedForm(entry, req.api.id, req.stream, checked.body) : entry;
+        if (served && 'refused' in served) missReason = 'not_convertible';
+        else if (served) {
+          cache.metrics.hit(req.rule, served.usage, served.body.length, served.costUsd);
+          return { answer: hitResponse(served, cache.now()) };
         }
       }
-      cache.metrics.miss(req.rule);
+      cache.metrics.miss(req.rule, missReason);
       const recording: Recording = {
         state: 'miss',
         key,

@@ -1,7 +1,7 @@
 /**
  * The cache key of a request: the API, the rule and backend chosen, the model sent upstream, the
  * upstream path (a Gemini `alt=sse` or a model in the URL), whether the client asked for a
- * stream, and a canonical form of the JSON body: object keys sorted at every depth, the rule's
+ * stream (unless both forms share entries), and a canonical form of the JSON body: object keys sorted at every depth, the rule's
  * ignorable top-level fields left out. Two requests that differ only in key order or in an
  * ignored field share an entry; anything else makes a different key.
  */
@@ -17,7 +17,8 @@ export interface KeyParts {
   readonly model: string;
   /** `:path` as it goes upstream. */
   readonly path: string;
-  readonly stream: boolean;
+  /** Whether the client asked for a stream; `either` where streams and whole responses share entries. */
+  readonly stream: boolean | 'either';
 }
 
 /** JSON text of `v` with object keys sorted at every depth. */

@@ -5,7 +5,7 @@
 import type { Meter } from '@opentelemetry/api';
 import type { TokenUsage } from '../apis/api.js';
 
-/** Requests the cache looked at, by `llm_extproc.cache.result` (hit, miss, bypass) and bypass reason. */
+/** Requests the cache looked at, by `llm_extproc.cache.result` (hit, miss, bypass) and the reason of a bypass or of a miss despite an entry. */
 export const CACHE_REQUESTS_METRIC = 'llm_extproc.cache.requests';
 /** Responses stored. */
 export const CACHE_STORES_METRIC = 'llm_extproc.cache.stores';
@@ -26,6 +26,9 @@ export const CACHE_SAVED_COST_METRIC = 'llm_extproc.cache.saved.cost';
 
 /** Why the cache was not used for a request it could have served. */
 export type BypassReason = 'no_store' | 'denied' | 'not_deterministic' | 'client_credential' | 'body_not_cacheable';
+
+/** Why a request of a cached rule went upstream although an entry was found: it could not be served in the form asked for. */
+export type MissReason = 'not_convertible';
 
 /** The cache's counters. */
 export class CacheMetrics {
@@ -64,9 +67,9 @@ export class CacheMetrics {
     if (typeof costUsd === 'number' && costUsd > 0) this.savedCost.add(costUsd);
   }
 
-  /** A miss of `rule`. */
-  miss(rule: string): void {
-    this.requests.add(1, { 'llm_extproc.cache.result': 'miss', 'llm_extproc.rule': rule });
+  /** A miss of `rule`; `reason` when an entry was found but could not be served. */
+  miss(rule: string, reason?: MissReason): void {
+    this.requests.add(1, { 'llm_extproc.cache.result': 'miss', ...(reason !== undefined ? { 'llm_extproc.cache.reason': reason } : {}), 'llm_extproc.rule': rule });
   }
 
   /** A request of `rule` that did not use the cache, and why. */

@@ -11,6 +11,8 @@ export interface RuleCacheSettings {
   readonly mode: 'always' | 'deterministic';
   readonly scope: 'project' | 'shared';
   readonly ignoreFields: readonly string[];
+  /** `shared`: a streaming and a whole response of the same request share one entry (where the API allows). */
+  readonly streamKeys: 'separate' | 'shared';
   readonly maxObjectBytes: number;
   readonly lookupTimeoutMs: number;
   readonly collapseWaitMs: number;
@@ -38,6 +40,7 @@ export function ruleCacheSettings(config: Pick<Config, 'rules'> & { readonly cac
       mode: r.mode ?? g.mode,
       scope: r.scope ?? g.scope,
       ignoreFields: r.ignoreFields ?? g.ignoreFields,
+      streamKeys: r.streamKeys ?? g.streamKeys,
       maxObjectBytes: g.maxObjectBytes,
       lookupTimeoutMs: g.lookupTimeoutMs,
       collapseWaitMs: g.collapseWaitMs,

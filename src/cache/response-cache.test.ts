@@ -81,4 +81,45 @@ describe('ResponseCache faults', () => {
     expect(await cache.lookup(key, 50)).toBeDefined();
     expect(await cache.awaitInFlight(key, 5_000)).toBe(false);
   });
+
+  it('once closed, calls the store no more, waits for the calls in progress, then closes the store once', async () => {
+    const inner = new MemoryStore({ maxBytes: 1 << 20 });
+    const calls: string[] = [];
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const store: ResponseStore = {
+      kind: 'test',
+      get: (k) => (calls.push('get'), inner.get(k)),
+      set: async (k, v, ttl) => {
+        calls.push('set');
+        await slow;
+        return inner.set(k, v, ttl);
+      },
+      purge: (f) => inner.purge(f),
+      stats: () => inner.stats(),
+      close: async () => void calls.push('close'),
+    };
+    const { cache } = setup(store);
+    const writing = cache.save(key, value, 60_000);
+    const closing = cache.close();
+    expect(cache.close()).toBe(closing);
+    expect(await cache.lookup(key, 50)).toBeUndefined();
+    await cache.save(key, value, 60_000);
+    await Promise.resolve();
+    expect(calls).toEqual(['set']); // the store is not closed while the write is running
+    release();
+    await Promise.all([writing, closing]);
+    expect(calls).toEqual(['set', 'close']);
+  });
+
+  it('closes a store whose calls hang, and leaves a store whose close hangs, each after the bound', async () => {
+    const store = controlledStore();
+    store.mode = 'hang';
+    store.close = () => new Promise(() => undefined);
+    const cache = new ResponseCache({ store, metrics: new CacheMetrics(new MeterProvider().getMeter('t')), logger: pino({ level: 'silent' }), closeTimeoutMs: 20 });
+    const looking = cache.lookup(key, 100);
+    await cache.close();
+    expect(await looking).toBeUndefined();
+  });
 });
+

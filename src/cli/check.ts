@@ -1,6 +1,7 @@
 /**
  * `llm-extproc check --config FILE`: validates the config and loads every module it names — the
- * router module, the metrics module, users' hook modules, the CEL request costs — without serving. Every problem is
+ * router module, the metrics module, users' hook modules, a response store module (opened and
+ * closed at once), the CEL request costs — without serving. Every problem is
  * printed with its YAML path and line. Exit 0 when the service would start on this file, 1 when not.
  * Settings that load but would not take effect (budgets without the ledger, no rules at all) and
  * rules `envoy-config` would refuse (a backend without `host`) are printed as warnings with path
@@ -18,6 +19,7 @@ import { ModuleLoadError } from '../modules/import-module.js';
 import { ModuleOptionsError } from '../modules/options-schema.js';
 import { loadRouter } from '../routing/load-router.js';
 import { loadUserHook } from '../hooks/user-hooks.js';
+import { loadStoreModule } from '../cache/store-module.js';
 import { loadConfigMetrics } from '../server/build-generation.js';
 import { type BackendTranslation, describeTranslations, translationWarnings } from '../translation/config-view.js';
 import { lineOfConfigPath } from './config-lines.js';
@@ -37,7 +39,7 @@ export interface CheckReport {
   /** Number of route rules (when the file parsed). */
   readonly rules?: number;
   /** Modules loaded, with their package version or file modification time. */
-  readonly modules?: { router?: ModuleDetails; metrics?: ModuleDetails };
+  readonly modules?: { router?: ModuleDetails; metrics?: ModuleDetails; store?: ModuleDetails };
   /** The `llmRequestCosts` entries, all compiled. */
   readonly requestCosts?: ReadonlyArray<{ metadataKey: string; type: string }>;
   /** Every backend with a `schema`, and what OpenAI Chat and Anthropic Messages requests become there. */
@@ -95,7 +97,7 @@ export async function checkConfig(file: string, env: ServeEnv, io: CliIo, bodyMo
   const baseDir = dirname(loaded.source);
   const cacheBust = `check-${createHash('sha256').update(loaded.text).digest('hex').slice(0, 12)}`;
   const problems: ConfigProblem[] = [];
-  const modules: { router?: ModuleDetails; metrics?: ModuleDetails } = {};
+  const modules: { router?: ModuleDetails; metrics?: ModuleDetails; store?: ModuleDetails } = {};
 
   try {
     const routers = await loadRouter(config, { baseDir, logger: deps.logger, meter: deps.meter, cacheBust, configText: loaded.text });
@@ -117,6 +119,17 @@ export async function checkConfig(file: string, env: ServeEnv, io: CliIo, bodyMo
     } catch (err) {
       if (err instanceof ModuleOptionsError) problems.push(...optionProblems(err));
       else problems.push(problemAt(loaded, `hooks[${i}].module`, messageOf(err)));
+    }
+  }
+  const store = config.cache.store;
+  if (typeof store === 'object') {
+    try {
+      // Opened to run its factory and checks, then closed at once.
+      await (await loadStoreModule(store, { baseDir, cacheBust, logger: deps.logger, meter: deps.meter, configText: loaded.text })).close();
+      modules.store = await describeModule(store.module, baseDir);
+    } catch (err) {
+      if (err instanceof ModuleOptionsError) problems.push(...optionProblems(err));
+      else problems.push(problemAt(loaded, 'cache.store.module', messageOf(err)));
     }
   }
   problems.push(...checkCosts(loaded));

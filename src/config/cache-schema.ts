@@ -18,6 +18,16 @@ export const ruleCacheSchema = z.strictObject({
   scope: z.enum(['project', 'shared']).optional(),
   /** Top-level body fields left out of the key (they cannot change the answer). */
   ignoreFields: z.array(z.string().min(1)).optional(),
+  /** `separate`: streaming and whole responses are distinct entries; `shared`: one entry serves both forms. */
+  streamKeys: z.enum(['separate', 'shared']).optional(),
+});
+
+/** A response store loaded from a module (docs/extending.md, "Response store modules"). */
+export const storeModuleSchema = z.strictObject({
+  /** File path (relative to the config file) or package name. */
+  module: z.string().min(1),
+  /** Handed to the module's factory, checked by its `optionsSchema` when it exports one. */
+  options: z.record(z.string(), z.unknown()).default({}),
 });
 
 /** The response cache (off by default). */
@@ -25,8 +35,8 @@ export const cacheSchema = z
   .strictObject({
     /** Cache every rule's responses unless the rule says otherwise. */
     enabled: z.boolean().default(false),
-    /** Where entries live: this process's memory, or Redis shared by replicas. */
-    store: z.enum(['memory', 'redis']).default('memory'),
+    /** Where entries live: this process's memory, Redis shared by replicas, or a store module of the user's. */
+    store: z.union([z.enum(['memory', 'redis']), storeModuleSchema]).default('memory'),
     /** Memory store: total size of the entries kept (least recently used go first). */
     maxBytes: z.number().int().positive().default(64 * MiB),
     /** Larger responses are not stored. */
@@ -35,6 +45,7 @@ export const cacheSchema = z
     mode: z.enum(['always', 'deterministic']).default('always'),
     scope: z.enum(['project', 'shared']).default('project'),
     ignoreFields: z.array(z.string().min(1)).default(['user', 'stream_options']),
+    streamKeys: z.enum(['separate', 'shared']).default('separate'),
     /** Store responses to requests that carried the client's own provider credential. */
     clientCredentials: z.boolean().default(false),
     /** Longest wait for a store lookup; past it the request is a miss. */
@@ -78,5 +89,7 @@ export const cacheSchema = z
 
 /** Parsed `cache`. */
 export type CacheConfig = z.infer<typeof cacheSchema>;
+/** Parsed `cache.store` naming a module. */
+export type StoreModuleConfig = z.infer<typeof storeModuleSchema>;
 /** Parsed `rules[].cache`. */
 export type RuleCacheConfig = z.infer<typeof ruleCacheSchema>;

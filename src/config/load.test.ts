@@ -32,7 +32,7 @@ describe('parseConfig', () => {
     for (const text of ['', '# only a comment\n', '{}']) {
       const { config } = parseConfig(text, 'empty.yaml');
       expect(config.rules).toEqual([]);
-      expect(config.grpc).toEqual({ address: '0.0.0.0:50051', maxMessageBytes: 64 * 1024 * 1024 });
+      expect(config.grpc).toEqual({ address: '0.0.0.0:50051', maxMessageBytes: 64 * 1024 * 1024, streamResetBurst: 10_000, streamResetsPerSecond: 10_000 });
       expect(config.router).toEqual({ options: {}, timeoutMs: 100, failureMode: 'closed' });
       expect(config.selectedRouteHeaderKey).toBe('x-ai-eg-selected-route');
     }

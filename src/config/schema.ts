@@ -11,6 +11,8 @@ import { clientAddressSchema, corsSchema, resilienceSchema, ruleCorsSchema, rule
 import { rateLimitsSchema } from './rate-limits-schema.js';
 
 const MiB = 1024 * 1024;
+/** Largest value of an HTTP/2 session option (Node passes them to nghttp2 as 32-bit integers). */
+const UINT32_MAX = 2 ** 32 - 1;
 
 /** Header matcher, Envoy style (`exact`, `prefix`, …) or Gateway API / AI Gateway v0.2 style (`type`). */
 export const headerMatcherSchema = z
@@ -168,6 +170,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       address: z.string().min(1).default('0.0.0.0:50051'),
       maxMessageBytes: z.number().int().positive().default(64 * MiB),
+      /**
+       * RST_STREAM frames one HTTP/2 connection may send (a token bucket: this many at once,
+       * refilled at `streamResetsPerSecond`); past it the connection is closed. Envoy resets
+       * every ext_proc stream as it ends, so this must exceed the requests of one connection.
+       */
+      streamResetBurst: z.number().int().positive().max(UINT32_MAX).default(10_000),
+      streamResetsPerSecond: z.number().int().positive().max(UINT32_MAX).default(10_000),
     })
     .prefault({}),
   admin: z

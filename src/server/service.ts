@@ -24,6 +24,7 @@ import { BreakerBoard } from '../resilience/breaker-board.js';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { DecisionRing } from './decision-ring.js';
 import { removeStaleSocket } from './stale-socket.js';
+import { setStreamResetLimit, type StreamResetLimit } from './stream-reset-limit.js';
 import { listenErrorOf } from './listen-error.js';
 import { logFailure } from '../log-failure.js';
 import { HealthService } from './health.js';
@@ -46,7 +47,7 @@ import { MemoryCounterStore } from '../rate-limits/memory-store.js';
 import { rateLimitInstruments } from '../rate-limits/rate-limits-hook.js';
 import { rateLimitAdminRoutes } from '../rate-limits/rate-limits-admin-routes.js';
 import { cacheAdminRoutes } from '../cache/cache-admin-routes.js';
-import { cachesAnything, openResponseCache, storeSettings } from '../cache/open-cache.js';
+import { CacheRuntime } from '../cache/cache-runtime.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 
 /** What the service is built from. Everything is injected; nothing is read from the process. */
@@ -72,7 +73,7 @@ export interface ServerDeps {
   readonly access?: AccessRuntime;
   /** The usage ledger (records, budgets); started by the caller, closed (flushed) by `stop()`. */
   readonly ledger?: LedgerRuntime;
-  /** A response cache to use instead of the one the config describes; closed by `stop()`. */
+  /** A response cache to use instead of the one each config describes (never replaced by a reload); closed by `stop()`. */
   readonly cache?: ResponseCache;
   /** Rate-limit counters (Redis for several replicas); default: in memory. Closed by `stop()`. */
   readonly rateLimitStore?: CounterStore;
@@ -147,19 +148,28 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
   // Built once per process and shared by every generation's hook list: their instruments and
   // the ledger outlive a reload.
   const recorders = [usageHook(deps.meter, deps.ledger), outcomes];
-  let cache: ResponseCache | undefined = deps.cache;
-  let cacheOpened: string | undefined;
-  /** Opens the response cache the first time a config caches something (the store then stays until restart). */
-  async function cacheFor(config: LoadedConfig): Promise<{ cache?: ResponseCache }> {
-    const cfg = config.config;
-    if (!cache && cachesAnything(cfg)) {
-      const baseDir = config.source === 'embedded default' ? deps.cwd : dirname(config.source);
-      cache = await openResponseCache(cfg.cache, { meter: deps.meter, logger, secrets: { baseDir, ...(deps.readEnv ? { readEnv: deps.readEnv } : {}) } });
-      cacheOpened = storeSettings(cfg.cache);
-    } else if (cacheOpened !== undefined && storeSettings(cfg.cache) !== cacheOpened) {
-      logger.warn('cache store settings changed in config (store, maxBytes, redis): they apply at the next restart');
+  // The response cache, swapped when a reload changes its store (an embedder's cache never is).
+  const caches = new CacheRuntime({ meter: deps.meter, logger, cwd: deps.cwd, ...(deps.readEnv ? { readEnv: deps.readEnv } : {}), ...(deps.cache ? { injected: deps.cache } : {}) });
+  /** Builds generation `id` on the cache its config describes; the cache is committed only once the generation is built. */
+  async function generationFor(config: LoadedConfig, id: number): Promise<{ generation: Generation; commitCache: () => void }> {
+    const prepared = await caches.prepare(config);
+    try {
+      const generation = await buildGeneration(config, id, {
+        meter: deps.meter,
+        logger,
+        createDefaultMetrics: deps.createDefaultMetrics,
+        cwd: deps.cwd,
+        secrets,
+        ...ledgerDeps,
+        ...(prepared.cache ? { cache: prepared.cache } : {}),
+        ...(deps.keys ? { keys: deps.keys } : {}),
+        ...projectCredentials,
+      });
+      return { generation, commitCache: () => prepared.commit() };
+    } catch (err) {
+      await prepared.discard().catch((closeErr: unknown) => logger.error({ err: closeErr }, 'closing the response cache opened for a refused config failed'));
+      throw err;
     }
-    return cache ? { cache } : {};
   }
   const rateLimitStore = deps.rateLimitStore ?? new MemoryCounterStore();
   const rateLimits = { store: rateLimitStore, instruments: rateLimitInstruments(deps.meter), meter: deps.meter, ...(deps.now ? { now: deps.now } : {}) };
@@ -202,11 +212,12 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     void done.finally(() => openStreams.delete(done));
   }
 
-  async function bindGrpc(address: string, maxMessageBytes: number): Promise<{ target: string; port: number | undefined; bound: string }> {
+  async function bindGrpc(address: string, maxMessageBytes: number, resets: StreamResetLimit): Promise<{ target: string; port: number | undefined; bound: string }> {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': maxMessageBytes,
       'grpc.max_send_message_length': maxMessageBytes,
     });
+    setStreamResetLimit(server, resets);
     server.addService(definitions.extProc, { Process: handleProcess });
     server.addService(definitions.health, health.handlers());
     const parsed = parseAddress(address);
@@ -238,7 +249,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
         logger: adminLogger,
       }),
       ...usageAdminRoutes({ db: async () => sqlDbOf(await openStore()), logger: adminLogger }),
-      ...cacheAdminRoutes({ cache: () => cache, logger: adminLogger }),
+      ...cacheAdminRoutes({ cache: () => caches.cache, logger: adminLogger }),
       ...rateLimitAdminRoutes({ store: rateLimitStore, config: () => current?.config, ...(deps.now ? { now: deps.now } : {}) }),
     ],
     logger: adminLogger,
@@ -295,23 +306,18 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
     },
 
     async start() {
-      current = await buildGeneration(deps.config, 1, {
-        meter: deps.meter,
-        logger,
-        createDefaultMetrics: deps.createDefaultMetrics,
-        cwd: deps.cwd,
-        secrets,
-        ...ledgerDeps,
-        ...(await cacheFor(deps.config)),
-        ...(deps.keys ? { keys: deps.keys } : {}),
-        ...projectCredentials,
-      });
+      const first = await generationFor(deps.config, 1);
+      current = first.generation;
+      first.commitCache();
       serviceMetrics.reload('success');
       warnIneffective(current.config);
       const cfg = current.config;
       const admin = await bindAdmin(deps.adminAddress ?? cfg.admin.address);
       const adminPort = admin.port;
-      const grpcBound = await bindGrpc(deps.grpcAddress ?? cfg.grpc.address, cfg.grpc.maxMessageBytes);
+      const grpcBound = await bindGrpc(deps.grpcAddress ?? cfg.grpc.address, cfg.grpc.maxMessageBytes, {
+        burst: cfg.grpc.streamResetBurst,
+        perSecond: cfg.grpc.streamResetsPerSecond,
+      });
       listening = { grpc: grpcBound.bound, admin: admin.bound };
       serving = true;
       lag.start();
@@ -327,21 +333,12 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       try {
         const config = await pending;
         source = config.source;
-        const next = await buildGeneration(config, (previous?.info.id ?? 0) + 1, {
-          meter: deps.meter,
-          logger,
-          createDefaultMetrics: deps.createDefaultMetrics,
-          cwd: deps.cwd,
-          secrets,
-          ...ledgerDeps,
-          ...(await cacheFor(config)),
-          ...(deps.keys ? { keys: deps.keys } : {}),
-          ...projectCredentials,
-        });
+        const { generation: next, commitCache } = await generationFor(config, (previous?.info.id ?? 0) + 1);
         if (previous && (next.config.grpc.address !== previous.config.grpc.address || next.config.admin.address !== previous.config.admin.address)) {
           logger.warn('listen addresses changed in config: they apply at the next restart');
         }
         current = next; // in-flight requests keep the generation they captured
+        commitCache();
         ring.resize(next.config.admin.recentDecisions);
         serviceMetrics.reload('success');
         logger.info({ generation: next.info.id, hash: next.info.hash, source: next.info.source }, 'config reloaded');
@@ -389,7 +386,7 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       secrets.files.close();
       await rateLimitStore.close().catch((err: unknown) => logger.error({ err }, 'closing the rate-limit store failed'));
       await deps.ledger?.close().catch((err: unknown) => logger.error({ err }, 'closing the ledger failed'));
-      await cache?.close().catch((err: unknown) => logger.error({ err }, 'closing the response cache failed'));
+      await caches.close().catch((err: unknown) => logger.error({ err }, 'closing the response cache failed'));
       await deps.access?.close().catch((err: unknown) => logger.error({ err }, 'closing the access store failed'));
       logger.info('stopped');
     },

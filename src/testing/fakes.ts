@@ -11,6 +11,8 @@ import { createGenAiMetrics } from '../metrics/genai-metrics.js';
 import { loadMetricsFactory } from '../metrics/load-metrics-module.js';
 import type { MetricsContext, MetricsOptions, RequestMetricsFactory, RequestStart } from '../metrics/request-metrics.js';
 import { loadRouter } from '../routing/load-router.js';
+import type { ResponseStore } from '../cache/response-store.js';
+import { loadStoreModule } from '../cache/store-module.js';
 import type { RouteRequest, Router, RouterContext, RouterOptions } from '../routing/router.js';
 
 /** The facts a request starts with (`startRequest`'s second argument); an OpenAI chat request unless overridden. */
@@ -56,7 +58,7 @@ export function fakeMetricsContext<Options = MetricsOptions>(options: Options = 
 export interface LoadModuleOptions {
   /** Directory the specifier is resolved from (where the config file would be). */
   readonly baseDir: string;
-  /** `router.options` / `metrics.options` as they would be written in the config. */
+  /** `router.options` / `metrics.options` / `cache.store.options` as they would be written in the config. */
   readonly options?: Readonly<Record<string, unknown>>;
   /** The meter (default: a no-op meter). */
   readonly meter?: Meter;
@@ -88,4 +90,16 @@ export async function loadMetricsModule(specifier: string, opts: LoadModuleOptio
 export async function loadRouterModule(specifier: string, opts: LoadModuleOptions): Promise<Router> {
   const { config, text } = configWith('router', specifier, opts.options ?? {});
   return (await loadRouter(config, { baseDir: opts.baseDir, logger: pino({ level: 'silent' }), meter: opts.meter ?? createNoopMeter(), configText: text })).router;
+}
+
+/**
+ * Loads a response store module as the service does — import, `optionsSchema` check, factory
+ * call, the store's methods checked and every answer guarded — and answers its store. Throws the
+ * service's load errors (option problems with their `cache.store.options…` path).
+ */
+export async function loadResponseStoreModule(specifier: string, opts: LoadModuleOptions): Promise<ResponseStore> {
+  const text = JSON.stringify({ cache: { enabled: true, store: { module: specifier, options: opts.options ?? {} } } }, null, 2);
+  const store = parseConfig(text, 'test config').config.cache.store;
+  if (typeof store !== 'object') throw new Error('unreachable: the store is a module');
+  return loadStoreModule(store, { baseDir: opts.baseDir, logger: pino({ level: 'silent' }), meter: opts.meter ?? createNoopMeter(), configText: text });
 }

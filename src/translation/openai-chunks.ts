@@ -53,13 +53,15 @@ export class OpenAiChunkWriter {
   /** The bytes of a text delta chunk up to its text, made on first use after each {@link reset}. */
   private textHead: Buffer | undefined;
 
-  constructor(id: string, created: number, model: string) {
-    this.reset(id, created, model);
+  /** @param envelope more fields every chunk carries after `model` (`service_tier`, `system_fingerprint`). */
+  constructor(id: string, created: number, model: string, envelope?: Readonly<Record<string, unknown>>) {
+    this.reset(id, created, model, envelope);
   }
 
   /** Changes the envelope (once the provider named its response id or model). */
-  reset(id: string, created: number, model: string): void {
-    this.prefix = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"choices":`;
+  reset(id: string, created: number, model: string, envelope?: Readonly<Record<string, unknown>>): void {
+    const more = envelope === undefined ? '' : Object.entries(envelope).map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`).join('');
+    this.prefix = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)}${more},"choices":`;
     this.textHead = undefined;
   }
 
@@ -156,6 +158,8 @@ export function chatCompletion(opts: {
   toolCalls: readonly ToolCallOut[];
   finish: FinishReason;
   usage?: OpenAiUsage;
+  /** More top-level fields after `model` (`service_tier`, `system_fingerprint`). */
+  envelope?: Readonly<Record<string, unknown>>;
 }): Record<string, unknown> {
   const message: Record<string, unknown> = { role: 'assistant', content: opts.text, refusal: null };
   if (opts.toolCalls.length > 0) {
@@ -166,6 +170,7 @@ export function chatCompletion(opts: {
     object: 'chat.completion',
     created: opts.created,
     model: opts.model,
+    ...opts.envelope,
     choices: [{ index: 0, message, logprobs: null, finish_reason: opts.finish }],
     ...(opts.usage !== undefined ? { usage: usageObject(opts.usage) } : {}),
   };

@@ -34,7 +34,8 @@ export function anthropicUsageOfOpenAi(raw: unknown): Record<string, number> {
   };
 }
 
-function sse(type: string, data: unknown): string {
+/** One Messages stream event as SSE text: `event: <type>` and its JSON `data`. */
+export function anthropicEvent(type: string, data: unknown): string {
   return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
@@ -78,7 +79,7 @@ export class OpenAiToAnthropicStream {
     const text = delta?.['content'];
     if (typeof text === 'string' && text !== '') {
       if (this.open === undefined || this.open.tool !== undefined) this.openBlock({ type: 'text', text: '' });
-      this.out.push(sse('content_block_delta', { type: 'content_block_delta', index: this.open!.index, delta: { type: 'text_delta', text } }));
+      this.out.push(anthropicEvent('content_block_delta', { type: 'content_block_delta', index: this.open!.index, delta: { type: 'text_delta', text } }));
     }
     const calls = delta?.['tool_calls'];
     if (Array.isArray(calls)) {
@@ -92,7 +93,7 @@ export class OpenAiToAnthropicStream {
         }
         const args = fn?.['arguments'];
         if (typeof args === 'string' && args !== '') {
-          this.out.push(sse('content_block_delta', { type: 'content_block_delta', index: this.open!.index, delta: { type: 'input_json_delta', partial_json: args } }));
+          this.out.push(anthropicEvent('content_block_delta', { type: 'content_block_delta', index: this.open!.index, delta: { type: 'input_json_delta', partial_json: args } }));
         }
       }
     }
@@ -129,7 +130,7 @@ export class OpenAiToAnthropicStream {
       stop_sequence: null,
       usage: { input_tokens: 0, output_tokens: 0 },
     };
-    this.out.push(sse('message_start', { type: 'message_start', message }));
+    this.out.push(anthropicEvent('message_start', { type: 'message_start', message }));
   }
 
   private openBlock(block: Record<string, unknown>, tool?: number): void {
@@ -137,26 +138,26 @@ export class OpenAiToAnthropicStream {
     const index = this.blocks++;
     this.open = tool !== undefined ? { index, tool } : { index };
     this.textPrefix = `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":`;
-    this.out.push(sse('content_block_start', { type: 'content_block_start', index, content_block: block }));
+    this.out.push(anthropicEvent('content_block_start', { type: 'content_block_start', index, content_block: block }));
   }
 
   private closeBlock(): void {
     if (this.open === undefined) return;
-    this.out.push(sse('content_block_stop', { type: 'content_block_stop', index: this.open.index }));
+    this.out.push(anthropicEvent('content_block_stop', { type: 'content_block_stop', index: this.open.index }));
     this.open = undefined;
   }
 
   private finish(): void {
     if (!this.started) this.begin({});
     this.closeBlock();
-    this.out.push(sse('message_delta', { type: 'message_delta', delta: { stop_reason: this.stop ?? 'end_turn', stop_sequence: null }, usage: this.usage ?? { output_tokens: 0 } }));
-    this.out.push(sse('message_stop', { type: 'message_stop' }));
+    this.out.push(anthropicEvent('message_delta', { type: 'message_delta', delta: { stop_reason: this.stop ?? 'end_turn', stop_sequence: null }, usage: this.usage ?? { output_tokens: 0 } }));
+    this.out.push(anthropicEvent('message_stop', { type: 'message_stop' }));
     this.ended = true;
   }
 
   private fail(type: string, message: string, status: number): void {
     const t = type.endsWith('_error') ? type : anthropicType(status);
-    this.out.push(sse('error', { type: 'error', error: { type: t, message } }));
+    this.out.push(anthropicEvent('error', { type: 'error', error: { type: t, message } }));
     this.ended = true;
   }
 }
@@ -203,7 +204,7 @@ export class BedrockToAnthropicSse {
   event(e: ProviderEvent): void {
     if (e.error !== undefined) {
       const type = e.error.type === 'ThrottlingException' || e.error.type === 'throttlingException' ? 'rate_limit_error' : e.error.type.toLowerCase().includes('validation') ? 'invalid_request_error' : 'api_error';
-      this.out.push(sse('error', { type: 'error', error: { type, message: e.error.message } }));
+      this.out.push(anthropicEvent('error', { type: 'error', error: { type, message: e.error.message } }));
       return;
     }
     const type = leadingType(e.data) ?? asString(asObject(parseJson(e.data))?.['type']);

@@ -10,20 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessRuntimeFor, type AccessRuntime } from '../../src/access/access-runtime.js';
-import { parseConfig } from '../../src/config/load.js';
-import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
-import { sqlDbOf } from '../../src/ledger/open-ledger.js';
 import { startHarness, type Harness } from '../harness/harness.js';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream.js';
 import { loadCassette } from '../support/cassettes.js';
 import { FakeKeyLookup, gatewayKey } from '../support/fake-keys.js';
 import { chatCompletionJson } from '../support/openai-bodies.js';
 import { sampleSum } from '../support/prometheus.js';
+import { startLedgerService, type LedgerService } from '../support/ledger-service.js';
 import { providerFixture } from '../support/provider-fixtures.js';
-import { startService, type TestService } from '../support/service.js';
+import type { TestService } from '../support/service.js';
 
 const TOKEN = 'cache-admin-token-1234';
 const KEY_A = 'gk-team-a-0001';
@@ -36,18 +32,22 @@ const STREAM = loadCassette('chat-streaming-detailed-usage').interactions[0]!.re
 
 let dir: string;
 let svc: TestService;
-let ledger: LedgerRuntime;
-let access: AccessRuntime;
+let service: LedgerService;
 let harness: Harness;
 const upstreams: Record<string, MockUpstream> = {};
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cache-it-'));
   await writeFile(join(dir, 'prices.yaml'), 'models:\n  - { provider: openai, model: "gpt-4o*", input: 2.50, cachedInput: 1.25, output: 10.00 }\n');
-  const yaml = `
-auth: { enabled: true, store: { driver: sqlite, path: ${JSON.stringify(join(dir, 'gw.db'))} } }
+  const keys = new FakeKeyLookup();
+  keys.set(KEY_A, gatewayKey({ id: 'aaaaaaaaaaaaaaaa', project: 'team-a' }));
+  keys.set(KEY_B, gatewayKey({ id: 'bbbbbbbbbbbbbbbb', project: 'team-b' }));
+  keys.set(KEY_C, gatewayKey({ id: 'cccccccccccccccc', project: 'team-c' }));
+  service = await startLedgerService({
+    dir,
+    keys,
+    yaml: `
 admin: { token: { key: ${TOKEN} } }
-ledger: { enabled: true, spillPath: ${JSON.stringify(join(dir, 'spill.jsonl'))}, flushIntervalMs: 3600000, budgetSyncIntervalMs: 3600000 }
 pricing: { file: prices.yaml }
 cache: { enabled: true, lookupTimeoutMs: 50, deny: { projects: [team-c] } }
 rateLimits: { limits: [{ name: tokens, per: [project], models: ["gpt-4o-tok*"], tokensPerMinute: 1500 }] }
@@ -66,26 +66,9 @@ rules:
     headers: [{ name: x-ai-eg-model, prefix: "nocache-" }]
     backends: [{ name: openai }]
     cache: { enabled: false }
-`;
-  const loaded = parseConfig(yaml, join(dir, 'config.yaml'));
-  const logger = pino({ level: 'silent' });
-  access = accessRuntimeFor(loaded, { logger, cwd: dir });
-  await access.store();
-  const keys = new FakeKeyLookup();
-  keys.set(KEY_A, gatewayKey({ id: 'aaaaaaaaaaaaaaaa', project: 'team-a' }));
-  keys.set(KEY_B, gatewayKey({ id: 'bbbbbbbbbbbbbbbb', project: 'team-b' }));
-  keys.set(KEY_C, gatewayKey({ id: 'cccccccccccccccc', project: 'team-c' }));
-  svc = await startService({
-    loaded,
-    cwd: dir,
-    keys,
-    access,
-    ledger: async (meter, serviceLogger) => {
-      ledger = new LedgerRuntime({ db: async () => sqlDbOf(await access.store()), config: loaded.config.ledger, spillPath: loaded.config.ledger.spillPath, meter, logger: serviceLogger });
-      await ledger.start();
-      return ledger;
-    },
+`,
   });
+  svc = service.svc;
   upstreams['openai'] = await startMockUpstream({
     handler: (req, res) => {
       const body = JSON.parse(req.body.toString() || '{}') as { stream?: boolean; model?: string };
@@ -261,19 +244,12 @@ describe('response cache (memory store)', () => {
     await waitStores(s0 + 1);
     const hit = await post(KEY_B, { model: 'gpt-4o', messages: [{ role: 'user', content }] }, { 'x-request-id': 'cache-hit-ledger-1' });
     expect(hit.headers.get('x-llm-extproc-cache')).toBe('hit');
-    const db = sqlDbOf(await access.store());
-    await expect
-      .poll(async () => {
-        await ledger.flush();
-        return (await db.query("SELECT * FROM ledger WHERE request_id = 'cache-hit-ledger-1'")).length;
-      })
-      .toBe(1);
-    const [row] = await db.query("SELECT * FROM ledger WHERE request_id = 'cache-hit-ledger-1'");
-    expect(Number(row!['input_tokens'])).toBe(1000);
-    expect(Number(row!['output_tokens'])).toBe(100);
-    expect(Number(row!['cost_usd'])).toBe(0);
-    expect(Number(row!['cost_saved_usd'])).toBeCloseTo(EXPECTED_COST, 12);
-    expect(row!['project']).toBe('team-b');
+    const row = await service.row('cache-hit-ledger-1');
+    expect(Number(row['input_tokens'])).toBe(1000);
+    expect(Number(row['output_tokens'])).toBe(100);
+    expect(Number(row['cost_usd'])).toBe(0);
+    expect(Number(row['cost_saved_usd'])).toBeCloseTo(EXPECTED_COST, 12);
+    expect(row['project']).toBe('team-b');
     const summary = await fetch(`${svc.adminUrl}/admin/usage/summary?from=${new Date(Date.now() - 3_600_000).toISOString()}&project=team-b`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const totals = ((await summary.json()) as { groups: Array<{ costSavedUsd: number }> }).groups[0]!;
     expect(totals.costSavedUsd).toBeCloseTo(EXPECTED_COST, 12);

@@ -156,12 +156,14 @@ export class RawH2Connection {
     return new Promise<void>((resolve, reject) => this.socket.write(Buffer.concat(parts), (err) => (err ? reject(err) : resolve())));
   }
 
-  /** Sends GOAWAY and closes the socket. */
+  /**
+   * Sends GOAWAY and closes the socket. Its last-stream-id is 0: it names the last stream the
+   * sender accepted from its peer, and a client accepts none (an odd, client-opened id there is
+   * a connection error the server reports as a session error).
+   */
   close(): void {
     if (this.socket.destroyed) return;
-    const payload = Buffer.alloc(8);
-    payload.writeUInt32BE(Math.max(0, this.nextStream - 2), 0);
-    this.socket.end(frame(GOAWAY, 0, 0, payload));
+    this.socket.end(frame(GOAWAY, 0, 0, Buffer.alloc(8)));
   }
 
   private read(chunk: Buffer): void {
