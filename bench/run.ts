@@ -130,8 +130,10 @@ async function main(): Promise<void> {
         scenario: SCENARIO.peakHeap,
         lines: [
           `llm-extproc: V8 heap ${mb(d.extproc.peakHeapUsedGrowth)} + array buffers ${mb(d.extproc.peakArrayBuffersGrowth)} at their peaks (${d.extproc.samples} samples in the worst of 5 requests)`,
-          `no-op: V8 heap ${mb(d.noop.peakHeapUsedGrowth)} + array buffers ${mb(d.noop.peakArrayBuffersGrowth)}`,
+          `proto-loader no-op: V8 heap ${mb(d.noop.peakHeapUsedGrowth)} + array buffers ${mb(d.noop.peakArrayBuffersGrowth)}`,
+          `raw-bytes no-op (the transport alone): V8 heap ${mb(d.raw.peakHeapUsedGrowth)} + array buffers ${mb(d.raw.peakArrayBuffersGrowth)}`,
           'sampled every millisecond from a GC baseline; counts every allocation of the process (grpc-js receive buffers included)',
+          "the transport alone holds the body twice at the end of the message (grpc-js keeps the DATA chunks, then concatenates them); the service's own figure is the body + llm-extproc's growth beyond the raw-bytes no-op",
         ],
       });
     }

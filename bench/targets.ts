@@ -65,11 +65,15 @@ export function evaluateTargets(rows: readonly Row[], extraction: ExtractionDeta
     met: scans.length ? corpusOk && speedups.every((s) => s.x >= 5) : undefined,
   });
 
-  const peak = findRow(rows, SCENARIO.peakHeap, 'peak heap + array buffer growth');
+  const peak = findRow(rows, SCENARIO.peakHeap, 'peak heap + array buffer growth (baseline: raw-bytes no-op, the transport alone)');
+  const own = findRow(rows, SCENARIO.peakHeap, "service's own: the received body + growth beyond the transport (baseline: the body)");
   out.push({
     target: '10 MB body routed with peak heap growth ≤ 1.2× the body size',
-    measured: peak ? `${fmt(peak.value, 1)} MB = ${fmt(peak.value / 10, 2)}× the body (no-op: ${fmt(peak.baseline, 1)} MB)` : 'not measured',
-    met: peak ? peak.value * MB <= 1.2 * 10 * MB : undefined,
+    measured:
+      peak && own
+        ? `service's own ${fmt(own.value, 1)} MB = ${fmt(own.value / own.baseline, 2)}× the body (whole process ${fmt(peak.value, 1)} MB; the transport alone, a raw-bytes no-op, ${fmt(peak.baseline, 1)} MB = ${fmt(peak.baseline / own.baseline, 2)}× the body)`
+        : 'not measured',
+    met: own ? own.value <= 1.2 * own.baseline : undefined,
   });
 
   const idle = findRow(rows, SCENARIO.idle, 'heap per open stream (after GC)');
