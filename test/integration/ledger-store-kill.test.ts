@@ -8,16 +8,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../src/storage/migrations.js';
 import { openPostgresDb } from '../../src/access/postgres-store.js';
 import type { SqlDb } from '../../src/storage/sql-db.js';
-import { parseConfig } from '../../src/config/load.js';
-import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
+import { startPgLedgerService, type PgLedgerService } from '../support/pg-ledger-service.js';
 import { createTestSchema, type TestSchema } from '../support/postgres.js';
-import { startService, type TestService } from '../support/service.js';
-import { jsonReply, startSingleRoute, type SingleRoute } from '../support/single-route.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { chatCompletionJson } from '../support/openai-bodies.js';
 
@@ -28,9 +24,7 @@ let schema: TestSchema;
 let direct: SqlDb;
 let proxied: SqlDb;
 let proxy: TcpProxy;
-let ledger: LedgerRuntime;
-let svc: TestService;
-let route: SingleRoute;
+let world: PgLedgerService;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ledger-kill-'));
@@ -43,31 +37,11 @@ beforeAll(async () => {
   viaProxy.hostname = '127.0.0.1';
   viaProxy.port = String(proxy.port);
   proxied = openPostgresDb({ url: viaProxy.href, schema: schema.schema });
-  const loaded = parseConfig(
-    `
-ledger: { enabled: true, spillPath: ${JSON.stringify(join(dir, 'spill.jsonl'))}, flushIntervalMs: 20, batchSize: 3, budgetSyncIntervalMs: 3600000 }
-rules:
-  - name: openai
-    headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]
-    backends: [{ name: openai }]
-`,
-    join(dir, 'config.yaml'),
-  );
-  svc = await startService({
-    loaded,
-    cwd: dir,
-    ledger: async (meter, logger) => {
-      ledger = new LedgerRuntime({ db: async () => proxied, config: loaded.config.ledger, spillPath: loaded.config.ledger.spillPath, meter, logger });
-      await ledger.start();
-      return ledger;
-    },
-  });
-  route = await startSingleRoute({ processorAddress: svc.target, handler: jsonReply(COMPLETION) });
+  world = await startPgLedgerService({ dir, db: proxied, completion: COMPLETION });
 });
 
 afterAll(async () => {
-  await route?.close();
-  await svc?.stop();
+  await world?.close();
   await proxy?.close();
   await proxied?.close();
   await direct?.close();
@@ -75,18 +49,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const client = () => new OpenAI({ baseURL: `${route.harness.url}/v1`, apiKey: 'sk-client', maxRetries: 0 });
-
-async function send(n: number, tag: string): Promise<string[]> {
-  const ids: string[] = [];
-  await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const { response } = await client().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `${tag}${i}` }] }).withResponse();
-      ids.push(response.headers.get('x-request-id')!);
-    }),
-  );
-  return ids;
-}
+const send = (n: number, tag: string): Promise<string[]> => world.send(n, tag);
 
 describe('ledger on PostgreSQL killed mid-run', () => {
   it('loses no record and counts none twice; they arrive after the store returns', async () => {
@@ -97,16 +60,16 @@ describe('ledger on PostgreSQL killed mid-run', () => {
     const during: Promise<string[]> = send(6, 'during');
     proxy.kill();
     const lost = [...(await during), ...(await send(5, 'dead'))];
-    await ledger.flush();
-    expect(ledger.backlog).toBeGreaterThan(0);
-    const spilled = (await readFile(join(dir, 'spill.jsonl'), 'utf8')).trim().split('\n').length;
+    await world.ledger.flush();
+    expect(world.ledger.backlog).toBeGreaterThan(0);
+    const spilled = (await readFile(world.spillPath, 'utf8')).trim().split('\n').length;
     expect(spilled).toBeGreaterThan(0);
-    expect(svc.logText()).toContain('ledger database unavailable');
+    expect(world.svc.logText()).toContain('ledger database unavailable');
 
     // The store returns: the spill file replays, and later traffic is written as usual.
     proxy.revive();
     const after = await send(3, 'after');
-    await expect.poll(async () => (await ledger.flush(), ledger.backlog), { timeout: 10_000 }).toBe(0);
+    await expect.poll(async () => (await world.ledger.flush(), world.ledger.backlog), { timeout: 10_000 }).toBe(0);
 
     const all = [...before, ...lost, ...after];
     const rows = await direct.query('SELECT request_id, input_tokens, output_tokens FROM ledger');
@@ -115,6 +78,6 @@ describe('ledger on PostgreSQL killed mid-run', () => {
     const [hourly] = await direct.query('SELECT SUM(requests) AS n, SUM(input_tokens) AS input FROM ledger_hourly');
     expect(Number(hourly!['n'])).toBe(all.length);
     expect(Number(hourly!['input'])).toBe(30 * all.length);
-    expect(route.harness.violations).toEqual([]);
+    expect(world.route.harness.violations).toEqual([]);
   });
 });

@@ -9,18 +9,14 @@
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../src/storage/migrations.js';
 import { openPostgresDb } from '../../src/access/postgres-store.js';
 import type { SqlDb } from '../../src/storage/sql-db.js';
-import { parseConfig } from '../../src/config/load.js';
-import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import { chatCompletionJson } from '../support/openai-bodies.js';
 import { BackendKiller, uniqueApplicationName, urlFor } from '../support/pg-terminate.js';
+import { startPgLedgerService, type PgLedgerService } from '../support/pg-ledger-service.js';
 import { createTestSchema, type TestSchema } from '../support/postgres.js';
-import { startService, type TestService } from '../support/service.js';
-import { jsonReply, startSingleRoute, type SingleRoute } from '../support/single-route.js';
 
 const COMPLETION = chatCompletionJson({ id: 'chatcmpl-drop', model: 'gpt-4o-mini', usage: { prompt_tokens: 11, completion_tokens: 5, total_tokens: 16 } });
 
@@ -29,9 +25,7 @@ let schema: TestSchema;
 let killer: BackendKiller;
 let check: SqlDb;
 let serviceDb: SqlDb;
-let ledger: LedgerRuntime;
-let svc: TestService;
-let route: SingleRoute;
+let world: PgLedgerService;
 const lostConnections: string[] = [];
 
 beforeAll(async () => {
@@ -43,31 +37,11 @@ beforeAll(async () => {
   killer = await BackendKiller.connect(app);
   await killer.query(`SET search_path = ${schema.schema}`);
   serviceDb = openPostgresDb({ url: urlFor(app), schema: schema.schema, onConnectionError: (err) => lostConnections.push(err.message) });
-  const loaded = parseConfig(
-    `
-ledger: { enabled: true, spillPath: ${JSON.stringify(join(dir, 'spill.jsonl'))}, flushIntervalMs: 20, batchSize: 3, budgetSyncIntervalMs: 3600000 }
-rules:
-  - name: openai
-    headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]
-    backends: [{ name: openai }]
-`,
-    join(dir, 'config.yaml'),
-  );
-  svc = await startService({
-    loaded,
-    cwd: dir,
-    ledger: async (meter, logger) => {
-      ledger = new LedgerRuntime({ db: async () => serviceDb, config: loaded.config.ledger, spillPath: loaded.config.ledger.spillPath, meter, logger });
-      await ledger.start();
-      return ledger;
-    },
-  });
-  route = await startSingleRoute({ processorAddress: svc.target, handler: jsonReply(COMPLETION) });
+  world = await startPgLedgerService({ dir, db: serviceDb, completion: COMPLETION });
 });
 
 afterAll(async () => {
-  await route?.close();
-  await svc?.stop();
+  await world?.close();
   await serviceDb?.close();
   await killer?.close();
   await check?.close();
@@ -75,16 +49,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const client = () => new OpenAI({ baseURL: `${route.harness.url}/v1`, apiKey: 'sk-client', maxRetries: 0 });
 const sent: string[] = [];
 
 async function send(n: number, tag: string): Promise<void> {
-  await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const { response } = await client().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `${tag}${i}` }] }).withResponse();
-      sent.push(response.headers.get('x-request-id')!);
-    }),
-  );
+  sent.push(...(await world.send(n, tag)));
 }
 
 const ledgerRows = async (): Promise<number> => Number((await check.query('SELECT COUNT(*) AS n FROM ledger'))[0]!['n']);
@@ -114,8 +82,8 @@ describe('ledger on PostgreSQL whose connections are terminated', () => {
     // The batch was rolled back with its connection: it goes to the spill file, not away; the
     // next write (20 ms on) replays that file — moved aside while it replays — and blocks on
     // the same lock: kill it mid-replay.
-    await expect.poll(() => exists(join(dir, 'spill.jsonl.replaying')), { timeout: 10_000 }).toBe(true);
-    expect(ledger.backlog).toBeGreaterThan(0);
+    await expect.poll(() => exists(`${world.spillPath}.replaying`), { timeout: 10_000 }).toBe(true);
+    expect(world.ledger.backlog).toBeGreaterThan(0);
     await blockedOnLock();
     await send(2, 'mid-replay');
     await killer.terminate();
@@ -123,13 +91,13 @@ describe('ledger on PostgreSQL whose connections are terminated', () => {
 
     // Requests kept flowing; once the database is free everything arrives, once.
     await send(3, 'after');
-    await expect.poll(async () => (await ledger.flush(), ledger.backlog), { timeout: 10_000 }).toBe(0);
+    await expect.poll(async () => (await world.ledger.flush(), world.ledger.backlog), { timeout: 10_000 }).toBe(0);
     const rows = await check.query('SELECT request_id FROM ledger');
     expect(rows.map((r) => r['request_id']).sort()).toEqual([...sent].sort());
     const [hourly] = await check.query('SELECT SUM(requests) AS n, SUM(input_tokens) AS input FROM ledger_hourly');
     expect(Number(hourly!['n'])).toBe(sent.length);
     expect(Number(hourly!['input'])).toBe(11 * sent.length);
     expect(lostConnections.length).toBeGreaterThan(0);
-    expect(route.harness.violations).toEqual([]);
+    expect(world.route.harness.violations).toEqual([]);
   });
 });
