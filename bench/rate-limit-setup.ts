@@ -5,12 +5,13 @@
  * limited variants only in the `rateLimits` section.
  */
 import type { Logger } from 'pino';
-import type { GatewayKey, KeyLookup } from '../src/access/key-lookup.js';
+import type { KeyLookup } from '../src/access/key-lookup.js';
 import { EMBEDDED_DEFAULT_YAML } from '../src/config/embedded-default.js';
 import { parseConfig, type LoadedConfig } from '../src/config/load.js';
 import type { CounterStore } from '../src/rate-limits/counter-store.js';
 import { MemoryCounterStore } from '../src/rate-limits/memory-store.js';
 import { RedisCounterStore } from '../src/rate-limits/redis-store.js';
+import { gatewayKey } from '../test/support/fake-keys.js';
 
 /** The variants: no limits (the baseline), limits with counters in memory, limits with counters in Redis. */
 export const RATE_LIMIT_VARIANTS = ['off', 'memory', 'redis'] as const;
@@ -39,19 +40,7 @@ export function rateLimitBenchConfig(variant: RateLimitVariant): LoadedConfig {
   return parseConfig(`${EMBEDDED_DEFAULT_YAML}\nauth: { enabled: true }\n${variant === 'off' ? '' : LIMITS}`, `rate-limit bench (${variant})`);
 }
 
-const KEY = {
-  id: 'aaaaaaaaaaaaaaaa',
-  project: 'bench',
-  name: 'bench',
-  createdAt: 0,
-  expiresAt: null,
-  revoked: false,
-  maxRequests: null,
-  requestCount: 0,
-  allowedModels: [],
-  allowedRules: [],
-  projectActive: true,
-} satisfies GatewayKey;
+const KEY = gatewayKey({ id: 'aaaaaaaaaaaaaaaa', project: 'bench', name: 'bench' });
 
 /** A key store in which every secret is the one bench key (the same lookup in every variant). */
 export const BENCH_KEYS: KeyLookup = { find: async () => KEY, countRequest: () => undefined };
