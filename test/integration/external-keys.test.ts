@@ -14,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessRuntimeFor, keyLookupFor, type AccessRuntime } from '../../src/access/access-runtime.js';
 import { ExternalKeyLookup } from '../../src/access/external-key-lookup.js';
 import { parseConfig } from '../../src/config/load.js';
-import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import { sqlDbOf } from '../../src/ledger/open-ledger.js';
 import { closeServer, listenOnLoopback } from '../support/listen.js';
 import { chatCompletionJson } from '../support/openai-bodies.js';
@@ -34,7 +33,6 @@ let down = false;
 const asked: Array<{ key: string; authorization: string | undefined }> = [];
 let svc: TestService;
 let access: AccessRuntime;
-let ledger: LedgerRuntime;
 let route: SingleRoute;
 
 beforeAll(async () => {
@@ -81,11 +79,7 @@ rules:
     readEnv,
     keys,
     access,
-    ledger: async (meter, logger) => {
-      ledger = new LedgerRuntime({ db: async () => sqlDbOf(await access.store()), config: loaded.config.ledger, spillPath: loaded.config.ledger.spillPath, meter, logger });
-      await ledger.start();
-      return ledger;
-    },
+    ledgerDb: async () => sqlDbOf(await access.store()),
   });
   route = await startSingleRoute({
     processorAddress: svc.target,
@@ -113,7 +107,7 @@ describe('gateway keys checked by an external service', () => {
     // Cached: the second request does not ask again.
     await chat('ext-team-a-key');
     expect(asked).toHaveLength(1);
-    await ledger.flush();
+    await svc.ledger!.flush();
     const rows = await sqlDbOf(await access.store()).query('SELECT project, key_id FROM ledger');
     expect(rows).toEqual([
       { project: 'team-a', key_id: 'ext-a-1' },

@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessRuntimeFor, type AccessRuntime } from '../../src/access/access-runtime.js';
 import { runCliIn } from '../../src/cli/test-cli.js';
 import { parseConfig } from '../../src/config/load.js';
-import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import { sqlDbOf } from '../../src/ledger/open-ledger.js';
 import type { ReplaySummary } from '../../src/replay/replay-summary.js';
 import { CASSETTE_DIR } from '../support/cassettes.js';
@@ -24,7 +23,6 @@ const PRICES = join(ROOT, 'examples', 'pricing.yaml');
 let dir: string;
 let svc: TestService;
 let access: AccessRuntime;
-let ledger: LedgerRuntime;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'replay-it-'));
@@ -43,11 +41,7 @@ rules:
     loaded,
     cwd: dir,
     access,
-    ledger: async (meter, logger) => {
-      ledger = new LedgerRuntime({ db: async () => sqlDbOf(await access.store()), config: loaded.config.ledger, spillPath: loaded.config.ledger.spillPath, meter, logger });
-      await ledger.start();
-      return ledger;
-    },
+    ledgerDb: async () => sqlDbOf(await access.store()),
   });
 });
 
@@ -57,7 +51,7 @@ afterAll(async () => {
 });
 
 async function ledgerRows(): Promise<Array<Record<string, unknown>>> {
-  await ledger.flush();
+  await svc.ledger!.flush();
   return sqlDbOf(await access.store()).query('SELECT * FROM ledger ORDER BY ts, request_id');
 }
 

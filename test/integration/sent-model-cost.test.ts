@@ -12,7 +12,6 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { accessRuntimeFor, type AccessRuntime } from '../../src/access/access-runtime.js';
 import { parseConfig } from '../../src/config/load.js';
-import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import { sqlDbOf } from '../../src/ledger/open-ledger.js';
 import { startService, type TestService } from '../support/service.js';
 import { jsonReply, startSingleRoute, type SingleRoute } from '../support/single-route.js';
@@ -55,11 +54,8 @@ rules:
     loaded,
     cwd: dir,
     access,
-    ledger: async (meter, logger) => {
-      const ledger = new LedgerRuntime({ db: async () => sqlDbOf(await access.store()), config: loaded.config.ledger, spillPath: join(dir, 'spill.jsonl'), meter, logger });
-      await ledger.start();
-      return ledger;
-    },
+    ledgerDb: async () => sqlDbOf(await access.store()),
+    ledgerSpillPath: join(dir, 'spill.jsonl'),
   });
   route = await startSingleRoute({ processorAddress: svc.target, rule: 'house', handler: jsonReply(ANONYMOUS) });
 });

@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { accessRuntimeFor, type AccessRuntime } from '../../src/access/access-runtime.js';
 import type { KeyLookup } from '../../src/access/key-lookup.js';
 import { parseConfig } from '../../src/config/load.js';
-import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
+import type { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import { sqlDbOf } from '../../src/ledger/open-ledger.js';
 import { startService, type TestService } from './service.js';
 
@@ -33,19 +33,14 @@ ${opts.yaml}`;
   const loaded = parseConfig(yaml, join(opts.dir, 'config.yaml'));
   const access = accessRuntimeFor(loaded, { logger: pino({ level: 'silent' }), cwd: opts.dir });
   await access.store();
-  let ledger: LedgerRuntime | undefined;
   const svc = await startService({
     loaded,
     cwd: opts.dir,
     keys: opts.keys,
     access,
-    ledger: async (meter, logger) => {
-      ledger = new LedgerRuntime({ db: async () => sqlDbOf(await access.store()), config: loaded.config.ledger, spillPath: loaded.config.ledger.spillPath, meter, logger });
-      await ledger.start();
-      return ledger;
-    },
+    ledgerDb: async () => sqlDbOf(await access.store()),
   });
-  const started = ledger!;
+  const started = svc.ledger!;
   const query = async (id: string) => (await sqlDbOf(await access.store()).query('SELECT * FROM ledger WHERE request_id = ?', [id])) as Array<Record<string, unknown>>;
   return {
     svc,

@@ -13,7 +13,6 @@ import { pino } from 'pino';
 import { accessRuntimeFor } from '../../src/access/access-runtime.js';
 import { parseConfig } from '../../src/config/load.js';
 import { generateEnvoyConfig } from '../../src/envoy/bootstrap.js';
-import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import { sqlDbOf } from '../../src/ledger/open-ledger.js';
 import type { SqlRow } from '../../src/storage/sql-db.js';
 import { startHarness, type Harness } from '../harness/harness.js';
@@ -82,11 +81,8 @@ ${opts.yaml}`;
     loaded,
     cwd: dir,
     access,
-    ledger: async (meter, logger) => {
-      const ledger = new LedgerRuntime({ db, config: loaded.config.ledger, spillPath: join(dir, 'spill.jsonl'), meter, logger });
-      await ledger.start();
-      return ledger;
-    },
+    ledgerDb: db,
+    ledgerSpillPath: join(dir, 'spill.jsonl'),
   });
   const answers: Record<string, Answer> = {};
   const upstreams: Record<string, MockUpstream> = {};

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { parseConfig } from '../../src/config/load.js';
-import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
+import type { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import type { SqlDb } from '../../src/storage/sql-db.js';
 import { startService, type TestService } from './service.js';
 import { jsonReply, startSingleRoute, type SingleRoute } from './single-route.js';
@@ -37,22 +37,17 @@ rules:
 `,
     join(opts.dir, 'config.yaml'),
   );
-  let ledger: LedgerRuntime | undefined;
   const svc = await startService({
     loaded,
     cwd: opts.dir,
-    ledger: async (meter, logger) => {
-      ledger = new LedgerRuntime({ db: async () => opts.db, config: loaded.config.ledger, spillPath: loaded.config.ledger.spillPath, meter, logger });
-      await ledger.start();
-      return ledger;
-    },
+    ledgerDb: async () => opts.db,
   });
   const route = await startSingleRoute({ processorAddress: svc.target, handler: jsonReply(opts.completion) });
   const client = new OpenAI({ baseURL: `${route.harness.url}/v1`, apiKey: 'sk-client', maxRetries: 0 });
   return {
     svc,
     route,
-    ledger: ledger!,
+    ledger: svc.ledger!,
     spillPath,
     send: async (n, tag) => {
       const ids: string[] = [];

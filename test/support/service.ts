@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import type { AccessRuntime } from '../../src/access/access-runtime.js';
 import type { KeyLookup } from '../../src/access/key-lookup.js';
 import type { CounterStore } from '../../src/rate-limits/counter-store.js';
-import type { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
+import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
+import type { SqlDb } from '../../src/storage/sql-db.js';
 import { parseConfig, loadEmbeddedDefault, type LoadedConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
 import { genAiMetricsPerConfig } from '../../src/metrics/genai-metrics.js';
@@ -30,6 +31,8 @@ export interface TestService {
   logText(): string;
   /** GET /metrics. */
   metricsText(): Promise<string>;
+  /** The ledger, when one was given or built ({@link StartServiceOptions.ledgerDb}). */
+  readonly ledger?: LedgerRuntime;
   stop(): Promise<void>;
 }
 
@@ -51,6 +54,13 @@ export interface StartServiceOptions {
   readonly access?: AccessRuntime;
   /** Builds and starts the ledger with the service's meter and logger; closed by `stop()`. */
   readonly ledger?: (meter: Meter, logger: Logger) => Promise<LedgerRuntime>;
+  /**
+   * The ledger on this database, with the config's `ledger` settings, the service's meter and
+   * logger, spilling to `ledgerSpillPath` (default: the config's `ledger.spillPath`). Ignored
+   * when `ledger` is given.
+   */
+  readonly ledgerDb?: () => Promise<SqlDb>;
+  readonly ledgerSpillPath?: string;
   /** Rate-limit counters (e.g. on the test Redis); closed by `stop()`. */
   readonly rateLimitStore?: CounterStore;
   /** The clock of per-minute windows. */
@@ -73,7 +83,7 @@ export async function startService(opts: StartServiceOptions = {}): Promise<Test
   const logger = createLogger('info', sink);
   const telemetry = createTelemetry({ serviceName: 'llm-extproc' });
   const meter = telemetry.meterProvider.getMeter('llm-extproc');
-  const ledger = opts.ledger ? await opts.ledger(meter, logger) : undefined;
+  const ledger = opts.ledger ? await opts.ledger(meter, logger) : opts.ledgerDb ? await startLedger(loaded, opts.ledgerDb, opts.ledgerSpillPath, meter, logger) : undefined;
   const server = createServer({
     config: loaded,
     logger,
@@ -100,9 +110,16 @@ export async function startService(opts: StartServiceOptions = {}): Promise<Test
     logs,
     logText: () => text,
     metricsText: async () => (await fetch(`${adminUrl}/metrics`)).text(),
+    ...(ledger ? { ledger } : {}),
     stop: async () => {
       await server.stop({ drainTimeoutMs: 5_000 });
       await telemetry.shutdown();
     },
   };
+}
+
+async function startLedger(loaded: LoadedConfig, db: () => Promise<SqlDb>, spillPath: string | undefined, meter: Meter, logger: Logger): Promise<LedgerRuntime> {
+  const ledger = new LedgerRuntime({ db, config: loaded.config.ledger, spillPath: spillPath ?? loaded.config.ledger.spillPath, meter, logger });
+  await ledger.start();
+  return ledger;
 }

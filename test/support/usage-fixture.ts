@@ -15,7 +15,6 @@ import OpenAI from 'openai';
 import { pino } from 'pino';
 import { accessRuntimeFor, type AccessRuntime } from '../../src/access/access-runtime.js';
 import { parseConfig } from '../../src/config/load.js';
-import { LedgerRuntime } from '../../src/ledger/ledger-runtime.js';
 import { sqlDbOf } from '../../src/ledger/open-ledger.js';
 import type { RecordedRequest } from '../harness/mock-upstream.js';
 import { FakeKeyLookup, gatewayKey } from './fake-keys.js';
@@ -149,18 +148,13 @@ rules:
   keys.set(KEYS['team-a'], gatewayKey({ id: 'aaaaaaaaaaaaaaaa', project: 'team-a' }));
   keys.set(KEYS['team-b'], gatewayKey({ id: 'bbbbbbbbbbbbbbbb', project: 'team-b' }));
   await access.store();
-  let ledger: LedgerRuntime | undefined;
   const service = await startService({
     loaded,
     cwd: dir,
     readEnv,
     keys,
     access,
-    ledger: async (meter, logger) => {
-      ledger = new LedgerRuntime({ db: async () => sqlDbOf(await access.store()), config: loaded.config.ledger, spillPath: loaded.config.ledger.spillPath, meter, logger });
-      await ledger.start();
-      return ledger;
-    },
+    ledgerDb: async () => sqlDbOf(await access.store()),
   });
   let route: SingleRoute | undefined;
   const close = async (): Promise<void> => {
@@ -202,7 +196,7 @@ rules:
     for (const [hoursAgo, model, project, ttftMs, error] of HISTORY) {
       const u = error ? { prompt: 0, cached: 0, completion: 0 } : USAGE[model];
       const costUsd = expectedCost(model, u);
-      ledger!.record(
+      service.ledger!.record(
         ledgerRecord({
           ts: now - hoursAgo * HOUR_MS,
           project,
@@ -226,7 +220,7 @@ rules:
     // A response cache hit an hour ago: the original tokens, cost 0, its price saved.
     const hitUsage = USAGE['gpt-4o'];
     const saved = expectedCost('gpt-4o', hitUsage);
-    ledger!.record(
+    service.ledger!.record(
       ledgerRecord({
         ts: now - HOUR_MS,
         project: 'team-a',
@@ -248,7 +242,7 @@ rules:
     // The last request's record is queued when its exchange ends; write until all are stored.
     const deadline = Date.now() + 10_000;
     for (;;) {
-      await ledger!.flush();
+      await service.ledger!.flush();
       if ((await count()) === records.length) break;
       if (Date.now() > deadline) throw new Error(`the ledger holds ${await count()} records, not ${records.length}`);
       await new Promise((resolve) => setImmediate(resolve));
