@@ -19,8 +19,11 @@ import { CounterStoreError, type BucketCounts, type CounterCheck, type CounterSt
  * trip for every request that asked within the same turn of the event loop.
  * KEYS: per request, per check its current then previous bucket; then the token counters to
  * charge first. ARGV: window, number of requests, then per request its time, its number of
- * checks and per check limit and take; then per charge its amount. Returns per request the
- * index of the first check without room (0: admitted), then per check previous and current.
+ * checks and per check limit and take; then per charge its amount. A take of n ≥ 0 takes
+ * exactly n (and needs room for max(n, 1)); a take of −n takes up to n, as many as the window
+ * has room for, at least one (a lease: src/rate-limits/leased-store.ts). Returns per request
+ * the index of the first check without room (0: admitted), then per check previous, current
+ * and the units taken.
  * A bucket key gets its expiry when it is created (three windows: it is read until the end of
  * the next window, with room for clocks that differ).
  */
@@ -52,19 +55,30 @@ for r = 1, requests do
     end
   end
   local refused = 0
+  local taken = {}
   for i = 1, n do
-    local need = math.max(tonumber(ARGV[a + 2 * i + 1]), 1)
-    if prev[i] * (1 - elapsed / w) + cur[i] + need > tonumber(ARGV[a + 2 * i]) then
-      refused = i
-      break
+    local limit = tonumber(ARGV[a + 2 * i])
+    local take = tonumber(ARGV[a + 2 * i + 1])
+    local est = prev[i] * (1 - elapsed / w) + cur[i]
+    if take < 0 then
+      taken[i] = math.min(-take, math.floor(limit - est))
+      if taken[i] < 1 then
+        refused = i
+        break
+      end
+    else
+      taken[i] = take
+      if est + math.max(take, 1) > limit then
+        refused = i
+        break
+      end
     end
   end
   if refused == 0 then
     for i = 1, n do
-      local take = tonumber(ARGV[a + 2 * i + 1])
-      if take > 0 then
-        cur[i] = redis.call('INCRBY', KEYS[k + 2 * i - 1], take)
-        if cur[i] == take then redis.call('PEXPIRE', KEYS[k + 2 * i - 1], 3 * w) end
+      if taken[i] > 0 then
+        cur[i] = redis.call('INCRBY', KEYS[k + 2 * i - 1], taken[i])
+        if cur[i] == taken[i] then redis.call('PEXPIRE', KEYS[k + 2 * i - 1], 3 * w) end
       end
     end
   end
@@ -72,6 +86,7 @@ for r = 1, requests do
   for i = 1, n do
     out[#out + 1] = prev[i]
     out[#out + 1] = cur[i]
+    out[#out + 1] = refused == 0 and taken[i] or 0
   end
   a = a + 2 + 2 * n
   k = k + 2 * n
@@ -121,7 +136,7 @@ class PendingTakes {
   readonly keys: string[] = [];
   /** ARGV from the window on; the number of requests is set when it is sent. */
   readonly argv: Array<string | number>;
-  readonly waiting: Array<{ readonly n: number; readonly resolve: (r: TakeResult) => void; readonly reject: (err: unknown) => void }> = [];
+  readonly waiting: Array<{ readonly n: number; readonly resolve: (r: UpToResult) => void; readonly reject: (err: unknown) => void }> = [];
 
   constructor(windowMs: number) {
     this.argv = [windowMs, 0];
@@ -140,6 +155,19 @@ class PendingCharges {
     });
     this.done.catch(() => undefined); // whoever charged hears of a failure; an unheard one is no crash
   }
+}
+
+/** The answer to {@link RedisCounterStore.takeUpTo}: a take's answer and what each check took. */
+export interface UpToResult extends TakeResult {
+  /** Units each check took (0 for all when refused). */
+  readonly taken: readonly number[];
+}
+
+/** A token charge for {@link RedisCounterStore.sync}: `amount` (negative: units given back) to `key`'s counter of minute `bucket`. */
+export interface BucketCharge {
+  readonly key: string;
+  readonly bucket: number;
+  readonly amount: number;
 }
 
 /** Budget spend shared by replicas (see SharedSpend in src/ledger/budgets.ts). */
@@ -192,6 +220,43 @@ export class RedisCounterStore implements CounterStore {
    * in order), together with the waiting charges (applied before the checks).
    */
   take(checks: readonly CounterCheck[], now: number): Promise<TakeResult> {
+    return this.enqueue(checks, now, false);
+  }
+
+  /**
+   * As {@link take}, but a check with `take` ≥ 1 takes up to `take` units: as many as its
+   * window has room for, at least one (else the request is refused). The answer says what each
+   * check took. Shares the round trip of the turn's other checks.
+   */
+  takeUpTo(checks: readonly CounterCheck[], now: number): Promise<UpToResult> {
+    return this.enqueue(checks, now, true);
+  }
+
+  /**
+   * Applies `charges`, then reads the buckets of `keys` at `now`: one script call of its own,
+   * not waiting for the turn's checks (they never carry these charges). Rejects with
+   * {@link CounterStoreError} when Redis fails; the charges may then be lost.
+   */
+  sync(charges: readonly BucketCharge[], keys: readonly string[], now: number): Promise<BucketCounts[]> {
+    const b = bucketOf(now, this.windowMs);
+    const scriptKeys: string[] = [];
+    const argv: Array<string | number> = [this.windowMs, 1, now, keys.length];
+    for (const k of keys) {
+      scriptKeys.push(this.keyOf(k, b), this.keyOf(k, b - 1));
+      argv.push(0, 0);
+    }
+    for (const c of charges) {
+      scriptKeys.push(this.keyOf(c.key, c.bucket));
+      argv.push(c.amount);
+    }
+    return this.send(() => this.client.rateLimitTake!(scriptKeys.length, scriptKeys, argv)).then((out) => {
+      const counts = new Array<BucketCounts>(keys.length);
+      for (let i = 0; i < keys.length; i++) counts[i] = { previous: Number(out[2 + 3 * i]), current: Number(out[3 + 3 * i]) };
+      return counts;
+    });
+  }
+
+  private enqueue(checks: readonly CounterCheck[], now: number, upTo: boolean): Promise<UpToResult> {
     const n = checks.length;
     const takes = (this.takes ??= new PendingTakes(this.windowMs));
     if (!this.takesScheduled) {
@@ -205,9 +270,9 @@ export class RedisCounterStore implements CounterStore {
       const c = checks[i]!;
       const base = prefix + c.key;
       takes.keys.push(base + this.currentSuffix, base + this.previousSuffix);
-      takes.argv.push(c.limit, c.take);
+      takes.argv.push(c.limit, upTo && c.take >= 1 ? -c.take : c.take);
     }
-    const answer = new Promise<TakeResult>((resolve, reject) => takes.waiting.push({ n, resolve, reject }));
+    const answer = new Promise<UpToResult>((resolve, reject) => takes.waiting.push({ n, resolve, reject }));
     if (takes.waiting.length >= MAX_BATCH) this.sendTakes();
     return answer;
   }
@@ -237,10 +302,14 @@ export class RedisCounterStore implements CounterStore {
         let o = 0;
         for (const w of takes.waiting) {
           const counts = new Array<BucketCounts>(w.n);
-          for (let i = 0; i < w.n; i++) counts[i] = { previous: Number(out[o + 1 + 2 * i]), current: Number(out[o + 2 + 2 * i]) };
+          const taken = new Array<number>(w.n);
+          for (let i = 0; i < w.n; i++) {
+            counts[i] = { previous: Number(out[o + 1 + 3 * i]), current: Number(out[o + 2 + 3 * i]) };
+            taken[i] = Number(out[o + 3 + 3 * i]);
+          }
           const refused = Number(out[o]);
-          o += 1 + 2 * w.n;
-          w.resolve({ refused: refused > 0 ? refused - 1 : undefined, counts });
+          o += 1 + 3 * w.n;
+          w.resolve({ refused: refused > 0 ? refused - 1 : undefined, counts, taken });
         }
       },
       (err: unknown) => {
