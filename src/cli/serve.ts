@@ -15,8 +15,7 @@ import { parseAddress } from '../server/address.js';
 import { createServer } from '../server/service.js';
 import { accessRuntimeFor, keyLookupFor, needsAccessStore } from '../access/access-runtime.js';
 import { ledgerRuntimeFor } from '../ledger/open-ledger.js';
-import { openCounterStore } from '../rate-limits/open-store.js';
-import { RedisCounterStore } from '../rate-limits/redis-store.js';
+import { openCounterStore, sharedSpendOf } from '../rate-limits/open-store.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import { failureLine, logFailure } from '../log-failure.js';
 import { routeGrpcLogs } from '../server/grpc-logging.js';
@@ -106,7 +105,7 @@ export async function runServe(values: Record<string, unknown>, ctx: CliContext)
     return 1;
   }
   // With rate-limit counters in Redis, budgets count spend there too: replicas share one budget.
-  const sharedSpend = rateLimitStore instanceof RedisCounterStore ? rateLimitStore.spend : undefined;
+  const sharedSpend = sharedSpendOf(rateLimitStore);
   const ledger = ledgerRuntimeFor(loaded, access, { meter, logger, cwd: io.cwd, ...(sharedSpend ? { sharedSpend } : {}) });
   const server = createServer({
     config: loaded,

@@ -47,6 +47,25 @@ export const rateLimitsSchema = z
         password: secretRefSchema.optional(),
         /** Use TLS even for a `redis://` URL. */
         tls: z.boolean().default(false),
+        /**
+         * Leases (src/rate-limits/leased-store.ts): a replica takes `fraction` of a request limit
+         * (at least 1) from Redis at once and admits from it without a round trip; token counters
+         * are answered from a view synced every `syncMs`. Never admits more than a limit across
+         * replicas; a subject may be refused up to replicas × fraction of its limit early, and
+         * tokens charged on other replicas are seen up to `syncMs` late. `false` (or fraction 0):
+         * one round trip per request, exact.
+         */
+        lease: z
+          .union([
+            z.literal(false),
+            z.strictObject({
+              /** Share of a request limit one lease takes (at least one request). */
+              fraction: z.number().min(0).max(1).default(0.01),
+            }),
+          ])
+          .default({ fraction: 0.01 }),
+        /** With leases: longest a token counter in use goes without reading other replicas' charges. */
+        syncMs: z.number().int().positive().default(100),
       })
       .optional(),
     /** Redis unreachable or slower than `timeoutMs`: `open` admits the request (counted, logged), `closed` answers 503. */

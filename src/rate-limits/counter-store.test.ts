@@ -1,6 +1,6 @@
 /**
- * One contract, run against both counter stores: the memory store and the Redis store on a real
- * Redis (test/support/redis.ts). Plus what only Redis has: two clients share counters, and an
+ * One contract, run against every counter store: the memory store, and the Redis store on a real
+ * Redis (test/support/redis.ts), exact and leased. Plus what only Redis has: two clients share counters, and an
  * unreachable server answers within the timeout with a CounterStoreError.
  */
 import { Redis } from 'ioredis';
@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createTestRedis, type TestRedis } from '../../test/support/redis.js';
 import { CounterStoreError, type CounterStore } from './counter-store.js';
+import { LeasedCounterStore } from './leased-store.js';
 import { MemoryCounterStore } from './memory-store.js';
 import { RedisCounterStore } from './redis-store.js';
 import { bucketOf, WINDOW_MS } from './sliding-window.js';
@@ -30,6 +31,14 @@ const stores: Array<[string, () => Promise<CounterStore>]> = [
       const r = await createTestRedis();
       redisTests.push(r);
       return new RedisCounterStore({ url: r.url, keyPrefix: r.prefix, timeoutMs: 1000, logger });
+    },
+  ],
+  [
+    'redis, leased (leases of half a limit)',
+    async () => {
+      const r = await createTestRedis();
+      redisTests.push(r);
+      return new LeasedCounterStore(new RedisCounterStore({ url: r.url, keyPrefix: r.prefix, timeoutMs: 1000, logger }), { fraction: 0.5, syncMs: 100, logger });
     },
   ],
 ];

@@ -45,6 +45,11 @@ export interface CounterStore {
   /** The buckets of counters, for the admin API. */
   peek(keys: readonly string[], now: number): Promise<BucketCounts[]>;
   close(): Promise<void>;
+  /**
+   * Where a store that talks to its backend in the background (leases' syncs) reports a failed
+   * call, to be counted like the request path's; such a failure never rejects anything.
+   */
+  onBackgroundError?(listener: (err: CounterStoreError) => void): void;
 }
 
 /** The store could not answer (unreachable, too slow); the failure mode decides. */

@@ -171,8 +171,10 @@ export function createServer(deps: ServerDeps): LlmExtprocServer {
       throw err;
     }
   }
-  const rateLimitStore = deps.rateLimitStore ?? new MemoryCounterStore();
+  const rateLimitStore: CounterStore = deps.rateLimitStore ?? new MemoryCounterStore();
   const rateLimits = { store: rateLimitStore, instruments: rateLimitInstruments(deps.meter), meter: deps.meter, ...(deps.now ? { now: deps.now } : {}) };
+  // A store's background calls (leases' syncs) that fail are counted as the request path's are.
+  rateLimitStore.onBackgroundError?.(() => rateLimits.instruments.storeErrors.add(1, { 'llm_extproc.rate_limit.failure_mode': current?.config.rateLimits.failureMode ?? deps.config.config.rateLimits.failureMode }));
   // This replica's circuit breakers outlive reloads; each generation sets their policy.
   const breakers = new BreakerBoard({ policy: deps.config.config.resilience.breaker, meter: deps.meter, ...(deps.now ? { now: deps.now } : {}) });
   const ledgerDeps = { pricingMissing: pricingMissingCounter(deps.meter), recorders, rateLimits, breakers, ...(deps.ledger ? { budgets: deps.ledger.budgets } : {}) };

@@ -8,6 +8,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CounterStore } from '../../src/rate-limits/counter-store.js';
+import { LeasedCounterStore } from '../../src/rate-limits/leased-store.js';
 import { RedisCounterStore } from '../../src/rate-limits/redis-store.js';
 import { WINDOW_MS } from '../../src/rate-limits/sliding-window.js';
 import { FakeKeyLookup, gatewayKey } from '../support/fake-keys.js';
@@ -169,6 +171,9 @@ describe('rate limits on Redis', () => {
   });
 
   const store = (url = redis.url, timeoutMs = 1000) => new RedisCounterStore({ url, keyPrefix: redis.prefix, timeoutMs, logger: pino({ level: 'silent' }) });
+  /** The store `serve` opens by default: leases over the Redis store. */
+  const leasedStore = (fraction = 0.01, prefix = redis.prefix) =>
+    new LeasedCounterStore(new RedisCounterStore({ url: redis.url, keyPrefix: prefix, timeoutMs: 1000, logger: pino({ level: 'silent' }) }), { fraction, syncMs: 100, logger: pino({ level: 'silent' }) });
   const SHARED = `
 auth: { enabled: true }
 rateLimits:
@@ -179,6 +184,70 @@ rules:
     headers: [{ name: x-ai-eg-model, prefix: "gpt-" }]
     backends: [{ name: openai }]
 `;
+
+  /** `count` concurrent requests of gk-a, alternating between two service instances over the given stores; their statuses and the provider's count. */
+  async function twoInstances(yaml: string, stores: [CounterStore, CounterStore], count: number) {
+    // The window clock starts 1 s into a minute of its own, so no minute turns during the test.
+    const shift = (Math.floor(Date.now() / WINDOW_MS) + 5) * WINDOW_MS + 1_000 - Date.now();
+    const now = () => Date.now() + shift;
+    const a = await startService({ yaml, keys: keys(), rateLimitStore: stores[0], now });
+    const b = await startService({ yaml, keys: keys(), rateLimitStore: stores[1], now });
+    const ra = await startSingleRoute({ processorAddress: a.target, handler: jsonReply(COMPLETION) });
+    const rb = await startSingleRoute({ processorAddress: b.target, handler: jsonReply(COMPLETION) });
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          new OpenAI({ baseURL: `${(i % 2 ? ra : rb).harness.url}/v1`, apiKey: 'gk-a', maxRetries: 0 }).chat.completions
+            .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+            .then(() => 200)
+            .catch((e: unknown) => (e as { status?: number }).status),
+        ),
+      );
+      return { statuses, upstream: ra.upstream.requests.length + rb.upstream.requests.length };
+    } finally {
+      await ra.close();
+      await rb.close();
+      await a.stop();
+      await b.stop();
+    }
+  }
+
+  it('with leases of one request (10 × 0.01), two instances still admit exactly the limit', async () => {
+    const { statuses, upstream } = await twoInstances(SHARED, [leasedStore(0.01, `${redis.prefix}l1:`), leasedStore(0.01, `${redis.prefix}l1:`)], 30);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20);
+    expect(upstream).toBe(10);
+  });
+
+  it('with leases of 10 (200 × 0.05), two instances under 300 concurrent requests admit at most the limit, at most a lease each less', async () => {
+    const yaml = SHARED.replace('requestsPerMinute: 10', 'requestsPerMinute: 200');
+    const prefix = `${redis.prefix}l10:`;
+    const { statuses, upstream } = await twoInstances(yaml, [leasedStore(0.05, prefix), leasedStore(0.05, prefix)], 300);
+    const admitted = statuses.filter((s) => s === 200).length;
+    expect(admitted).toBeLessThanOrEqual(200);
+    expect(admitted).toBeGreaterThanOrEqual(200 - 2 * 10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(300 - admitted);
+    expect(upstream).toBe(admitted);
+  });
+
+  it('with leases, x-ratelimit-remaining-requests counts every request, local or not', async () => {
+    const yaml = SHARED.replace('requestsPerMinute: 10', 'requestsPerMinute: 200');
+    const svc = await startService({ yaml, keys: keys(), rateLimitStore: leasedStore(0.05, `${redis.prefix}hdr:`) });
+    const route = await startSingleRoute({ processorAddress: svc.target, handler: jsonReply(COMPLETION) });
+    try {
+      const client = new OpenAI({ baseURL: `${route.harness.url}/v1`, apiKey: 'gk-a', maxRetries: 0 });
+      const remaining: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const { response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+        remaining.push(response.headers.get('x-ratelimit-remaining-requests')!);
+      }
+      // 12 requests over two leases of 10: what is left goes down by one each time, not by a lease.
+      expect(remaining).toEqual(Array.from({ length: 12 }, (_, i) => String(199 - i)));
+    } finally {
+      await route.close();
+      await svc.stop();
+    }
+  });
 
   it('two service instances on one Redis admit exactly one limit between them, under concurrency', async () => {
     const a = await startService({ yaml: SHARED, keys: keys(), rateLimitStore: store() });
@@ -205,9 +274,15 @@ rules:
     }
   });
 
-  it('with Redis unreachable, fails open (admitted, counted) or closed (503), within the timeout', async () => {
-    for (const mode of ['open', 'closed'] as const) {
-      const svc = await startService({ yaml: `${SHARED}\n`.replace('rateLimits:\n', `rateLimits:\n  failureMode: ${mode}\n`), keys: keys(), rateLimitStore: store('redis://127.0.0.1:1', 50) });
+  it('with Redis unreachable, fails open (admitted, counted) or closed (503), within the timeout; leased or not', async () => {
+    const unreachable = () => store('redis://127.0.0.1:1', 50);
+    for (const [mode, rateLimitStore] of [
+      ['open', unreachable()],
+      ['closed', unreachable()],
+      ['open', new LeasedCounterStore(unreachable(), { fraction: 0.5, syncMs: 100, logger: pino({ level: 'silent' }) })],
+      ['closed', new LeasedCounterStore(unreachable(), { fraction: 0.5, syncMs: 100, logger: pino({ level: 'silent' }) })],
+    ] as const) {
+      const svc = await startService({ yaml: `${SHARED}\n`.replace('rateLimits:\n', `rateLimits:\n  failureMode: ${mode}\n`), keys: keys(), rateLimitStore });
       const route = await startSingleRoute({ processorAddress: svc.target, handler: jsonReply(COMPLETION) });
       try {
         const status = await new OpenAI({ baseURL: `${route.harness.url}/v1`, apiKey: 'gk-a', maxRetries: 0 }).chat.completions

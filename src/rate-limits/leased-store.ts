@@ -1,0 +1,441 @@
+/**
+ * Redis counters without a round trip for most requests (`rateLimits.redis.lease`, on by
+ * default), over the script of src/rate-limits/redis-store.ts:
+ *
+ * - **Request counters** (take 1) are leased: a replica takes a block of units from the counter
+ *   in Redis with the same atomic script as one request (the block counts in the current minute
+ *   bucket and is checked against the limit; when less room is left, it takes what is left),
+ *   then admits requests from the block without a round trip until it is used up or the minute
+ *   bucket changes. Block size: max(1, floor(limit × fraction)). The blocks of all replicas
+ *   never exceed the limit: no overrun; a replica may hold up to one block unused, so a subject
+ *   can be refused up to replicas × block early. A block idle for `idleMs` (or left by the
+ *   bucket change) gives its unused units back. One lease round trip per counter is in flight
+ *   at a time; the requests that need the same counter meanwhile wait for it.
+ * - **Token counters** (take 0: room for one more token) are answered from a local view: the
+ *   counts last read plus this replica's own charges not yet read back. A background sync (one
+ *   script call for every counter in use) sends the charges and reads the counts at least every
+ *   `syncMs`, and within `chargeDelayMs` of a charge. One replica is exact; other replicas'
+ *   charges are seen at most `syncMs` + a round trip late (+ `chargeDelayMs` before they are sent).
+ *
+ * A request whose checks are all covered locally is answered synchronously. A view not read for
+ * `staleMs` (the syncs fail) is not used: the request asks Redis, and the failure mode decides.
+ * A failed sync is logged (once a minute) and reported to the background error listener.
+ */
+import type { Logger } from 'pino';
+import { CounterStoreError, type BucketCounts, type CounterCheck, type CounterStore, type TakeResult } from './counter-store.js';
+import { CHARGE_DELAY_MS, type BucketCharge, type RedisCounterStore, type RedisSpend } from './redis-store.js';
+import { bucketOf, estimate, WINDOW_MS } from './sliding-window.js';
+
+/** How leases and the token view behave. */
+export interface LeaseOptions {
+  /** Share of a limit one lease takes (0 < fraction ≤ 1); at least one unit. */
+  readonly fraction: number;
+  /** Longest a token counter's view goes without a sync while in use. */
+  readonly syncMs: number;
+  /** Longest a charge waits before a sync sends it (default {@link CHARGE_DELAY_MS}). */
+  readonly chargeDelayMs?: number;
+  /** A lease or view unused this long is dropped (a lease's unused units given back); default 1000. */
+  readonly idleMs?: number;
+  /** A view not read for this long (its syncs fail) is not used (default 3 × syncMs). */
+  readonly staleMs?: number;
+  readonly logger: Logger;
+  readonly windowMs?: number;
+  /** Monotonic milliseconds for idleness and staleness (default `performance.now`). */
+  readonly clock?: () => number;
+}
+
+/** Units leased from one counter's minute bucket. */
+interface Lease {
+  readonly bucket: number;
+  readonly limit: number;
+  /** Units held, not yet used. */
+  remaining: number;
+  /** The buckets as Redis last answered (current includes every unit this replica holds). */
+  previous: number;
+  current: number;
+  usedAt: number;
+}
+
+/** A token counter as this replica knows it. */
+interface View {
+  bucket: number;
+  previous: number;
+  current: number;
+  /** Own charges in the sync in flight. */
+  sent: number;
+  /** Own charges not yet sent (this bucket). */
+  unsent: number;
+  readAt: number;
+  usedAt: number;
+}
+
+/** Waiting requests of one lease round trip. */
+interface Leasing {
+  readonly done: Promise<void>;
+  readonly resolve: () => void;
+}
+
+const EMPTY: BucketCounts = { previous: 0, current: 0 };
+
+/** Leases and local views over a {@link RedisCounterStore}. */
+export class LeasedCounterStore implements CounterStore {
+  private readonly windowMs: number;
+  private readonly clock: () => number;
+  private readonly idleMs: number;
+  private readonly staleMs: number;
+  private readonly chargeDelayMs: number;
+  private readonly leases = new Map<string, Lease>();
+  private readonly leasing = new Map<string, Leasing>();
+  private readonly views = new Map<string, View>();
+  /** Charges not yet sent, per `<bucket>|<key>`. */
+  private charges = new Map<string, BucketCharge>();
+  private syncTimer: NodeJS.Timeout | undefined;
+  private syncDue = Infinity;
+  private syncing: Promise<void> | undefined;
+  private syncAgain = false;
+  private readonly sweeper: NodeJS.Timeout;
+  private closed = false;
+  /** The caller's clock (`now` of the last call) against the monotonic one: the syncs' `now`. */
+  private lastNow = 0;
+  private lastNowAt = 0;
+  private lastErrorLog = -Infinity;
+  private errorListener: ((err: CounterStoreError) => void) | undefined;
+
+  constructor(
+    private readonly inner: RedisCounterStore,
+    private readonly opts: LeaseOptions,
+  ) {
+    if (!(opts.fraction > 0 && opts.fraction <= 1)) throw new RangeError('lease fraction must be in (0, 1]');
+    this.windowMs = opts.windowMs ?? WINDOW_MS;
+    this.clock = opts.clock ?? (() => performance.now());
+    this.idleMs = opts.idleMs ?? 1000;
+    this.staleMs = opts.staleMs ?? 3 * opts.syncMs;
+    this.chargeDelayMs = opts.chargeDelayMs ?? CHARGE_DELAY_MS;
+    this.sweeper = setInterval(() => this.sweep(), this.idleMs);
+    this.sweeper.unref();
+  }
+
+  /** Budget spend on the same Redis, unleased (each read and add is its own round trip). */
+  get spend(): RedisSpend {
+    return this.inner.spend;
+  }
+
+  /** Units one lease of `limit` takes. */
+  leaseSize(limit: number): number {
+    return Math.max(1, Math.floor(limit * this.opts.fraction));
+  }
+
+  /** Calls `listener` for each failed background sync (the request path reports its own failures). */
+  onBackgroundError(listener: (err: CounterStoreError) => void): void {
+    this.errorListener = listener;
+  }
+
+  /** Answers synchronously when every check is covered locally; else one round trip (leases for the request counters that need one). */
+  take(checks: readonly CounterCheck[], now: number): TakeResult | Promise<TakeResult> {
+    for (const c of checks) if (c.take > 1) return this.inner.take(checks, now); // not a request: no lease, exact
+    const b = bucketOf(now, this.windowMs);
+    const t = this.clock();
+    this.lastNow = now;
+    this.lastNowAt = t;
+    const n = checks.length;
+    const counts = new Array<BucketCounts>(n);
+    let remote: number[] | undefined;
+    for (let i = 0; i < n; i++) {
+      const c = checks[i]!;
+      if (c.take >= 1) {
+        const lease = this.leases.get(c.key);
+        if (lease !== undefined && lease.bucket === b && lease.limit === c.limit && lease.remaining >= 1) continue;
+        const waiting = this.leasing.get(c.key);
+        if (waiting) return waiting.done.then(() => this.take(checks, now));
+        (remote ??= []).push(i);
+        continue;
+      }
+      const view = this.views.get(c.key);
+      if (view === undefined || view.bucket !== b || t - view.readAt > this.staleMs) {
+        (remote ??= []).push(i);
+        continue;
+      }
+      view.usedAt = t;
+      const counted = viewCounts(view);
+      counts[i] = counted;
+      if (estimate(counted.previous, counted.current, now, this.windowMs) + 1 > c.limit) return this.refusedLocally(checks, counts, i, b);
+    }
+    if (remote === undefined) {
+      for (let i = 0; i < n; i++) {
+        const c = checks[i]!;
+        if (c.take < 1) continue;
+        const lease = this.leases.get(c.key)!;
+        lease.remaining--;
+        lease.usedAt = t;
+        counts[i] = { previous: lease.previous, current: lease.current - lease.remaining };
+      }
+      return { refused: undefined, counts };
+    }
+    return this.takeRemote(checks, remote, counts, now, b);
+  }
+
+  /** Some checks need Redis: reserve the local units, ask for the rest (leases up to their size), merge. */
+  private takeRemote(checks: readonly CounterCheck[], remote: readonly number[], counts: BucketCounts[], now: number, b: number): Promise<TakeResult> {
+    const reserved: Lease[] = [];
+    const isRemote = new Uint8Array(checks.length);
+    for (const i of remote) isRemote[i] = 1;
+    for (let i = 0; i < checks.length; i++) {
+      if (isRemote[i] || checks[i]!.take < 1) continue;
+      const lease = this.leases.get(checks[i]!.key)!;
+      lease.remaining--;
+      reserved.push(lease);
+    }
+    const asked: CounterCheck[] = [];
+    const mine: Leasing[] = [];
+    for (const i of remote) {
+      const c = checks[i]!;
+      if (c.take >= 1 && !this.leasing.has(c.key)) {
+        let resolve!: () => void;
+        const done = new Promise<void>((r) => (resolve = r));
+        const l = { done, resolve };
+        this.leasing.set(c.key, l);
+        mine.push(l);
+      }
+      asked.push({ key: c.key, limit: c.limit, take: c.take >= 1 ? this.leaseSize(c.limit) : 0 });
+    }
+    const release = (): void => {
+      for (const i of remote) {
+        const key = checks[i]!.key;
+        const l = this.leasing.get(key);
+        if (l && mine.includes(l)) {
+          this.leasing.delete(key);
+          l.resolve();
+        }
+      }
+    };
+    return this.inner.takeUpTo(asked, now).then(
+      (r) => {
+        const t = this.clock();
+        if (r.refused !== undefined) for (const lease of reserved) lease.remaining++;
+        for (let j = 0; j < remote.length; j++) {
+          const i = remote[j]!;
+          const c = checks[i]!;
+          const got = r.counts[j]!;
+          if (c.take >= 1) counts[i] = r.refused === undefined ? this.leased(c, got, r.taken[j]!, b, t) : got;
+          else counts[i] = viewCounts(this.viewFrom(c.key, got, b, t));
+        }
+        for (let i = 0; i < checks.length; i++) {
+          if (isRemote[i] || checks[i]!.take < 1) continue;
+          const lease = this.leases.get(checks[i]!.key);
+          if (lease) {
+            lease.usedAt = t;
+            counts[i] = { previous: lease.previous, current: lease.current - lease.remaining };
+          } else counts[i] ??= EMPTY;
+        }
+        release();
+        return { refused: r.refused === undefined ? undefined : remote[r.refused], counts };
+      },
+      (err: unknown) => {
+        for (const lease of reserved) lease.remaining++;
+        release();
+        throw err;
+      },
+    );
+  }
+
+  /** Records a lease of `taken` units (one of them this request's); the request's counts. */
+  private leased(c: CounterCheck, got: BucketCounts, taken: number, b: number, t: number): BucketCounts {
+    let lease = this.leases.get(c.key);
+    if (lease && lease.bucket === b && lease.limit === c.limit) {
+      lease.remaining += taken - 1;
+      lease.previous = got.previous;
+      lease.current = Math.max(lease.current, got.current);
+      lease.usedAt = t;
+    } else {
+      if (lease && this.giveBack(c.key, lease)) this.scheduleSync(this.chargeDelayMs);
+      lease = { bucket: b, limit: c.limit, remaining: taken - 1, previous: got.previous, current: got.current, usedAt: t };
+      this.leases.set(c.key, lease);
+    }
+    return { previous: lease.previous, current: lease.current - lease.remaining };
+  }
+
+  /** A token counter's view from counts just read at bucket `b` (own charges not yet sent added). */
+  private viewFrom(key: string, got: BucketCounts, b: number, t: number): View {
+    let view = this.views.get(key);
+    if (!view) {
+      view = { bucket: b, previous: 0, current: 0, sent: 0, unsent: 0, readAt: t, usedAt: t };
+      this.views.set(key, view);
+      this.scheduleSync(this.opts.syncMs);
+    }
+    view.bucket = b;
+    view.previous = got.previous + (this.charges.get(`${b - 1}|${key}`)?.amount ?? 0);
+    view.current = got.current;
+    view.sent = 0;
+    view.unsent = this.charges.get(`${b}|${key}`)?.amount ?? 0;
+    view.readAt = t;
+    view.usedAt = t;
+    return view;
+  }
+
+  /** The answer for a request refused by a local view: nothing taken. */
+  private refusedLocally(checks: readonly CounterCheck[], counts: BucketCounts[], refused: number, b: number): TakeResult {
+    for (let i = 0; i < checks.length; i++) {
+      if (counts[i]) continue;
+      const c = checks[i]!;
+      const lease = this.leases.get(c.key);
+      const view = this.views.get(c.key);
+      counts[i] = lease && lease.bucket === b ? { previous: lease.previous, current: lease.current - lease.remaining } : view && view.bucket === b ? viewCounts(view) : EMPTY;
+    }
+    return { refused, counts };
+  }
+
+  /** Queues a charge for the next sync (within `chargeDelayMs`); this replica's view counts it at once. */
+  add(key: string, amount: number, now: number): void {
+    const b = bucketOf(now, this.windowMs);
+    this.lastNow = now;
+    this.lastNowAt = this.clock();
+    this.charge(key, b, amount);
+    const view = this.views.get(key);
+    if (view && view.bucket === b) view.unsent += amount;
+    this.scheduleSync(this.chargeDelayMs);
+  }
+
+  /** Redis's buckets less this replica's unused lease units, plus its unsent charges. */
+  async peek(keys: readonly string[], now: number): Promise<BucketCounts[]> {
+    const b = bucketOf(now, this.windowMs);
+    const counts = await this.inner.peek(keys, now);
+    return counts.map((c, i) => {
+      const lease = this.leases.get(keys[i]!);
+      const held = lease && lease.bucket === b ? lease.remaining : 0;
+      const unsent = this.charges.get(`${b}|${keys[i]!}`)?.amount ?? 0;
+      return { previous: c.previous, current: c.current - held + unsent };
+    });
+  }
+
+  /** Gives back every lease's unused units and sends the waiting charges (when Redis answers in time), then closes the client. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweeper);
+    clearTimeout(this.syncTimer);
+    for (const [key, lease] of this.leases) this.giveBack(key, lease);
+    this.leases.clear();
+    this.views.clear();
+    await this.syncing;
+    await this.runSync();
+    await this.inner.close();
+  }
+
+  /** Drops idle leases (giving their units back) and those of a past bucket. */
+  private sweep(): void {
+    const t = this.clock();
+    const b = bucketOf(this.callerNow(t), this.windowMs);
+    let gave = false;
+    for (const [key, lease] of this.leases) {
+      if (t - lease.usedAt < this.idleMs && lease.bucket === b) continue;
+      this.leases.delete(key);
+      if (lease.remaining > 0 && lease.bucket >= b - 1) gave = this.giveBack(key, lease) || gave;
+    }
+    if (gave) this.scheduleSync(0);
+  }
+
+  /** Queues the lease's unused units as a negative charge to its bucket. */
+  private giveBack(key: string, lease: Lease): boolean {
+    if (lease.remaining <= 0) return false;
+    this.charge(key, lease.bucket, -lease.remaining);
+    lease.remaining = 0;
+    return true;
+  }
+
+  private charge(key: string, bucket: number, amount: number): void {
+    const k = `${bucket}|${key}`;
+    const c = this.charges.get(k);
+    this.charges.set(k, { key, bucket, amount: (c?.amount ?? 0) + amount });
+  }
+
+  private callerNow(t: number): number {
+    return this.lastNow + (t - this.lastNowAt);
+  }
+
+  /** Runs a sync within `delay` ms (sooner if one is due sooner already). */
+  private scheduleSync(delay: number): void {
+    if (this.closed) return;
+    const due = this.clock() + delay;
+    if (this.syncTimer !== undefined && this.syncDue <= due) return;
+    clearTimeout(this.syncTimer);
+    this.syncDue = due;
+    this.syncTimer = setTimeout(this.onSyncTimer, delay);
+    this.syncTimer.unref();
+  }
+
+  private readonly onSyncTimer = (): void => {
+    this.syncTimer = undefined;
+    this.syncDue = Infinity;
+    if (this.syncing) this.syncAgain = true;
+    else void this.runSync();
+  };
+
+  /**
+   * One script call: the waiting charges, then the buckets of every token counter used within
+   * `idleMs` (the others are dropped). Never rejects: a failure is logged and reported.
+   */
+  private runSync(): Promise<void> {
+    const t = this.clock();
+    const now = this.callerNow(t);
+    const b = bucketOf(now, this.windowMs);
+    const keys: string[] = [];
+    const read: View[] = [];
+    for (const [key, view] of this.views) {
+      if (t - view.usedAt > this.idleMs) {
+        this.views.delete(key);
+        continue;
+      }
+      keys.push(key);
+      read.push(view);
+    }
+    const charges = [...this.charges.values()].filter((c) => c.amount !== 0);
+    this.charges = new Map();
+    for (const c of charges) {
+      const view = this.views.get(c.key);
+      if (view && view.bucket === c.bucket) {
+        view.sent += c.amount;
+        view.unsent -= c.amount;
+      }
+    }
+    if (keys.length === 0 && charges.length === 0) return Promise.resolve();
+    const done = this.inner.sync(charges, keys, now).then(
+      (counts) => {
+        const at = this.clock();
+        for (let i = 0; i < read.length; i++) if (this.views.get(keys[i]!) === read[i]) this.viewFrom(keys[i]!, counts[i]!, b, at);
+      },
+      (err: unknown) => {
+        for (const view of read) {
+          view.current += view.sent;
+          view.sent = 0;
+        }
+        this.syncFailed(err);
+      },
+    );
+    this.syncing = done.finally(() => {
+      this.syncing = undefined;
+      if (this.syncAgain) {
+        this.syncAgain = false;
+        this.scheduleSync(0);
+      } else if (this.views.size > 0) this.scheduleSync(this.opts.syncMs);
+    });
+    return this.syncing;
+  }
+
+  private syncFailed(err: unknown): void {
+    const e = err instanceof CounterStoreError ? err : new CounterStoreError(`rate-limit sync failed: ${(err as Error).message}`, { cause: err });
+    try {
+      this.errorListener?.(e);
+    } catch {
+      // a listener's failure is not the sync's
+    }
+    const t = this.clock();
+    if (t - this.lastErrorLog < 60_000) return;
+    this.lastErrorLog = t;
+    this.opts.logger.error({ err: { message: e.message } }, 'rate-limit sync with Redis failed: charges not sent, views not refreshed');
+  }
+}
+
+/** A view's buckets with this replica's charges not yet read back. */
+function viewCounts(v: View): BucketCounts {
+  return { previous: v.previous, current: v.current + v.sent + v.unsent };
+}
+
