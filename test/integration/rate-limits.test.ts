@@ -8,7 +8,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CounterStore } from '../../src/rate-limits/counter-store.js';
+import { CounterStoreError, type CounterStore } from '../../src/rate-limits/counter-store.js';
 import { LeasedCounterStore } from '../../src/rate-limits/leased-store.js';
 import { RedisCounterStore } from '../../src/rate-limits/redis-store.js';
 import { WINDOW_MS } from '../../src/rate-limits/sliding-window.js';
@@ -243,6 +243,23 @@ rules:
       }
       // 12 requests over two leases of 10: what is left goes down by one each time, not by a lease.
       expect(remaining).toEqual(Array.from({ length: 12 }, (_, i) => String(199 - i)));
+    } finally {
+      await route.close();
+      await svc.stop();
+    }
+  });
+
+  it('with leases, a background sync that fails is counted as a store error, and the request path goes on', async () => {
+    const yaml = SHARED.replace('requestsPerMinute: 10 }', 'requestsPerMinute: 10, tokensPerMinute: 100000 }');
+    const inner = new RedisCounterStore({ url: redis.url, keyPrefix: `${redis.prefix}sync:`, timeoutMs: 1000, logger: pino({ level: 'silent' }) });
+    inner.sync = () => Promise.reject(new CounterStoreError('sync refused by the test'));
+    const svc = await startService({ yaml, keys: keys(), rateLimitStore: new LeasedCounterStore(inner, { fraction: 0.5, syncMs: 20, chargeDelayMs: 1, logger: pino({ level: 'silent' }) }) });
+    const route = await startSingleRoute({ processorAddress: svc.target, handler: jsonReply(COMPLETION) });
+    try {
+      const client = new OpenAI({ baseURL: `${route.harness.url}/v1`, apiKey: 'gk-a', maxRetries: 0 });
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      await expect.poll(() => svc.metricsText(), { timeout: 5000 }).toMatch(/llm_extproc_rate_limit_store_errors_total\{[^}]*failure_mode="open"[^}]*\} [1-9]/);
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
     } finally {
       await route.close();
       await svc.stop();
