@@ -46,7 +46,7 @@ export interface PeakSample {
  * Variations of the extproc server. For finding what costs (never used for reported figures):
  * `--log-level=LEVEL` overrides the config's level; `--no-genai-metrics` replaces the default
  * GenAI metrics hooks with no-ops. `--warn-log=PATH` also writes the lines at warn level and
- * above to PATH (the soak reads them back). For the rate-limit bench: `--rate-limits=off|memory|redis`
+ * above to PATH (the soak reads them back). For the rate-limit bench: `--rate-limits=off|memory|redis|redis-lease`
  * serves the config of bench/rate-limit-setup.ts (gateway keys required; limits, counted in
  * memory or in Redis, unless `off`).
  */
