@@ -105,6 +105,16 @@ describe('leased counter store', () => {
     expect(results.map((x) => x.counts[0]!.current).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it('lets the requests waiting on a full counter share its refusal: one round trip, not one after the other', async () => {
+    const { store, takes } = leased(await redis(), { fraction: 1 });
+    await store.take([req('f', 2)], T0); // leased both
+    store.take([req('f', 2)], T0 + 1);
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => store.take([req('f', 2), tok('g', 100)], T0 + 2 + i)));
+    expect(results.map((x) => x.refused)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(results[5]!.counts[0]).toEqual({ previous: 0, current: 2 });
+    expect(takes).toHaveBeenCalledTimes(2);
+  });
+
   it('two replicas on one Redis never admit more than the limit under concurrency, and at most a lease each less', async () => {
     const r = await redis();
     const a = leased(r, { fraction: 0.05 }); // limit 200: leases of 10
@@ -193,8 +203,13 @@ describe('leased counter store', () => {
     const inner = new RedisCounterStore({ url: 'redis://127.0.0.1:1', keyPrefix: 'x:', timeoutMs: 50, logger });
     const store = new LeasedCounterStore(inner, { fraction: 0.1, syncMs: 100, logger });
     open.push(store);
+    const takes = vi.spyOn(inner, 'takeUpTo');
     await expect(store.take([req('k', 100)], T0)).rejects.toBeInstanceOf(CounterStoreError);
     await expect(store.take([req('k', 100)], T0)).rejects.toBeInstanceOf(CounterStoreError); // no lease left behind
+    // Requests waiting for the failing round trip share its failure: one timeout, not one each.
+    const all = await Promise.allSettled(Array.from({ length: 5 }, () => store.take([req('k', 100)], T0)));
+    expect(all.every((x) => x.status === 'rejected' && x.reason instanceof CounterStoreError)).toBe(true);
+    expect(takes).toHaveBeenCalledTimes(3);
   });
 
   it('gives its leases back and sends its charges on close', async () => {

@@ -10,7 +10,8 @@
  *   never exceed the limit: no overrun; a replica may hold up to one block unused, so a subject
  *   can be refused up to replicas × block early. A block idle for `idleMs` (or left by the
  *   bucket change) gives its unused units back. One lease round trip per counter is in flight
- *   at a time; the requests that need the same counter meanwhile wait for it.
+ *   at a time; the requests that need the same counter meanwhile wait for it, and share its
+ *   refusal (no room) or its failure instead of asking one after the other.
  * - **Token counters** (take 0: room for one more token) are answered from a local view: the
  *   counts last read plus this replica's own charges not yet read back. A background sync (one
  *   script call for every counter in use) sends the charges and reads the counts at least every
@@ -69,11 +70,20 @@ interface View {
   usedAt: number;
 }
 
-/** Waiting requests of one lease round trip. */
+/**
+ * How a lease round trip ended for the requests that waited for it: a lease may be there (ask
+ * again), the counter had no room (refused like the request that asked, with its counts), or
+ * Redis failed (the same error).
+ */
+type LeaseOutcome = { readonly kind: 'again' } | { readonly kind: 'refused'; readonly counts: BucketCounts } | { readonly kind: 'failed'; readonly err: unknown };
+
+/** The requests waiting for one counter's lease round trip. */
 interface Leasing {
-  readonly done: Promise<void>;
-  readonly resolve: () => void;
+  readonly done: Promise<LeaseOutcome>;
+  readonly resolve: (o: LeaseOutcome) => void;
 }
+
+const AGAIN: LeaseOutcome = { kind: 'again' };
 
 const EMPTY: BucketCounts = { previous: 0, current: 0 };
 
@@ -146,7 +156,7 @@ export class LeasedCounterStore implements CounterStore {
         const lease = this.leases.get(c.key);
         if (lease !== undefined && lease.bucket === b && lease.limit === c.limit && lease.remaining >= 1) continue;
         const waiting = this.leasing.get(c.key);
-        if (waiting) return waiting.done.then(() => this.take(checks, now));
+        if (waiting) return waiting.done.then((o) => this.afterLeasing(o, checks, i, now));
         (remote ??= []).push(i);
         continue;
       }
@@ -186,26 +196,24 @@ export class LeasedCounterStore implements CounterStore {
       reserved.push(lease);
     }
     const asked: CounterCheck[] = [];
-    const mine: Leasing[] = [];
     for (const i of remote) {
       const c = checks[i]!;
-      if (c.take >= 1 && !this.leasing.has(c.key)) {
-        let resolve!: () => void;
-        const done = new Promise<void>((r) => (resolve = r));
-        const l = { done, resolve };
-        this.leasing.set(c.key, l);
-        mine.push(l);
+      if (c.take >= 1) {
+        // take() found no lease round trip in flight for it: this request's is the one.
+        let resolve!: (o: LeaseOutcome) => void;
+        const done = new Promise<LeaseOutcome>((r) => (resolve = r));
+        this.leasing.set(c.key, { done, resolve });
       }
       asked.push({ key: c.key, limit: c.limit, take: c.take >= 1 ? this.leaseSize(c.limit) : 0 });
     }
-    const release = (): void => {
-      for (const i of remote) {
-        const key = checks[i]!.key;
-        const l = this.leasing.get(key);
-        if (l && mine.includes(l)) {
-          this.leasing.delete(key);
-          l.resolve();
-        }
+    /** Tells the requests waiting for this round trip's leases how it ended (the lease, if any, is in place). */
+    const release = (outcome: (j: number) => LeaseOutcome): void => {
+      for (let j = 0; j < remote.length; j++) {
+        const c = checks[remote[j]!]!;
+        if (c.take < 1) continue;
+        const l = this.leasing.get(c.key);
+        this.leasing.delete(c.key);
+        l?.resolve(outcome(j));
       }
     };
     return this.inner.takeUpTo(asked, now).then(
@@ -227,15 +235,28 @@ export class LeasedCounterStore implements CounterStore {
             counts[i] = { previous: lease.previous, current: lease.current - lease.remaining };
           } else counts[i] ??= EMPTY;
         }
-        release();
+        release((j) => (j === r.refused ? { kind: 'refused', counts: r.counts[j]! } : AGAIN));
         return { refused: r.refused === undefined ? undefined : remote[r.refused], counts };
       },
       (err: unknown) => {
         for (const lease of reserved) lease.remaining++;
-        release();
+        release(() => ({ kind: 'failed', err }));
         throw err;
       },
     );
+  }
+
+  /**
+   * A request that waited for another's lease round trip on its check `i`: asks again (most
+   * likely answered from the new lease), or shares the refusal or the failure without a round
+   * trip of its own (many requests waiting on a full counter or a Redis outage wait once).
+   */
+  private afterLeasing(o: LeaseOutcome, checks: readonly CounterCheck[], i: number, now: number): TakeResult | Promise<TakeResult> {
+    if (o.kind === 'again') return this.take(checks, now);
+    if (o.kind === 'failed') throw o.err;
+    const counts = new Array<BucketCounts>(checks.length);
+    counts[i] = o.counts;
+    return this.refusedLocally(checks, counts, i, bucketOf(now, this.windowMs));
   }
 
   /** Records a lease of `taken` units (one of them this request's); the request's counts. */
