@@ -64,5 +64,5 @@ export function benchCounterStore(variant: RateLimitVariant, logger: Logger): Co
   if (variant === 'off') return undefined;
   const redis = new RedisCounterStore({ url: benchRedisUrl(), keyPrefix: `bench:${process.pid}:`, timeoutMs: 1000, logger });
   if (variant === 'redis') return redis;
-  return new LeasedCounterStore(redis, { fraction: BENCH_LEASE / RPM, syncMs: 100, logger });
+  return new LeasedCounterStore(redis, { fraction: BENCH_LEASE / RPM, syncMs: 50, logger }); // syncMs: the config's default
 }

@@ -52,7 +52,7 @@ export const rateLimitsSchema = z
          * (at least 1) from Redis at once and admits from it without a round trip; token counters
          * are answered from a view synced every `syncMs`. Never admits more than a limit across
          * replicas; a subject may be refused up to replicas × fraction of its limit early, and
-         * tokens charged on other replicas are seen up to `syncMs` late. `false` (or fraction 0):
+         * tokens charged on other replicas are seen up to 2 × `syncMs` late. `false` (or fraction 0):
          * one round trip per request, exact.
          */
         lease: z
@@ -64,8 +64,8 @@ export const rateLimitsSchema = z
             }),
           ])
           .default({ fraction: 0.01 }),
-        /** With leases: longest a token counter in use goes without reading other replicas' charges. */
-        syncMs: z.number().int().positive().default(100),
+        /** With leases: how often a replica sends its token charges and reads back the token counters in use. */
+        syncMs: z.number().int().positive().default(50),
       })
       .optional(),
     /** Redis unreachable or slower than `timeoutMs`: `open` admits the request (counted, logged), `closed` answers 503. */
