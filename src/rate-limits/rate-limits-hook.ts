@@ -6,8 +6,8 @@
  * SDKs read. Admitted: the same headers go on the response. Tokens are charged at `onOutcome`,
  * from the response's usage, so a subject over its token limit is refused on its next request
  * (the overrun is at most the tokens of requests already admitted when the limit was crossed,
- * plus, with Redis, those other replicas admit while a charge waits for the next check: see
- * src/rate-limits/redis-store.ts).
+ * plus, with Redis, those other replicas admit before they see the charge: see
+ * src/rate-limits/redis-store.ts and, with leases, src/rate-limits/leased-store.ts).
  */
 import { createHash } from 'node:crypto';
 import type { Meter } from '@opentelemetry/api';
