@@ -196,7 +196,7 @@ export interface RateLimitInstruments {
 export function rateLimitInstruments(meter: Meter): RateLimitInstruments {
   return {
     limited: meter.createCounter('llm_extproc.rate_limit.limited', { description: 'Requests refused by a rate limit', unit: '{request}' }),
-    storeErrors: meter.createCounter('llm_extproc.rate_limit.store_errors', { description: 'Rate-limit counter calls that failed (store unreachable or slow); the failure mode decided', unit: '{call}' }),
+    storeErrors: meter.createCounter('llm_extproc.rate_limit.store_errors', { description: 'Rate-limit counter calls that failed (store unreachable or slow); the failure mode decided (background syncs too)', unit: '{call}' }),
   };
 }
 
