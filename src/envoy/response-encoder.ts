@@ -6,9 +6,7 @@
  * once, into the buffer grpc-js sends.
  */
 import type { ContinueReply, ImmediateReply, Phase, PhaseReply } from '../hooks/phase.js';
-import { structSize, writeStruct } from './struct-encode.js';
-import { toStruct } from './struct.js';
-import type { WireStruct } from './wire-types.js';
+import { structBodySize, writeStructBody, type StructSizes } from './struct-encode.js';
 import { lenFieldSize, utf8Size, varintFieldSize, varintSize, WireWriter } from './wire-writer.js';
 
 /** ProcessingResponse's `response` oneof field number per phase. */
@@ -70,8 +68,10 @@ function bodyMutationSize(reply: ContinueReply): number {
   return -1;
 }
 
-function metadataStruct(reply: ContinueReply): WireStruct | undefined {
-  return reply.dynamicMetadata && Object.keys(reply.dynamicMetadata).length > 0 ? toStruct(reply.dynamicMetadata) : undefined;
+/** The reply's dynamic metadata when it has any field (an empty object is left out, as proto-loader's path does). */
+function metadataOf(reply: ContinueReply): Readonly<Record<string, unknown>> | undefined {
+  const m = reply.dynamicMetadata;
+  return m !== undefined && Object.keys(m).length > 0 ? m : undefined;
 }
 
 function encodeContinue(reply: ContinueReply): Buffer {
@@ -91,8 +91,9 @@ function encodeContinue(reply: ContinueReply): Buffer {
   }
   const mode = reply.responseBodyMode ? BODY_MODE_NUMBER[reply.responseBodyMode] ?? 0 : -1;
   const modeSize = mode >= 0 ? varintFieldSize(mode) : -1;
-  const metadata = metadataStruct(reply);
-  const metadataSize = metadata ? structSize(metadata) : -1;
+  const metadata = metadataOf(reply);
+  const metadataSizes: StructSizes = [];
+  const metadataSize = metadata ? structBodySize(metadata, metadataSizes) : -1;
   const total = lenFieldSize(inner) + (modeSize >= 0 ? lenFieldSize(modeSize) : 0) + (metadataSize >= 0 ? lenFieldSize(metadataSize) : 0);
 
   const w = new WireWriter(total);
@@ -124,7 +125,7 @@ function encodeContinue(reply: ContinueReply): Buffer {
   }
   if (metadata) {
     w.lenHeader(8, metadataSize);
-    writeStruct(w, metadata);
+    writeStructBody(w, metadata, metadataSizes);
   }
   if (modeSize >= 0) {
     w.lenHeader(9, modeSize);

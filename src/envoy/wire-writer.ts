@@ -25,9 +25,25 @@ export function varintFieldSize(n: number): number {
   return 1 + varintSize(n);
 }
 
+/**
+ * Strings up to this length are measured and written in JavaScript when they are ASCII (header
+ * names and values, metadata keys): a call into `Buffer.byteLength` or `Buffer.write` costs more
+ * than reading a few dozen characters.
+ */
+const SHORT_STRING = 64;
+
+/** True when `s` is short and ASCII only, so its UTF-8 form is its characters, one byte each. */
+function isShortAscii(s: string): boolean {
+  const n = s.length;
+  if (n > SHORT_STRING) return false;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /** UTF-8 length of a string, as Buffer writes it. */
 export function utf8Size(s: string): number {
-  return s.length === 0 ? 0 : Buffer.byteLength(s, 'utf8');
+  if (isShortAscii(s)) return s.length;
+  return Buffer.byteLength(s, 'utf8');
 }
 
 /** Writes fields into a buffer of a known size. Field numbers must be below 16 (one-byte tags). */
@@ -88,7 +104,15 @@ export class WireWriter {
   /** A string field of `size` UTF-8 bytes (from {@link utf8Size}). */
   stringField(field: number, s: string, size: number): void {
     this.lenHeader(field, size);
-    if (size > 0) this.pos += this.buf.write(s, this.pos, size, 'utf8');
+    if (size === s.length && size <= SHORT_STRING) {
+      // ASCII (a string's UTF-8 size equals its length only when every character is ASCII).
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = 0; i < size; i++) buf[pos++] = s.charCodeAt(i);
+      this.pos = pos;
+    } else if (size > 0) {
+      this.pos += this.buf.write(s, this.pos, size, 'utf8');
+    }
   }
 
   /** A double field (fixed 64). */

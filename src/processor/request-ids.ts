@@ -97,25 +97,34 @@ export class RequestIds {
    * request-headers reply, `x-request-id` on the response-headers reply and on local replies.
    */
   decorate(replies: PhaseReply[]): PhaseReply[] {
-    return replies.map((r) => {
+    for (let i = 0; i < replies.length; i++) {
+      const r = replies[i]!;
       if (r.kind === 'immediate') {
-        return r.headers.some(([k]) => k === REQUEST_ID_HEADER) ? r : { ...r, headers: [...r.headers, [REQUEST_ID_HEADER, this.requestId] as const] };
+        if (!r.headers.some(([k]) => k === REQUEST_ID_HEADER)) replies[i] = { ...r, headers: [...r.headers, [REQUEST_ID_HEADER, this.requestId] as const] };
+      } else if (r.phase === 'requestHeaders') {
+        replies[i] = withSet(r, TRACEPARENT_HEADER, this.traceparent, this.generatedRequestId ? this.requestId : undefined);
+      } else if (r.phase === 'responseHeaders') {
+        replies[i] = withSet(r, REQUEST_ID_HEADER, this.requestId, undefined);
       }
-      if (r.phase === 'requestHeaders') {
-        const add: Array<readonly [string, string]> = [[TRACEPARENT_HEADER, this.traceparent]];
-        if (this.generatedRequestId) add.push([REQUEST_ID_HEADER, this.requestId]);
-        return withSet(r, add);
-      }
-      if (r.phase === 'responseHeaders') return withSet(r, [[REQUEST_ID_HEADER, this.requestId]]);
-      return r;
-    });
+    }
+    return replies;
   }
 }
 
-function withSet(r: Extract<PhaseReply, { kind: 'continue' }>, add: Array<readonly [string, string]>): PhaseReply {
+/**
+ * `r` with `name: value` (and `x-request-id: requestId` when given) added to its set headers,
+ * unless it sets them already; a removal of an added header is dropped.
+ */
+function withSet(r: Extract<PhaseReply, { kind: 'continue' }>, name: string, value: string, requestId: string | undefined): PhaseReply {
   const set = r.headers?.set ?? [];
-  const names = new Set(set.map(([k]) => k));
-  const extra = add.filter(([k]) => !names.has(k));
-  const remove = (r.headers?.remove ?? []).filter((h) => !extra.some(([k]) => k === h));
-  return { ...r, headers: { set: [...set, ...extra], ...(remove.length ? { remove } : {}) } };
+  const out = set.slice();
+  const addName = !set.some(([k]) => k === name);
+  const addId = requestId !== undefined && !set.some(([k]) => k === REQUEST_ID_HEADER);
+  if (addName) out.push([name, value]);
+  if (addId) out.push([REQUEST_ID_HEADER, requestId]);
+  let remove = r.headers?.remove;
+  if (remove && remove.length > 0) {
+    remove = remove.filter((h) => !(addName && h === name) && !(addId && h === REQUEST_ID_HEADER));
+  }
+  return { ...r, headers: { set: out, ...(remove && remove.length > 0 ? { remove } : {}) } };
 }

@@ -100,25 +100,29 @@ export class RequestProcessor {
       if (this.ids) throw new ProtocolError('requestHeaders arrived twice');
       this.ids = new RequestIds(msg.headers ?? {}, this.gen.config.ledger.traceHeader);
     }
-    const replies = await this.phase(msg);
-    return this.ids && this.state !== 'passthrough' ? this.ids.decorate(replies) : replies; // non-LLM paths stay untouched
-  }
-
-  private async phase(msg: PhaseMessage): Promise<PhaseReply[]> {
+    let replies: PhaseReply[];
+    // One async frame per phase (no separate dispatcher awaiting the phase method).
     switch (msg.phase) {
       case 'requestHeaders':
-        return this.onRequestHeaders(msg);
+        replies = await this.onRequestHeaders(msg);
+        break;
       case 'requestBody':
-        return this.onRequestBody(msg);
+        replies = await this.onRequestBody(msg);
+        break;
       case 'requestTrailers':
-        return [continueReply('requestTrailers')];
+        replies = [continueReply('requestTrailers')];
+        break;
       case 'responseHeaders':
-        return [await this.responseSide().onHeaders(msg, this.responseBodyMode)];
+        replies = [await this.responseSide().onHeaders(msg, this.responseBodyMode)];
+        break;
       case 'responseBody':
-        return [await this.responseSide().onBody(msg)];
+        replies = [await this.responseSide().onBody(msg)];
+        break;
       case 'responseTrailers':
-        return [await this.responseSide().onTrailers()];
+        replies = [await this.responseSide().onTrailers()];
+        break;
     }
+    return this.ids && this.state !== 'passthrough' ? this.ids.decorate(replies) : replies; // non-LLM paths stay untouched
   }
 
   /** Called once when the stream ends, however it ended: records what is still open. */

@@ -44,13 +44,14 @@ export interface StreamDeps {
 export type ReplySink = Pick<ProcessCall, 'write' | 'once' | 'off' | 'destroyed' | 'cancelled'>;
 
 /**
- * Writes one reply with backpressure: when the call's buffer is full, waits for `drain` — or
- * for the call to close, cancel or fail, which rejects with {@link PrematureCloseError} (a
- * closed call never drains). Rejects the same way when the call is already closed.
+ * Writes one reply with backpressure: undefined when the call took it at once; when the call's
+ * buffer is full, a promise of `drain` — or of the call closing, cancelling or failing, which
+ * rejects with {@link PrematureCloseError} (a closed call never drains). Rejects the same way
+ * when the call is already closed. (No promise in the common case: one fewer turn per reply.)
  */
-export function writeReply(call: ReplySink, msg: PhaseReply): Promise<void> {
+export function writeReply(call: ReplySink, msg: PhaseReply): Promise<void> | undefined {
   if (call.destroyed || call.cancelled) return Promise.reject(new PrematureCloseError());
-  if (call.write(msg)) return Promise.resolve();
+  if (call.write(msg)) return undefined;
   return new Promise<void>((resolve, reject) => {
     const settle = (closed: boolean): void => {
       call.off('drain', onDrain);
@@ -87,7 +88,10 @@ export async function serveStream(call: ProcessCall, deps: StreamDeps): Promise<
       const replies = await current.handle(phase);
       // Envoy does not read replies in observability mode; a closed call takes none (the next read ends the loop).
       if (phase.observabilityMode || call.cancelled || call.destroyed) continue;
-      for (const reply of replies) await writeReply(call, reply);
+      for (const reply of replies) {
+        const pending = writeReply(call, reply);
+        if (pending) await pending;
+      }
     }
   } catch (err) {
     if (call.cancelled || isCancellation(err)) {
