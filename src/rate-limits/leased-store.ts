@@ -12,8 +12,8 @@
  *   bucket change) gives its unused units back. One lease round trip per counter is in flight
  *   at a time; the requests that need the same counter meanwhile wait for it, and share its
  *   refusal (no room) or its failure instead of asking one after the other.
- * - **Token counters** (take 0: room for one more token) are answered from a local view: the
- *   counts last read plus this replica's own charges not yet read back. A background sync (one
+ * - **Token counters** (take 0: room for one more token) are answered from a local view
+ *   (src/rate-limits/token-views.ts): the counts last read plus this replica's own charges not yet read back. A background sync (one
  *   script call for every counter in use) sends the charges and reads the counts every
  *   `syncMs` while a counter is in use (a charge waits at most `chargeDelayMs`, by default
  *   `syncMs`). One replica is exact; other replicas' charges are seen at most `chargeDelayMs`
@@ -26,8 +26,9 @@
  */
 import type { Logger } from 'pino';
 import { CounterStoreError, type BucketCounts, type CounterCheck, type CounterStore, type TakeResult } from './counter-store.js';
-import { type BucketCharge, type RedisCounterStore, type RedisSpend } from './redis-store.js';
+import type { RedisCounterStore, RedisSpend } from './redis-store.js';
 import { bucketOf, estimate, WINDOW_MS } from './sliding-window.js';
+import { TokenViews, viewCounts } from './token-views.js';
 
 /** How leases and the token view behave. */
 export interface LeaseOptions {
@@ -59,19 +60,6 @@ interface Lease {
   usedAt: number;
 }
 
-/** A token counter as this replica knows it. */
-interface View {
-  bucket: number;
-  previous: number;
-  current: number;
-  /** Own charges in the sync in flight. */
-  sent: number;
-  /** Own charges not yet sent (this bucket). */
-  unsent: number;
-  readAt: number;
-  usedAt: number;
-}
-
 /**
  * How a lease round trip ended for the requests that waited for it: a lease may be there (ask
  * again), the counter had no room (refused like the request that asked, with its counts), or
@@ -98,20 +86,11 @@ export class LeasedCounterStore implements CounterStore {
   private readonly chargeDelayMs: number;
   private readonly leases = new Map<string, Lease>();
   private readonly leasing = new Map<string, Leasing>();
-  private readonly views = new Map<string, View>();
-  /** Charges not yet sent, per `<bucket>|<key>`. */
-  private charges = new Map<string, BucketCharge>();
-  private syncTimer: NodeJS.Timeout | undefined;
-  private syncDue = Infinity;
-  private syncing: Promise<void> | undefined;
-  private syncAgain = false;
+  private readonly views: TokenViews;
   private readonly sweeper: NodeJS.Timeout;
-  private closed = false;
   /** The caller's clock (`now` of the last call) against the monotonic one: the syncs' `now`. */
   private lastNow = 0;
   private lastNowAt = 0;
-  private lastErrorLog = -Infinity;
-  private errorListener: ((err: CounterStoreError) => void) | undefined;
 
   constructor(
     private readonly inner: RedisCounterStore,
@@ -123,6 +102,17 @@ export class LeasedCounterStore implements CounterStore {
     this.idleMs = opts.idleMs ?? 1000;
     this.staleMs = opts.staleMs ?? 3 * opts.syncMs;
     this.chargeDelayMs = opts.chargeDelayMs ?? opts.syncMs;
+    this.views = new TokenViews(inner, {
+      syncMs: opts.syncMs,
+      chargeDelayMs: this.chargeDelayMs,
+      idleMs: this.idleMs,
+      logger: opts.logger,
+      clock: this.clock,
+      bucketAt: (t) => {
+        const now = this.lastNow + (t - this.lastNowAt);
+        return { bucket: bucketOf(now, this.windowMs), now };
+      },
+    });
     this.sweeper = setInterval(() => this.sweep(), this.idleMs);
     this.sweeper.unref();
   }
@@ -139,7 +129,7 @@ export class LeasedCounterStore implements CounterStore {
 
   /** Calls `listener` for each failed background sync (the request path reports its own failures). */
   onBackgroundError(listener: (err: CounterStoreError) => void): void {
-    this.errorListener = listener;
+    this.views.onError(listener);
   }
 
   /** Answers synchronously when every check is covered locally; else one round trip (leases for the request counters that need one). */
@@ -227,7 +217,7 @@ export class LeasedCounterStore implements CounterStore {
           const c = checks[i]!;
           const got = r.counts[j]!;
           if (c.take >= 1) counts[i] = r.refused === undefined ? this.leased(c, got, r.taken[j]!, b, t) : got;
-          else counts[i] = viewCounts(this.viewFrom(c.key, got, b, t));
+          else counts[i] = viewCounts(this.views.fromRead(c.key, got, b, t));
         }
         for (let i = 0; i < checks.length; i++) {
           if (isRemote[i] || checks[i]!.take < 1) continue;
@@ -270,29 +260,11 @@ export class LeasedCounterStore implements CounterStore {
       lease.current = Math.max(lease.current, got.current);
       lease.usedAt = t;
     } else {
-      if (lease && this.giveBack(c.key, lease)) this.scheduleSync(this.chargeDelayMs);
+      if (lease && this.giveBack(c.key, lease)) this.views.schedule(this.chargeDelayMs);
       lease = { bucket: b, limit: c.limit, remaining: taken - 1, previous: got.previous, current: got.current, usedAt: t };
       this.leases.set(c.key, lease);
     }
     return { previous: lease.previous, current: lease.current - lease.remaining };
-  }
-
-  /** A token counter's view from counts just read at bucket `b` (own charges not yet sent added). */
-  private viewFrom(key: string, got: BucketCounts, b: number, t: number): View {
-    let view = this.views.get(key);
-    if (!view) {
-      view = { bucket: b, previous: 0, current: 0, sent: 0, unsent: 0, readAt: t, usedAt: t };
-      this.views.set(key, view);
-      this.scheduleSync(this.opts.syncMs);
-    }
-    view.bucket = b;
-    view.previous = got.previous + (this.charges.get(`${b - 1}|${key}`)?.amount ?? 0);
-    view.current = got.current;
-    view.sent = 0;
-    view.unsent = this.charges.get(`${b}|${key}`)?.amount ?? 0;
-    view.readAt = t;
-    view.usedAt = t;
-    return view;
   }
 
   /** The answer for a request refused by a local view: nothing taken. */
@@ -312,10 +284,7 @@ export class LeasedCounterStore implements CounterStore {
     const b = bucketOf(now, this.windowMs);
     this.lastNow = now;
     this.lastNowAt = this.clock();
-    this.charge(key, b, amount);
-    const view = this.views.get(key);
-    if (view && view.bucket === b) view.unsent += amount;
-    this.scheduleSync(this.chargeDelayMs);
+    this.views.add(key, amount, b);
   }
 
   /** Redis's buckets less this replica's unused lease units, plus its unsent charges. */
@@ -325,140 +294,38 @@ export class LeasedCounterStore implements CounterStore {
     return counts.map((c, i) => {
       const lease = this.leases.get(keys[i]!);
       const held = lease && lease.bucket === b ? lease.remaining : 0;
-      const unsent = this.charges.get(`${b}|${keys[i]!}`)?.amount ?? 0;
+      const unsent = this.views.unsent(keys[i]!, b);
       return { previous: c.previous, current: c.current - held + unsent };
     });
   }
 
   /** Gives back every lease's unused units and sends the waiting charges (when Redis answers in time), then closes the client. */
   async close(): Promise<void> {
-    this.closed = true;
     clearInterval(this.sweeper);
-    clearTimeout(this.syncTimer);
     for (const [key, lease] of this.leases) this.giveBack(key, lease);
     this.leases.clear();
-    this.views.clear();
-    await this.syncing;
-    await this.runSync();
+    await this.views.close();
     await this.inner.close();
   }
 
   /** Drops idle leases (giving their units back) and those of a past bucket. */
   private sweep(): void {
     const t = this.clock();
-    const b = bucketOf(this.callerNow(t), this.windowMs);
+    const b = bucketOf(this.lastNow + (t - this.lastNowAt), this.windowMs);
     let gave = false;
     for (const [key, lease] of this.leases) {
       if (t - lease.usedAt < this.idleMs && lease.bucket === b) continue;
       this.leases.delete(key);
       if (lease.remaining > 0 && lease.bucket >= b - 1) gave = this.giveBack(key, lease) || gave;
     }
-    if (gave) this.scheduleSync(0);
+    if (gave) this.views.schedule(0);
   }
 
   /** Queues the lease's unused units as a negative charge to its bucket. */
   private giveBack(key: string, lease: Lease): boolean {
     if (lease.remaining <= 0) return false;
-    this.charge(key, lease.bucket, -lease.remaining);
+    this.views.charge(key, lease.bucket, -lease.remaining);
     lease.remaining = 0;
     return true;
   }
-
-  private charge(key: string, bucket: number, amount: number): void {
-    const k = `${bucket}|${key}`;
-    const c = this.charges.get(k);
-    this.charges.set(k, { key, bucket, amount: (c?.amount ?? 0) + amount });
-  }
-
-  private callerNow(t: number): number {
-    return this.lastNow + (t - this.lastNowAt);
-  }
-
-  /** Runs a sync within `delay` ms (sooner if one is due sooner already). */
-  private scheduleSync(delay: number): void {
-    if (this.closed) return;
-    const due = this.clock() + delay;
-    if (this.syncTimer !== undefined && this.syncDue <= due) return;
-    clearTimeout(this.syncTimer);
-    this.syncDue = due;
-    this.syncTimer = setTimeout(this.onSyncTimer, delay);
-    this.syncTimer.unref();
-  }
-
-  private readonly onSyncTimer = (): void => {
-    this.syncTimer = undefined;
-    this.syncDue = Infinity;
-    if (this.syncing) this.syncAgain = true;
-    else void this.runSync();
-  };
-
-  /**
-   * One script call: the waiting charges, then the buckets of every token counter used within
-   * `idleMs` (the others are dropped). Never rejects: a failure is logged and reported.
-   */
-  private runSync(): Promise<void> {
-    const t = this.clock();
-    const now = this.callerNow(t);
-    const b = bucketOf(now, this.windowMs);
-    const keys: string[] = [];
-    const read: View[] = [];
-    for (const [key, view] of this.views) {
-      if (t - view.usedAt > this.idleMs) {
-        this.views.delete(key);
-        continue;
-      }
-      keys.push(key);
-      read.push(view);
-    }
-    const charges = [...this.charges.values()].filter((c) => c.amount !== 0);
-    this.charges = new Map();
-    for (const c of charges) {
-      const view = this.views.get(c.key);
-      if (view && view.bucket === c.bucket) {
-        view.sent += c.amount;
-        view.unsent -= c.amount;
-      }
-    }
-    if (keys.length === 0 && charges.length === 0) return Promise.resolve();
-    const done = this.inner.sync(charges, keys, now).then(
-      (counts) => {
-        const at = this.clock();
-        for (let i = 0; i < read.length; i++) if (this.views.get(keys[i]!) === read[i]) this.viewFrom(keys[i]!, counts[i]!, b, at);
-      },
-      (err: unknown) => {
-        for (const view of read) {
-          view.current += view.sent;
-          view.sent = 0;
-        }
-        this.syncFailed(err);
-      },
-    );
-    this.syncing = done.finally(() => {
-      this.syncing = undefined;
-      if (this.syncAgain) {
-        this.syncAgain = false;
-        this.scheduleSync(0);
-      } else if (this.views.size > 0) this.scheduleSync(this.opts.syncMs);
-    });
-    return this.syncing;
-  }
-
-  private syncFailed(err: unknown): void {
-    const e = err instanceof CounterStoreError ? err : new CounterStoreError(`rate-limit sync failed: ${(err as Error).message}`, { cause: err });
-    try {
-      this.errorListener?.(e);
-    } catch {
-      // a listener's failure is not the sync's
-    }
-    const t = this.clock();
-    if (t - this.lastErrorLog < 60_000) return;
-    this.lastErrorLog = t;
-    this.opts.logger.error({ err: { message: e.message } }, 'rate-limit sync with Redis failed: charges not sent, views not refreshed');
-  }
 }
-
-/** A view's buckets with this replica's charges not yet read back. */
-function viewCounts(v: View): BucketCounts {
-  return { previous: v.previous, current: v.current + v.sent + v.unsent };
-}
-
