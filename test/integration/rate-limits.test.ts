@@ -267,28 +267,10 @@ rules:
   });
 
   it('two service instances on one Redis admit exactly one limit between them, under concurrency', async () => {
-    const a = await startService({ yaml: SHARED, keys: keys(), rateLimitStore: store() });
-    const b = await startService({ yaml: SHARED, keys: keys(), rateLimitStore: store() });
-    const ra = await startSingleRoute({ processorAddress: a.target, handler: jsonReply(COMPLETION) });
-    const rb = await startSingleRoute({ processorAddress: b.target, handler: jsonReply(COMPLETION) });
-    try {
-      const results = await Promise.all(
-        Array.from({ length: 30 }, (_, i) =>
-          new OpenAI({ baseURL: `${(i % 2 ? ra : rb).harness.url}/v1`, apiKey: 'gk-a', maxRetries: 0 }).chat.completions
-            .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
-            .then(() => 200)
-            .catch((e: unknown) => (e as { status?: number }).status),
-        ),
-      );
-      expect(results.filter((s) => s === 200)).toHaveLength(10);
-      expect(results.filter((s) => s === 429)).toHaveLength(20);
-      expect(ra.upstream.requests.length + rb.upstream.requests.length).toBe(10);
-    } finally {
-      await ra.close();
-      await rb.close();
-      await a.stop();
-      await b.stop();
-    }
+    const { statuses, upstream } = await twoInstances(SHARED, [store(), store()], 30);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20);
+    expect(upstream).toBe(10);
   });
 
   it('with Redis unreachable, fails open (admitted, counted) or closed (503), within the timeout; leased or not', async () => {
